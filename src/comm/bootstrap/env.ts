@@ -1,0 +1,77 @@
+/**
+ * The launcher ↔ rank contract: which environment variables the launcher sets for every rank
+ * and how a rank reads them. Both sides import this file and nothing else of each other.
+ *
+ * Public (documented for users): TSMPI_RANK, TSMPI_SIZE, TSMPI_LOCAL_RANK, TSMPI_LOCAL_SIZE.
+ * Internal: TSMPI_JOB_ID, TSMPI_CONTROL (the launcher's control endpoint), TSMPI_JOB_DIR (a
+ * private directory for this host's ipc endpoints).
+ */
+export interface RankEnv {
+  rank: number;
+  size: number;
+  localRank: number;
+  localSize: number;
+  jobId: string;
+  /** ZeroMQ endpoint of the launcher's control socket (HELLO → DIRECTORY, failure reports). */
+  control: string;
+  /** Directory, readable only by the user, where this host's ranks bind their ipc sockets. */
+  jobDir: string;
+}
+
+export const kEnv = {
+  rank: 'TSMPI_RANK',
+  size: 'TSMPI_SIZE',
+  localRank: 'TSMPI_LOCAL_RANK',
+  localSize: 'TSMPI_LOCAL_SIZE',
+  jobId: 'TSMPI_JOB_ID',
+  control: 'TSMPI_CONTROL',
+  jobDir: 'TSMPI_JOB_DIR',
+} as const;
+
+function readInt(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number {
+  const raw = env[name];
+  const value = Number(raw);
+  if (raw === undefined || raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`environment variable ${name} must be an integer in [${min}, ${max}], got "${raw}"`);
+  }
+  return value;
+}
+
+function readString(env: NodeJS.ProcessEnv, name: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') throw new RangeError(`environment variable ${name} must be set by tsmpirun, got nothing`);
+  return raw;
+}
+
+/** True when this process was started by tsmpirun (or an agent of it). */
+export function isLaunched(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env[kEnv.rank] !== undefined && env[kEnv.control] !== undefined;
+}
+
+export function parseRankEnv(env: NodeJS.ProcessEnv = process.env): RankEnv {
+  const size = readInt(env, kEnv.size, 1, 2 ** 20);
+  const rank = readInt(env, kEnv.rank, 0, size - 1);
+  const localSize = readInt(env, kEnv.localSize, 1, size);
+  const localRank = readInt(env, kEnv.localRank, 0, localSize - 1);
+  return {
+    rank,
+    size,
+    localRank,
+    localSize,
+    jobId: readString(env, kEnv.jobId),
+    control: readString(env, kEnv.control),
+    jobDir: readString(env, kEnv.jobDir),
+  };
+}
+
+export function formatRankEnv(e: RankEnv): Record<string, string> {
+  return {
+    [kEnv.rank]: String(e.rank),
+    [kEnv.size]: String(e.size),
+    [kEnv.localRank]: String(e.localRank),
+    [kEnv.localSize]: String(e.localSize),
+    [kEnv.jobId]: e.jobId,
+    [kEnv.control]: e.control,
+    [kEnv.jobDir]: e.jobDir,
+  };
+}

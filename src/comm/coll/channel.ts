@@ -1,0 +1,32 @@
+/**
+ * What a collective algorithm sees of the world: its rank and size in the communicator and a
+ * private message lane to every other rank. Each collective call gets a fresh channel (its own
+ * tag on the communicator's collective context), so concurrent collectives never mix and user
+ * wildcard receives never see collective traffic. Messages between two ranks on one channel
+ * arrive in the order they were sent.
+ */
+import type { Packet } from '../serialization/packet.js';
+
+export interface CollChannel {
+  readonly rank: number;
+  readonly size: number;
+  /** Resolves once the packets are handed to the transport (never waits for the peer's recv). */
+  send(peer: number, packets: readonly Packet[]): Promise<void>;
+  /** The next message from `peer` on this channel. */
+  recv(peer: number): Promise<Packet[]>;
+}
+
+/** A communicator as the collectives see it: where to get channels and which algorithms are forced. */
+export interface CollHost {
+  readonly rank: number;
+  readonly size: number;
+  /** A fresh channel for one collective call; every rank must open channels in the same order. */
+  channel(): CollChannel;
+  readonly algorithms: ForcedAlgorithms;
+}
+
+/** Algorithm names forced per collective (from TSMPI_COLL_<NAME> environment variables), else automatic. */
+export type CollectiveName =
+  | 'barrier' | 'bcast' | 'scatter' | 'gather' | 'allgather' | 'alltoall'
+  | 'reduce' | 'allreduce' | 'scan' | 'exscan';
+export type ForcedAlgorithms = Partial<Record<CollectiveName, string>>;

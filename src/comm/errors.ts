@@ -1,0 +1,81 @@
+/**
+ * Argument errors are the built-in kinds (`RangeError`, `TypeError`) so `instanceof` works the
+ * way users expect; failures of the job itself are `MpiError` with a `code`. All wording lives
+ * in `Errors` so messages stay consistent and tests can assert them literally.
+ */
+export type ErrorCode =
+  | 'ERR_PROC_FAILED'
+  | 'ERR_ABORTED'
+  | 'ERR_TIMEOUT'
+  | 'ERR_MISMATCH'
+  | 'ERR_INTERN'
+  | 'ERR_TRANSPORT'
+  | 'ERR_BOOTSTRAP'
+  | 'ERR_FINALIZED'
+  | 'ERR_COLLECTIVE';
+
+export class MpiError extends Error {
+  readonly code: ErrorCode;
+  readonly rank?: number;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; rank?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'MpiError';
+    this.code = code;
+    if (options?.rank !== undefined) this.rank = options.rank;
+  }
+}
+
+/**
+ * An error that happened on another rank during a collective (a bad operand, a wrong scatter
+ * length) and travelled here so that every rank fails the same call instead of hanging.
+ * It keeps the original error's name so `instanceof` checks on `name` stay meaningful.
+ */
+export class RemoteError extends MpiError {
+  readonly remoteName: string;
+  constructor(remoteName: string, message: string, rank?: number) {
+    super('ERR_COLLECTIVE', message, rank === undefined ? undefined : { rank });
+    this.name = 'RemoteError';
+    this.remoteName = remoteName;
+  }
+}
+
+export function isMpiError(e: unknown): e is MpiError {
+  return e instanceof MpiError;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `"${value}" (string)`;
+  if (typeof value === 'bigint') return `${value}n (bigint)`;
+  if (typeof value === 'number') return `${value}`;
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return value.toString();
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  const ctor = (value as object).constructor?.name;
+  return ctor ? `a ${ctor}` : 'an object';
+}
+
+export const Errors = {
+  describe,
+  invalidRank: (what: string, value: unknown, size: number): RangeError =>
+    new RangeError(`${what} ${describe(value)} is out of range [0, ${size}) of this communicator`),
+  invalidSource: (value: unknown, size: number): RangeError =>
+    new RangeError(`source ${describe(value)} is out of range: expected ANY_SOURCE (-1) or a rank in [0, ${size})`),
+  invalidTag: (what: string, value: unknown, max: number): RangeError =>
+    new RangeError(`${what} ${describe(value)} is out of range: expected an integer in [0, ${max}]`),
+  invalidRecvTag: (what: string, value: unknown, max: number): RangeError =>
+    new RangeError(`${what} ${describe(value)} is out of range: expected ANY_TAG (-1) or an integer in [0, ${max}]`),
+  notInteger: (what: string, value: unknown): RangeError =>
+    new RangeError(`${what} must be an integer, got ${describe(value)}`),
+  unsendable: (path: string, value: unknown, cause?: unknown): TypeError =>
+    new TypeError(`cannot send ${describe(value)}${path ? ` at ${path}` : ''}: only values that structured clone accepts can be sent`, cause === undefined ? undefined : { cause }),
+  scatterLength: (got: unknown, size: number): RangeError =>
+    new RangeError(`scatter: data on the root must be an array of exactly ${size} items (one per rank), got ${describe(got)}`),
+  alltoallLength: (got: unknown, size: number): RangeError =>
+    new RangeError(`alltoall: data must be an array of exactly ${size} items (one per rank), got ${describe(got)}`),
+  finalized: (what: string): MpiError =>
+    new MpiError('ERR_FINALIZED', `${what} called after finalize()`),
+  sequence: (peer: number, expected: number, got: number): MpiError =>
+    new MpiError('ERR_INTERN', `message from rank ${peer} arrived out of order: sequence ${got}, expected ${expected}`),
+};

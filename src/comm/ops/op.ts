@@ -1,0 +1,20 @@
+/**
+ * A reduction operation. Collectives call `apply(a, b)` with `a` holding the contribution of
+ * lower ranks and `b` that of higher ranks, so a non-commutative op sees rank order.
+ */
+export interface Op {
+  readonly name: string;
+  /** True lets algorithms combine in any order (ring allreduce needs it). */
+  readonly commutative: boolean;
+  /**
+   * Combines two operands into a new value; never modifies `a` or `b`.
+   * Throws TypeError for an operand the op does not take, RangeError for unequal lengths.
+   */
+  apply(a: unknown, b: unknown): unknown;
+  /** Checks one operand on its own, before anything is sent; throws TypeError if the op cannot take it. */
+  check(value: unknown): void;
+}
+
+/** What users may pass where an op is expected: a built-in, an Op made by `createOp`, or a plain function. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type OpLike = Op | ((a: any, b: any) => any);

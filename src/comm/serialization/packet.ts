@@ -1,0 +1,37 @@
+/**
+ * A Packet is one encoded value: a one-byte code saying how to decode it and its bytes.
+ * Every message on the wire carries one or more packets (a point-to-point message carries one;
+ * a collective may carry a whole subtree's items in one message), and interior nodes of a
+ * collective forward packets without decoding them.
+ */
+export interface Packet {
+  readonly code: number;
+  readonly bytes: Buffer;
+}
+
+/** Packet codes. 0 is the structured-clone path; 1..15 are raw typed-array paths; 255 is an error. */
+export const kCode = {
+  structured: 0,
+  arrayBuffer: 1,
+  buffer: 2,
+  uint8: 3,
+  int8: 4,
+  uint8Clamped: 5,
+  int16: 6,
+  uint16: 7,
+  int32: 8,
+  uint32: 9,
+  float32: 10,
+  float64: 11,
+  bigInt64: 12,
+  bigUint64: 13,
+  dataView: 14,
+  /** A failure travelling through a collective so every rank raises it instead of hanging. */
+  error: 255,
+} as const;
+
+export function packetBytes(packets: readonly Packet[]): number {
+  let n = 0;
+  for (const p of packets) n += p.bytes.length;
+  return n;
+}
