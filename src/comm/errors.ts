@@ -53,23 +53,26 @@ function describe(value: unknown): string {
   if (typeof value === 'symbol') return value.toString();
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   const ctor = (value as object).constructor?.name;
-  return ctor ? `a ${ctor}` : 'an object';
+  return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
 }
 
 export const Errors = {
   describe,
   invalidRank: (what: string, value: unknown, size: number): RangeError =>
     new RangeError(`${what} ${describe(value)} is out of range [0, ${size}) of this communicator`),
-  invalidSource: (value: unknown, size: number): RangeError =>
-    new RangeError(`source ${describe(value)} is out of range: expected ANY_SOURCE (-1) or a rank in [0, ${size})`),
+  invalidSource: (what: string, value: unknown, size: number): RangeError =>
+    new RangeError(`${what} ${describe(value)} is out of range: expected ANY_SOURCE (-1) or a rank in [0, ${size})`),
   invalidTag: (what: string, value: unknown, max: number): RangeError =>
     new RangeError(`${what} ${describe(value)} is out of range: expected an integer in [0, ${max}]`),
   invalidRecvTag: (what: string, value: unknown, max: number): RangeError =>
     new RangeError(`${what} ${describe(value)} is out of range: expected ANY_TAG (-1) or an integer in [0, ${max}]`),
   notInteger: (what: string, value: unknown): RangeError =>
     new RangeError(`${what} must be an integer, got ${describe(value)}`),
-  unsendable: (path: string, value: unknown, cause?: unknown): TypeError =>
-    new TypeError(`cannot send ${describe(value)}${path ? ` at ${path}` : ''}: only values that structured clone accepts can be sent`, cause === undefined ? undefined : { cause }),
+  unsendable: (value: unknown, cause?: unknown): TypeError =>
+    new TypeError(
+      `cannot send ${describe(value)}: ${cause instanceof Error ? `${cause.message} ` : ''}(only values that structured clone accepts can be sent)`,
+      cause === undefined ? undefined : { cause },
+    ),
   scatterLength: (got: unknown, size: number): RangeError =>
     new RangeError(`scatter: data on the root must be an array of exactly ${size} items (one per rank), got ${describe(got)}`),
   alltoallLength: (got: unknown, size: number): RangeError =>

@@ -50,7 +50,7 @@ export function encode(value: unknown): Packet {
   try {
     return { code: kCode.structured, bytes: v8.serialize(value) };
   } catch (err) {
-    throw Errors.unsendable('', value, err);
+    throw Errors.unsendable(value, err);
   }
 }
 
@@ -118,4 +118,14 @@ export function decodeError(packet: Packet): Error {
       return e;
     }
   }
+}
+
+/**
+ * Decodes a packet whose bytes are also being sent on (a collective's root or interior node):
+ * ZeroMQ may still be reading those bytes after the send resolved, so the value handed to the
+ * user must not be a view on them.
+ */
+export function decodeShared(packet: Packet): unknown {
+  if (packet.code === kCode.error) return decode(packet);
+  return decode({ code: packet.code, bytes: Buffer.from(packet.bytes) });
 }

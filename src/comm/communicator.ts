@@ -1,0 +1,247 @@
+/**
+ * A group of ranks with its own message space: point-to-point messages and collectives.
+ * Methods validate their arguments and delegate: matching and transport live in the p2p
+ * engine, algorithms in coll/.
+ */
+import { ANY_SOURCE, ANY_TAG, UNDEFINED } from './constants.js';
+import * as coll from './coll/index.js';
+import type { CollChannel, CollHost, ForcedAlgorithms } from './coll/channel.js';
+import { controlClient } from './bootstrap/control-client.js';
+import { SUM } from './ops/builtin.js';
+import { toOp } from './ops/create.js';
+import type { OpLike } from './ops/op.js';
+import type { Incoming, P2PEngine } from './p2p/p2p-engine.js';
+import { decode, encode } from './serialization/codec.js';
+import { packetBytes } from './serialization/packet.js';
+import { Request } from './request.js';
+import { fillStatus, type Received, type Status } from './status.js';
+import { assertColor, assertExitCode, assertInteger, assertRank, assertRecvTag, assertRoot, assertSource, assertTag } from './validate.js';
+
+/** @internal What a communicator is made of; created by the world bootstrap, `split` and `dup`. */
+export interface CommunicatorParts {
+  engine: P2PEngine;
+  /** COMM_WORLD rank of each member, index = rank in this communicator. */
+  group: readonly number[];
+  rank: number;
+  /** Context id of user messages; collectives use ctx + 1. */
+  ctx: number;
+  algorithms: ForcedAlgorithms;
+}
+
+export class Communicator {
+  readonly #engine: P2PEngine;
+  readonly #group: readonly number[];
+  readonly #rankOf: Map<number, number>;
+  readonly #rank: number;
+  readonly #ctx: number;
+  readonly #coll: CollHost;
+  #collTag = 0;
+
+  /** @internal */
+  constructor(parts: CommunicatorParts) {
+    this.#engine = parts.engine;
+    this.#group = parts.group;
+    this.#rankOf = new Map(parts.group.map((world, local) => [world, local]));
+    this.#rank = parts.rank;
+    this.#ctx = parts.ctx;
+    const self = this;
+    this.#coll = {
+      rank: parts.rank,
+      size: parts.group.length,
+      algorithms: parts.algorithms,
+      channel: () => self.#channel(),
+    };
+  }
+
+  /** This process's rank in the communicator, in [0, size). */
+  get rank(): number {
+    return this.#rank;
+  }
+
+  /** The number of ranks in the communicator. */
+  get size(): number {
+    return this.#group.length;
+  }
+
+  /** A fresh lane on the collective context: every rank opens them in the same order, so tags agree. */
+  #channel(): CollChannel {
+    const tag = this.#collTag;
+    this.#collTag = (this.#collTag + 1) & 0x7fffffff;
+    const ctx = this.#ctx + 1;
+    const engine = this.#engine;
+    const group = this.#group;
+    return {
+      rank: this.#rank,
+      size: group.length,
+      send: (peer, packets) => engine.send(ctx, group[peer], tag, packets),
+      recv: (peer) => engine.recv(ctx, group[peer], tag).then((m) => m.packets),
+    };
+  }
+
+  #received<T>(m: Incoming): Received<T> {
+    return { value: decode(m.packets[0]) as T, source: this.#rankOf.get(m.src) ?? -1, tag: m.tag, count: packetBytes(m.packets) };
+  }
+
+  #worldSource(source: number): number {
+    return source === ANY_SOURCE ? ANY_SOURCE : this.#group[source];
+  }
+
+  /** Sends `data` to `dest`; resolves once the message is handed to the transport. */
+  async send(data: unknown, dest: number, tag = 0): Promise<void> {
+    assertRank('dest', dest, this.size);
+    assertTag('tag', tag);
+    await this.#engine.send(this.#ctx, this.#group[dest], tag, [encode(data)]);
+  }
+
+  /** The next message matching `source` and `tag` (wildcards allowed); fills `status`. */
+  async recv<T = unknown>(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<T> {
+    const r = await this.#recv<T>(source, tag);
+    fillStatus(status, r);
+    return r.value;
+  }
+
+  #recv<T>(source: number, tag: number): Promise<Received<T>> {
+    assertSource('source', source, this.size);
+    assertRecvTag('tag', tag);
+    return this.#engine.recv(this.#ctx, this.#worldSource(source), tag).then((m) => this.#received<T>(m));
+  }
+
+  /** Nonblocking send. Argument errors throw at once; send failures surface on `wait`. */
+  isend(data: unknown, dest: number, tag = 0): Request<void> {
+    assertRank('dest', dest, this.size);
+    assertTag('tag', tag);
+    const sent = this.#engine.send(this.#ctx, this.#group[dest], tag, [encode(data)]);
+    return new Request(sent.then(() => ({ value: undefined, source: this.#rank, tag, count: 0 })));
+  }
+
+  /** Nonblocking receive; `await req` or `req.wait(status)` gives the value. */
+  irecv<T = unknown>(source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<T> {
+    return new Request(this.#recv<T>(source, tag));
+  }
+
+  /** Sends to `dest` and receives from `source` at once, so two ranks exchanging never deadlock. */
+  async sendrecv<T = unknown>(data: unknown, dest: number, sendtag = 0, source: number = ANY_SOURCE, recvtag: number = ANY_TAG, status?: Status): Promise<T> {
+    assertRank('dest', dest, this.size);
+    assertTag('sendtag', sendtag);
+    assertSource('source', source, this.size);
+    assertRecvTag('recvtag', recvtag);
+    const packet = encode(data);
+    const received = this.#recv<T>(source, recvtag);
+    const [, r] = await Promise.all([this.#engine.send(this.#ctx, this.#group[dest], sendtag, [packet]), received]);
+    fillStatus(status, r);
+    return r.value;
+  }
+
+  /** Waits until a matching message has arrived, without receiving it; fills `status`. */
+  async probe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<void> {
+    assertSource('source', source, this.size);
+    assertRecvTag('tag', tag);
+    const m = await this.#engine.probe(this.#ctx, this.#worldSource(source), tag);
+    fillStatus(status, { source: this.#rankOf.get(m.src) ?? -1, tag: m.tag, count: packetBytes(m.packets) });
+  }
+
+  /** True if a matching message has already arrived (fills `status`); never waits. */
+  iprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): boolean {
+    assertSource('source', source, this.size);
+    assertRecvTag('tag', tag);
+    const m = this.#engine.iprobe(this.#ctx, this.#worldSource(source), tag);
+    if (m === undefined) return false;
+    fillStatus(status, { source: this.#rankOf.get(m.src) ?? -1, tag: m.tag, count: packetBytes(m.packets) });
+    return true;
+  }
+
+  async barrier(): Promise<void> {
+    await coll.barrier(this.#coll);
+  }
+
+  /** The root's value on every rank (each rank gets its own copy, the root included). */
+  async bcast<T = unknown>(data: T, root = 0): Promise<T> {
+    assertRoot(root, this.size);
+    return (await coll.bcast(this.#coll, data, root)) as T;
+  }
+
+  /** Item i of the root's array goes to rank i; the root's array must have exactly `size` items. */
+  async scatter<T = unknown>(data: readonly T[] | undefined, root = 0): Promise<T> {
+    assertRoot(root, this.size);
+    return (await coll.scatter(this.#coll, data as unknown[] | undefined, root)) as T;
+  }
+
+  /** Every rank's value, in rank order, on the root; `undefined` elsewhere. */
+  async gather<T = unknown>(data: T, root = 0): Promise<T[] | undefined> {
+    assertRoot(root, this.size);
+    return (await coll.gather(this.#coll, data, root)) as T[] | undefined;
+  }
+
+  async allgather<T = unknown>(data: T): Promise<T[]> {
+    return (await coll.allgather(this.#coll, data)) as T[];
+  }
+
+  /** Item j of each rank's array goes to rank j; each rank gets one item from every rank. */
+  async alltoall<T = unknown>(data: readonly T[]): Promise<T[]> {
+    return (await coll.alltoall(this.#coll, data as unknown[])) as T[];
+  }
+
+  async reduce<T = unknown>(data: T, op: OpLike = SUM, root = 0): Promise<T | undefined> {
+    const o = toOp(op);
+    assertRoot(root, this.size);
+    return (await coll.reduce(this.#coll, data, o, root)) as T | undefined;
+  }
+
+  async allreduce<T = unknown>(data: T, op: OpLike = SUM): Promise<T> {
+    return (await coll.allreduce(this.#coll, data, toOp(op))) as T;
+  }
+
+  /** Inclusive prefix reduction: rank i gets op over ranks 0..i. */
+  async scan<T = unknown>(data: T, op: OpLike = SUM): Promise<T> {
+    return (await coll.scan(this.#coll, data, toOp(op))) as T;
+  }
+
+  /** Exclusive prefix reduction: rank i gets op over ranks 0..i-1; `undefined` on rank 0. */
+  async exscan<T = unknown>(data: T, op: OpLike = SUM): Promise<T | undefined> {
+    return (await coll.exscan(this.#coll, data, toOp(op))) as T | undefined;
+  }
+
+  /**
+   * Splits into disjoint communicators, one per `color`, ranked by (key, old rank).
+   * `color = UNDEFINED` takes part but gets `null`.
+   */
+  async split(color: number, key = 0): Promise<Communicator | null> {
+    assertColor(color);
+    assertInteger('key', key);
+    const all = (await coll.allgather(this.#coll, [color, key, this.#engine.nextContext])) as [number, number, number][];
+    const ctx = Math.max(...all.map((a) => a[2]));
+    this.#engine.useContextsBelow(ctx + 2);
+    if (color === UNDEFINED) return null;
+    const members = all
+      .map((a, i) => ({ color: a[0], key: a[1], i }))
+      .filter((m) => m.color === color)
+      .sort((a, b) => a.key - b.key || a.i - b.i)
+      .map((m) => m.i);
+    return this.#derive(members.map((i) => this.#group[i]), members.indexOf(this.#rank), ctx);
+  }
+
+  /** The same group with a separate message space. */
+  async dup(): Promise<Communicator> {
+    const all = (await coll.allgather(this.#coll, this.#engine.nextContext)) as number[];
+    const ctx = Math.max(...all);
+    this.#engine.useContextsBelow(ctx + 2);
+    return this.#derive(this.#group, this.#rank, ctx);
+  }
+
+  #derive(group: readonly number[], rank: number, ctx: number): Communicator {
+    return new Communicator({ engine: this.#engine, group, rank, ctx, algorithms: this.#coll.algorithms });
+  }
+
+  /** Ends every rank of the job at once; the launcher exits with `code`. */
+  abort(code = 1): never {
+    assertExitCode(code);
+    abortJob(code);
+  }
+}
+
+/** Tells the launcher (if any) and exits; ZeroMQ flushes the notice while the process exits. */
+export function abortJob(code: number): never {
+  controlClient()?.abort(code).catch(() => {});
+  process.exit(code);
+}
+

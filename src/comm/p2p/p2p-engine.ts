@@ -1,0 +1,167 @@
+/**
+ * The messaging engine of one rank: puts envelopes on packets, hands them to the transport (or
+ * straight back to this rank for a self-send), checks per-sender order on arrival, and matches
+ * arrivals to receives. Ranks here are COMM_WORLD ranks; communicators translate.
+ *
+ * It also counts pending operations: while any send, receive or probe is outstanding the
+ * transport is told to stay active (keep the process alive, read promptly); at zero the process
+ * may exit once the program is done, like any Node program.
+ */
+import { Errors, MpiError } from '../errors.js';
+import type { Packet } from '../serialization/packet.js';
+import type { Transport } from '../transport/transport.js';
+import { decodeEnvelope, encodeEnvelope, envelopeProblem } from './envelope.js';
+import { MatchQueues, type Posted } from './matching.js';
+
+export interface Incoming {
+  /** Sender's COMM_WORLD rank. */
+  readonly src: number;
+  readonly tag: number;
+  readonly packets: Packet[];
+}
+
+interface Waiter extends Posted {
+  resolve(m: Incoming): void;
+  reject(e: unknown): void;
+}
+
+export class P2PEngine {
+  readonly rank: number;
+  readonly size: number;
+  readonly #transport: Transport | undefined;
+  readonly #match = new MatchQueues<Incoming, Waiter>();
+  readonly #probers: Waiter[] = [];
+  readonly #sendSeq: Uint32Array;
+  readonly #recvSeq: Uint32Array;
+  #pending = 0;
+  #failure: Error | undefined;
+  #nextContext = 2;
+
+  /** `transport` is undefined for a world of one (singleton mode). */
+  constructor(rank: number, size: number, transport: Transport | undefined) {
+    this.rank = rank;
+    this.size = size;
+    this.#transport = transport;
+    this.#sendSeq = new Uint32Array(size);
+    this.#recvSeq = new Uint32Array(size);
+    transport?.onMessage((peer, header, frames) => this.#onFrames(peer, header, frames));
+  }
+
+  /** The lowest context id this rank has not used; communicators agree on the max of these. */
+  get nextContext(): number {
+    return this.#nextContext;
+  }
+
+  useContextsBelow(limit: number): void {
+    this.#nextContext = Math.max(this.#nextContext, limit);
+  }
+
+  #begin(): void {
+    if (this.#pending++ === 0) this.#transport?.setActive(true);
+  }
+
+  readonly #end = (): void => {
+    if (--this.#pending === 0) this.#transport?.setActive(false);
+  };
+
+  send(ctx: number, dest: number, tag: number, packets: readonly Packet[]): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (dest === this.rank) {
+      queueMicrotask(() => this.#arrive(ctx, dest, tag, packets.slice()));
+      return Promise.resolve();
+    }
+    const codes = new Array<number>(packets.length);
+    const frames = new Array<Buffer>(packets.length + 1);
+    for (let i = 0; i < packets.length; i++) {
+      codes[i] = packets[i].code;
+      frames[i + 1] = packets[i].bytes;
+    }
+    frames[0] = encodeEnvelope({ ctx, src: this.rank, tag, seq: this.#sendSeq[dest]++, codes });
+    this.#begin();
+    const sent = this.#transport!.send(dest, frames);
+    sent.then(this.#end, this.#end);
+    return sent;
+  }
+
+  /** `src` may be -1 (any source) and `tag` -1 (any user tag). */
+  recv(ctx: number, src: number, tag: number): Promise<Incoming> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    const hit = this.#match.take(ctx, src, tag);
+    if (hit !== undefined) return Promise.resolve(hit.msg);
+    this.#begin();
+    return new Promise<Incoming>((resolve, reject) => {
+      this.#match.post({ ctx, src, tag, resolve, reject });
+    }).finally(this.#end);
+  }
+
+  iprobe(ctx: number, src: number, tag: number): Incoming | undefined {
+    return this.#match.peek(ctx, src, tag)?.msg;
+  }
+
+  probe(ctx: number, src: number, tag: number): Promise<Incoming> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    const hit = this.#match.peek(ctx, src, tag);
+    if (hit !== undefined) return Promise.resolve(hit.msg);
+    this.#begin();
+    return new Promise<Incoming>((resolve, reject) => {
+      this.#probers.push({ ctx, src, tag, resolve, reject });
+    }).finally(this.#end);
+  }
+
+  #onFrames(peer: number, header: Buffer, frames: Buffer[]): void {
+    const problem = envelopeProblem(header, frames.length);
+    if (problem !== undefined) {
+      process.emitWarning(`tsmpi: rank ${this.rank} ignored a malformed message from rank ${peer}: ${problem}`);
+      return;
+    }
+    const env = decodeEnvelope(header);
+    if (env.src !== peer) {
+      process.emitWarning(`tsmpi: rank ${this.rank} ignored a message claiming to be from rank ${env.src} on rank ${peer}'s connection`);
+      return;
+    }
+    const expected = this.#recvSeq[peer];
+    if (env.seq !== expected) {
+      this.fail(Errors.sequence(peer, expected, env.seq));
+      return;
+    }
+    this.#recvSeq[peer] = expected + 1;
+    const packets = new Array<Packet>(frames.length);
+    for (let i = 0; i < frames.length; i++) packets[i] = { code: env.codes[i], bytes: frames[i] };
+    this.#arrive(env.ctx, peer, env.tag, packets);
+  }
+
+  #arrive(ctx: number, src: number, tag: number, packets: Packet[]): void {
+    const msg: Incoming = { src, tag, packets };
+    const waiter = this.#match.deliver(ctx, src, tag, msg);
+    if (waiter !== undefined) {
+      waiter.resolve(msg);
+      return;
+    }
+    if (this.#probers.length > 0) this.#wakeProbers(ctx, src, tag, msg);
+  }
+
+  #wakeProbers(ctx: number, src: number, tag: number, msg: Incoming): void {
+    for (let i = 0; i < this.#probers.length; i++) {
+      const p = this.#probers[i];
+      if (p.ctx === ctx && (p.src === -1 || p.src === src) && (p.tag === -1 ? tag >= 0 : p.tag === tag)) {
+        this.#probers.splice(i--, 1);
+        p.resolve(msg);
+      }
+    }
+  }
+
+  /** Ends every pending and future operation with `error` (an invariant broke, or the job is ending). */
+  fail(error: Error): void {
+    if (this.#failure) return;
+    this.#failure = error;
+    for (const w of [...this.#match.pending(), ...this.#probers.splice(0)]) {
+      this.#match.cancel(w);
+      w.reject(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.fail(new MpiError('ERR_FINALIZED', 'communication after finalize()'));
+    await this.#transport?.close();
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * The transport layer moves frames between ranks of one job, identified by their COMM_WORLD
+ * rank. It knows nothing of tags, contexts or communicators. Guarantees every implementation
+ * must give:
+ * - frames sent from one rank to another arrive in the order they were sent (one pipe per pair);
+ * - nothing is dropped: when a peer cannot take more, `send` waits (backpressure);
+ * - `send` resolves once the frames are queued for delivery; the caller may not touch them after.
+ */
+export type MessageHandler = (peer: number, header: Buffer, packets: Buffer[]) => void;
+
+export interface Transport {
+  /** This rank's address, as other ranks connect to it. */
+  readonly endpoint: string;
+  /** Where every rank listens, index = rank; given once the launcher has heard from every rank. */
+  setDirectory(endpoints: readonly string[]): void;
+  send(peer: number, frames: Buffer[]): Promise<void>;
+  onMessage(handler: MessageHandler): void;
+  /**
+   * While true the transport keeps the process alive and reads promptly; while false it still
+   * drains arrivals in the background but lets the process exit once the program is done.
+   */
+  setActive(active: boolean): void;
+  close(): Promise<void>;
+}

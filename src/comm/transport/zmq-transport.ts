@@ -1,0 +1,144 @@
+/**
+ * ZeroMQ transport: each rank binds one ROUTER; it reaches each peer through its own DEALER
+ * (routing id = its rank), connected on first use. The ROUTER only ever receives, so ZeroMQ's
+ * "ROUTER drops messages to unknown peers" case cannot arise; DEALERs block at the high-water
+ * mark instead of dropping, and every DEALER send goes through a SendQueue.
+ *
+ * Keeping the process alive: a pending zeromq.js receive holds the Node event loop open, yet a
+ * rank must exit by itself when its program is done. So the one reader runs in two modes:
+ * active (some communication is pending: blocking receives that wake every kActivePollMs to
+ * re-check) and idle (nothing pending: non-blocking drains from an unref'd timer, so arrivals
+ * are still taken off the socket promptly and senders never stall on a quiet receiver).
+ */
+import { Dealer, Router } from 'zeromq';
+import { MpiError } from '../errors.js';
+import type { MessageHandler, Transport } from './transport.js';
+import { SendQueue } from './send-queue.js';
+
+const kActivePollMs = 25;
+const kIdleDrainMs = 10;
+/** How long an exiting rank keeps trying to deliver what it already sent. */
+const kLingerMs = 30_000;
+
+export interface ZmqTransportOptions {
+  rank: number;
+  size: number;
+  /** Where to bind, e.g. `ipc:///tmp/tsmpi-x/3` or `tcp://10.0.0.1:0`. */
+  bindAddress: string;
+}
+
+function isAgain(err: unknown): boolean {
+  return (err as { code?: string } | null)?.code === 'EAGAIN';
+}
+
+export class ZmqTransport implements Transport {
+  readonly #rank: number;
+  readonly #size: number;
+  readonly #router: Router;
+  readonly #queues: (SendQueue | undefined)[];
+  readonly #dealers: (Dealer | undefined)[];
+  #endpoints: readonly string[] = [];
+  #endpoint = '';
+  #handler: MessageHandler = () => {};
+  #active = false;
+  #reading = false;
+  #timeout = -2;
+  #closed = false;
+  readonly #idleTimer: NodeJS.Timeout;
+
+  private constructor(options: ZmqTransportOptions) {
+    this.#rank = options.rank;
+    this.#size = options.size;
+    this.#router = new Router({ linger: 0 });
+    this.#queues = new Array(options.size).fill(undefined);
+    this.#dealers = new Array(options.size).fill(undefined);
+    this.#idleTimer = setInterval(() => void this.#read(), kIdleDrainMs);
+    this.#idleTimer.unref();
+  }
+
+  static async bind(options: ZmqTransportOptions): Promise<ZmqTransport> {
+    const t = new ZmqTransport(options);
+    await t.#router.bind(options.bindAddress);
+    t.#endpoint = t.#router.lastEndpoint ?? options.bindAddress;
+    return t;
+  }
+
+  get endpoint(): string {
+    return this.#endpoint;
+  }
+
+  setDirectory(endpoints: readonly string[]): void {
+    this.#endpoints = endpoints;
+  }
+
+  onMessage(handler: MessageHandler): void {
+    this.#handler = handler;
+  }
+
+  send(peer: number, frames: Buffer[]): Promise<void> {
+    if (this.#closed) return Promise.reject(new MpiError('ERR_TRANSPORT', `cannot send to rank ${peer}: the transport is closed`));
+    const queue = this.#queues[peer] ?? this.#connect(peer);
+    return queue.send(frames).catch((err: unknown) => {
+      throw new MpiError('ERR_TRANSPORT', `sending to rank ${peer} failed: ${(err as Error).message}`, { cause: err, rank: peer });
+    });
+  }
+
+  #connect(peer: number): SendQueue {
+    const address = this.#endpoints[peer];
+    if (address === undefined) throw new MpiError('ERR_INTERN', `no endpoint known for rank ${peer}`);
+    const dealer = new Dealer({ routingId: String(this.#rank), linger: kLingerMs });
+    dealer.connect(address);
+    this.#dealers[peer] = dealer;
+    const queue = new SendQueue(dealer);
+    this.#queues[peer] = queue;
+    return queue;
+  }
+
+  setActive(active: boolean): void {
+    this.#active = active;
+    if (active && !this.#reading) void this.#read();
+  }
+
+  /** The one reader of the ROUTER: a single loop, never two receives at once. */
+  async #read(): Promise<void> {
+    if (this.#reading || this.#closed) return;
+    this.#reading = true;
+    try {
+      while (!this.#closed) {
+        const timeout = this.#active ? kActivePollMs : 0;
+        if (timeout !== this.#timeout) this.#router.receiveTimeout = this.#timeout = timeout;
+        let frames: Buffer[];
+        try {
+          frames = await this.#router.receive();
+        } catch (err) {
+          if (isAgain(err)) {
+            if (this.#active) continue;
+            return;
+          }
+          if (this.#closed) return;
+          throw err;
+        }
+        this.#dispatch(frames);
+      }
+    } finally {
+      this.#reading = false;
+    }
+  }
+
+  #dispatch(frames: Buffer[]): void {
+    const peer = Number(frames[0].toString('latin1'));
+    if (!Number.isInteger(peer) || peer < 0 || peer >= this.#size || frames.length < 3) {
+      // A frame from something that is not a rank of this job: never let it reach matching.
+      return;
+    }
+    this.#handler(peer, frames[1], frames.slice(2));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#idleTimer);
+    for (const d of this.#dealers) d?.close();
+    this.#router.close();
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Builds COMM_WORLD: from the launcher's environment, bind this rank's socket, tell the
+ * launcher where it listens, learn where every other rank listens, and wrap it all in a
+ * Communicator. Without a launcher the world is this process alone (singleton mode).
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { controlClient } from './bootstrap/control-client.js';
+import { isLaunched, parseRankEnv } from './bootstrap/env.js';
+import { Communicator } from './communicator.js';
+import { kWorldContext } from './constants.js';
+import { MpiError } from './errors.js';
+import { forcedAlgorithmsFromEnv } from './options.js';
+import { P2PEngine } from './p2p/p2p-engine.js';
+import { ZmqTransport } from './transport/zmq-transport.js';
+
+export interface World {
+  comm: Communicator;
+  engine: P2PEngine;
+}
+
+export async function initWorld(env: NodeJS.ProcessEnv = process.env): Promise<World> {
+  const algorithms = forcedAlgorithmsFromEnv(env);
+  if (!isLaunched(env)) {
+    const engine = new P2PEngine(0, 1, undefined);
+    return { engine, comm: new Communicator({ engine, group: [0], rank: 0, ctx: kWorldContext, algorithms }) };
+  }
+  const rankEnv = parseRankEnv(env);
+  const { rank, size } = rankEnv;
+  const transport = await ZmqTransport.bind({ rank, size, bindAddress: `ipc://${path.join(rankEnv.jobDir, String(rank))}` });
+  const client = controlClient();
+  if (client === undefined) throw new MpiError('ERR_BOOTSTRAP', 'rank started by tsmpirun but no control connection could be made');
+  const endpoints = await client.hello(transport.endpoint, os.hostname());
+  if (endpoints.length !== size) throw new MpiError('ERR_BOOTSTRAP', `the launcher's directory lists ${endpoints.length} ranks, expected ${size}`);
+  transport.setDirectory(endpoints);
+  const engine = new P2PEngine(rank, size, transport);
+  const group = Array.from({ length: size }, (_, i) => i);
+  return { engine, comm: new Communicator({ engine, group, rank, ctx: kWorldContext, algorithms }) };
+}

@@ -1,0 +1,54 @@
+/**
+ * tsmpi: MPI for TypeScript. Importing this module in a process started by `tsmpirun` connects
+ * the world before the import resolves, so `COMM_WORLD.rank` and `.size` are ready at once.
+ *
+ * ```ts
+ * import { COMM_WORLD as comm, SUM } from 'tsmpi';
+ * const total = await comm.allreduce(comm.rank, SUM);
+ * ```
+ */
+import os from 'node:os';
+import type { Communicator } from './comm/communicator.js';
+import { initWorld } from './comm/world.js';
+
+const world = await initWorld();
+let finalized: Promise<void> | undefined;
+
+/** Every rank of the job. */
+export const COMM_WORLD: Communicator = world.comm;
+
+/** Seconds since an arbitrary point, monotonic and high resolution (MPI_Wtime). */
+export function wtime(): number {
+  return performance.now() / 1000;
+}
+
+/** The name of the host this rank runs on. */
+export function getProcessorName(): string {
+  return os.hostname();
+}
+
+/**
+ * Collective, like MPI_Finalize: waits for every rank, then closes this rank's sockets.
+ * Optional: a program that just ends is finalized too, with every message it sent delivered.
+ */
+export function finalize(): Promise<void> {
+  finalized ??= (async () => {
+    await COMM_WORLD.barrier();
+    await world.engine.close();
+  })();
+  return finalized;
+}
+
+/** Ends every rank of the job; `tsmpirun` exits with `code`. */
+export function abort(code = 1): never {
+  return COMM_WORLD.abort(code);
+}
+
+export { ANY_SOURCE, ANY_TAG, TAG_UB, UNDEFINED } from './comm/constants.js';
+export { Communicator } from './comm/communicator.js';
+export { Request, waitall, waitany } from './comm/request.js';
+export { Status } from './comm/status.js';
+export { MpiError, RemoteError, isMpiError, type ErrorCode } from './comm/errors.js';
+export { SUM, PROD, MIN, MAX, LAND, LOR, LXOR, BAND, BOR, BXOR, MINLOC, MAXLOC } from './comm/ops/builtin.js';
+export { createOp } from './comm/ops/create.js';
+export type { Op, OpLike } from './comm/ops/op.js';

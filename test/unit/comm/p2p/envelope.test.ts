@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { decodeEnvelope, encodeEnvelope, envelopeProblem, kHeaderFixedBytes } from '../../../../src/comm/p2p/envelope.js';
+
+describe('envelope', () => {
+  it('round-trips every field, including the largest values', () => {
+    const e = { ctx: 2 ** 32 - 1, src: 12345, tag: 2 ** 31 - 1, seq: 2 ** 32 - 1, codes: [0, 11, 255] };
+    const b = encodeEnvelope(e);
+    expect(b.length).toBe(kHeaderFixedBytes + 3);
+    expect(envelopeProblem(b, 3)).toBeUndefined();
+    expect(decodeEnvelope(b)).toEqual(e);
+  });
+
+  it('keeps negative tags (collective internals) intact', () => {
+    expect(decodeEnvelope(encodeEnvelope({ ctx: 1, src: 0, tag: -7, seq: 0, codes: [0] })).tag).toBe(-7);
+  });
+
+  it('has the documented byte layout', () => {
+    const b = encodeEnvelope({ ctx: 3, src: 2, tag: 9, seq: 1, codes: [11] });
+    expect([...b]).toEqual([1, 1, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 9, 0, 0, 0, 1, 0, 0, 0, 11]);
+  });
+
+  it('names what is wrong with a malformed header', () => {
+    expect(envelopeProblem(Buffer.alloc(3), 1)).toBe('header of 3 bytes is shorter than 20');
+    const good = encodeEnvelope({ ctx: 0, src: 0, tag: 0, seq: 0, codes: [0] });
+    expect(envelopeProblem(good, 2)).toBe('header announces 1 packets but 2 frames followed');
+    const badKind = Buffer.from(good);
+    badKind[0] = 9;
+    expect(envelopeProblem(badKind, 1)).toBe('unknown message kind 9');
+    expect(envelopeProblem(good.subarray(0, 20), 1)).toBe('header announces 1 packets but is 20 bytes long');
+  });
+
+  it('refuses to encode zero or too many packets', () => {
+    expect(() => encodeEnvelope({ ctx: 0, src: 0, tag: 0, seq: 0, codes: [] })).toThrow(RangeError);
+    expect(() => encodeEnvelope({ ctx: 0, src: 0, tag: 0, seq: 0, codes: new Array(256).fill(0) })).toThrow(RangeError);
+  });
+});
