@@ -52,7 +52,7 @@ export class ZmqTransport implements Transport {
     this.#router = new Router({ linger: 0 });
     this.#queues = new Array(options.size).fill(undefined);
     this.#dealers = new Array(options.size).fill(undefined);
-    this.#idleTimer = setInterval(() => void this.#read(), kIdleDrainMs);
+    this.#idleTimer = setInterval(() => void this.#read(0), kIdleDrainMs);
     this.#idleTimer.unref();
   }
 
@@ -96,27 +96,33 @@ export class ZmqTransport implements Transport {
 
   setActive(active: boolean): void {
     this.#active = active;
-    if (active && !this.#reading) void this.#read();
+    if (active && !this.#reading) void this.#read(kActivePollMs);
   }
 
-  /** The one reader of the ROUTER: a single loop, never two receives at once. */
-  async #read(): Promise<void> {
+  #setTimeout(ms: number): void {
+    if (ms !== this.#timeout) this.#router.receiveTimeout = this.#timeout = ms;
+  }
+
+  /**
+   * The one reader of the ROUTER: never two receives at once. It keeps its blocking mode for
+   * as long as messages or pending operations keep coming and stops only after a quiet poll
+   * period, so a busy exchange never pays for switching modes on every message.
+   */
+  async #read(timeoutMs: number): Promise<void> {
     if (this.#reading || this.#closed) return;
     this.#reading = true;
+    this.#setTimeout(timeoutMs);
     try {
       while (!this.#closed) {
-        const timeout = this.#active ? kActivePollMs : 0;
-        if (timeout !== this.#timeout) this.#router.receiveTimeout = this.#timeout = timeout;
         let frames: Buffer[];
         try {
           frames = await this.#router.receive();
         } catch (err) {
-          if (isAgain(err)) {
-            if (this.#active) continue;
-            return;
-          }
           if (this.#closed) return;
-          throw err;
+          if (!isAgain(err)) throw err;
+          if (!this.#active) return;
+          this.#setTimeout(kActivePollMs);
+          continue;
         }
         this.#dispatch(frames);
       }
