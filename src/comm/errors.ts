@@ -47,6 +47,7 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return `"${value}" (string)`;
   if (typeof value === 'bigint') return `${value}n (bigint)`;
   if (typeof value === 'number') return `${value}`;
+  if (typeof value === 'boolean') return `${value} (boolean)`;
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (typeof value === 'function') return 'a function';
