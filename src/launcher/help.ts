@@ -1,0 +1,158 @@
+/**
+ * Every user-facing text of tsmpirun in one place (Open MPI keeps them in help-*.txt), so the
+ * wording stays consistent and tests can assert it literally. Error messages carry no
+ * `tsmpirun: ` prefix; {@link diagnostic} adds it when the CLI prints.
+ */
+
+import type { JobResult } from './job.js';
+import type { JobEnd } from './supervise.js';
+
+/** The name every diagnostic line starts with. */
+export const kProgramName = 'tsmpirun';
+
+/** The one-line hint printed after a usage error. */
+export const kHelpHint = `Run '${kProgramName} --help' for usage.`;
+
+/** The `--help` text. */
+export const kHelpText = `Usage: ${kProgramName} [options] <program> [args...]
+
+Runs <program> (.js, .mjs, .cjs, .ts, .mts, .cts, .tsx) as the ranks of one tsmpi job.
+Everything after <program> is passed to the program unchanged.
+
+Options:
+  -n, --np N              number of ranks (default: the hosts' slots, else the number of CPUs)
+      --hostfile FILE     hosts, one per line: "host [slots=K]"; "#" starts a comment
+      --host H[:K],...    hosts on the command line, e.g. --host localhost:4 (K defaults to 1)
+      --oversubscribe     allow more ranks than the hosts' slots
+  -x NAME[=VALUE]         export an environment variable to every rank (repeatable);
+                          without =VALUE, ${kProgramName}'s own value is exported
+      --tag-output        prefix every output line with "[rank] "
+      --timeout S         end the job after S seconds (exit status 124)
+      --map-by slot|node  fill each host's slots in order (default), or deal ranks round robin
+      --launch-agent CMD  how remote hosts are reached (default: ssh)
+      --iface NAME|ADDR   the interface or address ranks advertise to each other
+      --trace FILE        write a Chrome Trace Event JSON timeline of the job
+      --stats             print per-rank communication statistics when the job ends
+  -h, --help              show this help and exit
+      --version           show the version and exit
+
+Ranks see TSMPI_RANK, TSMPI_SIZE, TSMPI_LOCAL_RANK and TSMPI_LOCAL_SIZE in their environment.
+Only rank 0 reads ${kProgramName}'s standard input. Output is forwarded line by line.
+Only this machine runs ranks for now (localhost, 127.0.0.1 or its host name in --host/--hostfile).
+
+Exit status:
+  0       every rank exited with status 0
+  N       the first rank that failed exited with status N
+  128+N   the first rank that failed was killed by signal N,
+          or ${kProgramName} itself received signal N (SIGINT, SIGTERM, SIGHUP)
+  1       the first rank that failed threw an uncaught exception or had an unhandled
+          rejection, or left before joining the job, or the job could not be started
+  CODE    a rank called abort(CODE)
+  124     the job timed out (--timeout)
+  2       bad command line, hostfile or program; nothing was run
+When a rank fails, ${kProgramName} stops every other rank (SIGTERM, then SIGKILL) and says which
+rank failed and why. No process of the job is left running when ${kProgramName} exits.
+`;
+
+/** Prefixes each line of `message` that is not already indented, e.g. `tsmpirun: ...`. */
+export function diagnostic(message: string): string {
+  const [first, ...rest] = message.split('\n');
+  return [`${kProgramName}: ${first}`, ...rest].join('\n') + '\n';
+}
+
+/** What the CLI prints for a usage error: the message and the hint to --help. */
+export function usageText(message: string): string {
+  return diagnostic(message) + kHelpHint + '\n';
+}
+
+const plural = (n: number, one: string, many: string): string => (n === 1 ? one : many);
+const who = (rank: number, pid: number | undefined): string =>
+  pid === undefined ? `rank ${rank}` : `rank ${rank} (pid ${pid})`;
+
+/** Wording of every error and diagnostic, grouped by where it arises. */
+export const Texts = {
+  // command line
+  unknownOption: (token: string) => `unknown option "${token}"`,
+  missingValue: (option: string) => `${option} needs a value`,
+  unexpectedValue: (option: string, token: string) => `${option} does not take a value, got "${token}"`,
+  noProgram: () => 'no program given',
+  positiveInteger: (option: string, value: string) => `${option} must be a positive integer, got "${value}"`,
+  tooLarge: (option: string, max: number, value: string) => `${option} must be at most ${max}, got "${value}"`,
+  positiveSeconds: (option: string, value: string) => `${option} must be a positive number of seconds, got "${value}"`,
+  mapBy: (option: string, value: string) => `${option} must be "slot" or "node", got "${value}"`,
+  envExport: (option: string, value: string) =>
+    `${option} must be NAME or NAME=VALUE, with NAME made of letters, digits and "_", got "${value}"`,
+  notEmpty: (option: string) => `${option} must not be empty`,
+  iface: (option: string, value: string) => `${option} must be an interface name or an IP address, got "${value}"`,
+  hostAndHostfile: () => '--host and --hostfile cannot be used together',
+  hostEntry: (option: string, entry: string, why: string) => `${option}: ${why} in "${entry}"`,
+
+  // hosts and slots
+  hostfileLine: (file: string, line: number, why: string) => `${file}:${line}: ${why}`,
+  hostfileRead: (file: string, reason: string) => `cannot read hostfile "${file}": ${reason}`,
+  hostfileEmpty: (file: string) => `hostfile "${file}" lists no hosts`,
+  badHostName: (name: string) => `"${name}" is not a host name`,
+  badAttribute: (token: string) => `unknown attribute "${token}" (expected slots=K or max_slots=K)`,
+  badSlots: (key: string, value: string) => `${key} must be a positive integer, got "${value}"`,
+  tooManyRanks: (n: number, slots: number) =>
+    `${n} ranks requested but the hosts provide only ${slots} ${plural(slots, 'slot', 'slots')}; use --oversubscribe to allow more`,
+  remoteHosts: (names: readonly string[]) => `running ranks on remote hosts (${names.join(', ')}) is not supported yet`,
+
+  // program and start
+  programUnreadable: (program: string, reason: string) => `cannot read program "${program}": ${reason}`,
+  controlFailed: (endpoint: string, reason: string) => `cannot start the control plane at ${endpoint}: ${reason}`,
+  jobDirFailed: (reason: string) => `cannot create the job directory: ${reason}`,
+  internalError: (detail: string) => `internal error: ${detail}`,
+
+  // how the job ended (first line of the diagnostic)
+  exited: (rank: number, pid: number | undefined, code: number) => `${who(rank, pid)} exited with code ${code}`,
+  killed: (rank: number, pid: number | undefined, signal: string) => `${who(rank, pid)} was killed by signal ${signal}`,
+  exception: (rank: number, pid: number | undefined, stack: string) =>
+    `${who(rank, pid)} failed with an uncaught exception:\n${stack}`,
+  rejection: (rank: number, pid: number | undefined, stack: string) =>
+    `${who(rank, pid)} failed with an unhandled rejection:\n${stack}`,
+  aborted: (rank: number, pid: number | undefined, code: number) => `${who(rank, pid)} called abort(${code})`,
+  notJoined: (rank: number, pid: number | undefined) =>
+    `${who(rank, pid)} exited before joining the job, so the ranks that joined cannot go on`,
+  spawnFailed: (rank: number, reason: string) => `rank ${rank} could not be started: ${reason}`,
+  timedOut: (seconds: number) => `job timed out after ${seconds} s`,
+  interrupted: (signal: string) => `received ${signal}`,
+  stoppedOthers: (n: number) => `stopped the other ${n} ${plural(n, 'rank', 'ranks')}`,
+  stopped: (n: number) => `stopped ${n} ${plural(n, 'rank', 'ranks')}`,
+};
+
+/** A short reason for a file-system error: `no such file`, `permission denied`, ... */
+export function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT': return 'no such file';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'EISDIR': return 'it is a directory';
+    case 'ENOTDIR': return 'a part of the path is not a directory';
+    default: return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** The first line (and stack) of the diagnostic for a job that did not end well. */
+export function describeEnd(end: Exclude<JobEnd, { kind: 'ok' }>): string {
+  switch (end.kind) {
+    case 'exit': return Texts.exited(end.rank, end.pid, end.exitCode);
+    case 'signal': return Texts.killed(end.rank, end.pid, end.signal);
+    case 'exception': return Texts.exception(end.rank, end.pid, end.stack);
+    case 'rejection': return Texts.rejection(end.rank, end.pid, end.stack);
+    case 'abort': return Texts.aborted(end.rank, end.pid, end.code);
+    case 'not-joined': return Texts.notJoined(end.rank, end.pid);
+    case 'spawn': return Texts.spawnFailed(end.rank, end.error.message);
+    case 'timeout': return Texts.timedOut(end.seconds);
+    case 'interrupted': return Texts.interrupted(end.signal);
+  }
+}
+
+/** Everything tsmpirun prints about a finished job: nothing when every rank succeeded. */
+export function reportText(result: JobResult): string {
+  const { end, stopped } = result;
+  if (end.kind === 'ok') return '';
+  let text = diagnostic(describeEnd(end).replace(/\n+$/, ''));
+  if (stopped > 0) text += diagnostic('rank' in end ? Texts.stoppedOthers(stopped) : Texts.stopped(stopped));
+  return text;
+}

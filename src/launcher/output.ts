@@ -1,0 +1,129 @@
+/**
+ * Rank output forwarding (Open MPI's iof). A rank's pipe delivers arbitrary chunks; the
+ * launcher writes only whole lines, one `write` per batch of complete lines, so lines of two
+ * ranks can never mix however the chunks interleave. Works on bytes: splitting at 0x0A never
+ * cuts a UTF-8 character. readline is not used because it drops the distinction between a
+ * final partial line and a complete one, and decodes text it only needs to pass through.
+ */
+import { once } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
+
+/**
+ * A line longer than this is passed on in pieces (each ended with a newline) so a rank that
+ * never prints a newline cannot make the launcher buffer without bound.
+ */
+export const kMaxLineBytes = 16 * 1024 * 1024;
+
+const kNewline = 0x0a;
+
+/**
+ * Turns a byte stream into complete lines, each optionally prefixed (`[3] `).
+ *
+ * ```ts
+ * const s = new LineSplitter('[1] ');
+ * s.push(Buffer.from('a\nb'));  // "[1] a\n"
+ * s.end();                      // "[1] b\n"  (the partial last line, newline added)
+ * ```
+ */
+export class LineSplitter {
+  readonly #prefix: Buffer;
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+
+  constructor(prefix = '') {
+    this.#prefix = Buffer.from(prefix);
+  }
+
+  /** Adds a chunk; returns every line it completes (prefixed, newline kept), or undefined. */
+  push(chunk: Buffer): Buffer | undefined {
+    const last = chunk.lastIndexOf(kNewline);
+    if (last < 0) {
+      this.#hold(chunk);
+      return this.#pendingBytes > kMaxLineBytes ? this.end() : undefined;
+    }
+    const complete = this.#take(chunk.subarray(0, last + 1));
+    const rest = chunk.subarray(last + 1);
+    if (rest.length > 0) this.#hold(rest);
+    return this.#prefix.length === 0 ? complete : this.#prefixLines(complete);
+  }
+
+  /** Returns the partial last line with a newline added (so the next line starts clean), or undefined. */
+  end(): Buffer | undefined {
+    if (this.#pendingBytes === 0) return undefined;
+    const line = this.#take(Buffer.from('\n'));
+    return this.#prefix.length === 0 ? line : this.#prefixLines(line);
+  }
+
+  #hold(part: Buffer): void {
+    this.#pending.push(part);
+    this.#pendingBytes += part.length;
+  }
+
+  #take(tail: Buffer): Buffer {
+    const whole = this.#pendingBytes === 0 ? tail : Buffer.concat([...this.#pending, tail]);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    return whole;
+  }
+
+  #prefixLines(lines: Buffer): Buffer {
+    const parts: Buffer[] = [];
+    for (let start = 0; start < lines.length;) {
+      const end = lines.indexOf(kNewline, start) + 1;
+      parts.push(this.#prefix, lines.subarray(start, end));
+      start = end;
+    }
+    return Buffer.concat(parts);
+  }
+}
+
+/**
+ * A destination shared by every rank (the launcher's stdout or stderr). Each write is a batch
+ * of whole lines; a full pipe makes writers wait for 'drain', which pauses the rank streams
+ * feeding it (backpressure up to the ranks). A broken destination (EPIPE: the reader went
+ * away) discards from then on rather than failing the job.
+ */
+export class OutputSink {
+  readonly #stream: Writable;
+  #broken = false;
+  #drained: Promise<void> | undefined;
+
+  constructor(stream: Writable) {
+    this.#stream = stream;
+    stream.on('error', () => {
+      this.#broken = true;
+    });
+  }
+
+  /** Writes `data`; resolves once the destination can take more. */
+  async write(data: Buffer): Promise<void> {
+    if (this.#broken || this.#stream.destroyed) return;
+    if (this.#stream.write(data)) return;
+    // One shared wait per drain, raced with error/close so a dead reader never hangs a rank.
+    this.#drained ??= Promise.race([
+      once(this.#stream, 'drain'),
+      once(this.#stream, 'close'),
+    ]).then(() => undefined, () => undefined).finally(() => {
+      this.#drained = undefined;
+    });
+    await this.#drained;
+  }
+}
+
+/**
+ * Forwards `source` (a rank's stdout or stderr) to `sink` line by line until it ends; the
+ * partial last line is flushed at the end. Never rejects: a source that errors just ends.
+ */
+export async function forwardLines(source: Readable, sink: OutputSink, prefix = ''): Promise<void> {
+  const splitter = new LineSplitter(prefix);
+  try {
+    for await (const chunk of source) {
+      const lines = splitter.push(chunk as Buffer);
+      if (lines) await sink.write(lines);
+    }
+  } catch {
+    // The stream was destroyed (the launcher gave up waiting for it); keep what we have.
+  }
+  const rest = splitter.end();
+  if (rest) await sink.write(rest);
+}
