@@ -1,0 +1,169 @@
+/**
+ * The rank side of the control plane: one ZeroMQ DEALER (routing id = the rank) connected to
+ * the launcher's ROUTER at TSMPI_CONTROL. See protocol.ts for the messages.
+ *
+ * Event-loop contract: zeromq.js keeps the process alive while a receive() is pending, so a
+ * receive is only pending while hello() waits for the directory or a report waits for its
+ * acknowledgement. Afterwards nothing is pending and a rank exits naturally when its program
+ * is done.
+ *
+ * Acknowledged reports: process.exit() does not terminate ZeroMQ's context, so frames still
+ * queued at that moment are lost whatever the linger. A rank that reports a failure or an
+ * abort is about to call process.exit(), so the launcher echoes each `failed`/`abort` frame
+ * back once it has handled it, and reportFailure()/abort() wait (bounded) for that echo. Once
+ * it arrives the launcher knows why the rank is exiting, whichever of the exit and the report
+ * it would otherwise have seen first.
+ */
+import { Dealer } from 'zeromq';
+import { isLaunched, parseRankEnv, type RankEnv } from './env.js';
+import { decodeControl, encodeControl, type LauncherToRank, type RankToLauncher } from './protocol.js';
+
+/** How long queued frames may delay a natural exit of a rank whose launcher is unreachable. */
+export const kLingerMs = 1000;
+/** How long reportFailure()/abort() wait for the launcher's acknowledgement. */
+export const kReportWaitMs = 1000;
+
+type Incoming = LauncherToRank | RankToLauncher;
+type Waiter = (message: Incoming) => boolean;
+
+// Process-wide, not module-wide: the launcher's preload and the program's `tsmpi` import may
+// load this file from two installations, and two DEALERs with one routing id would make the
+// launcher's ROUTER drop the second connection.
+const kSingleton = Symbol.for('tsmpi.controlClient');
+type Global = typeof globalThis & { [kSingleton]?: ControlClient };
+
+/**
+ * A rank's connection to its launcher. Get it with {@link controlClient}.
+ *
+ * ```ts
+ * const endpoints = await controlClient()!.hello('ipc:///tmp/tsmpi-x/0', os.hostname());
+ * ```
+ */
+export class ControlClient {
+  readonly rank: number;
+  readonly size: number;
+  readonly #dealer: Dealer;
+  // zeromq.js allows one send and one receive in flight per socket: sends queue up here, and
+  // one receive pump serves every waiter.
+  #sending: Promise<unknown> = Promise.resolve();
+  readonly #waiters = new Set<Waiter>();
+  #pumping = false;
+  #closed = false;
+
+  constructor(env: RankEnv) {
+    this.rank = env.rank;
+    this.size = env.size;
+    this.#dealer = new Dealer({ routingId: String(env.rank), linger: kLingerMs });
+    this.#dealer.connect(env.control);
+  }
+
+  /** True once {@link close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Announces this rank's data-plane endpoint; resolves with every rank's endpoint
+   * (index = rank) once all ranks of the job have said hello.
+   */
+  async hello(endpoint: string, host: string): Promise<string[]> {
+    let endpoints: string[] | undefined;
+    const directory = this.#waitFor((m) => {
+      if (m.type !== 'directory' || !Array.isArray(m.endpoints) || !m.endpoints.every((e) => typeof e === 'string')) return false;
+      endpoints = m.endpoints;
+      return true;
+    });
+    await this.#send({ type: 'hello', rank: this.rank, pid: process.pid, host, endpoint });
+    await directory;
+    return endpoints ?? [];
+  }
+
+  /**
+   * Tells the launcher this rank is failing with an uncaught error, and waits (at most
+   * kReportWaitMs) until the launcher has it. Best effort; closes the client, as the rank is
+   * about to exit.
+   */
+  async reportFailure(reason: 'exception' | 'rejection', stack: string): Promise<void> {
+    await this.#acknowledged({ type: 'failed', rank: this.rank, reason, stack });
+  }
+
+  /** Tells the launcher this rank called abort(code); like {@link reportFailure}, bounded, then closes. */
+  async abort(code: number): Promise<void> {
+    await this.#acknowledged({ type: 'abort', rank: this.rank, code });
+  }
+
+  /** Closes the socket; a pending hello() never resolves after this. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#waiters.clear();
+    this.#dealer.close();
+    const global = globalThis as Global;
+    if (global[kSingleton] === this) delete global[kSingleton];
+  }
+
+  #send(message: RankToLauncher): Promise<void> {
+    const sent = this.#sending.then(() => {
+      if (this.#closed) throw new Error('the control connection is closed');
+      return this.#dealer.send(encodeControl(message));
+    });
+    this.#sending = sent.catch(() => undefined);
+    return sent;
+  }
+
+  /** Resolves when a received message satisfies `accept`. */
+  #waitFor(accept: (message: Incoming) => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const waiter: Waiter = (m) => (accept(m) ? (resolve(), true) : false);
+      this.#waiters.add(waiter);
+      void this.#pump();
+    });
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (this.#waiters.size > 0 && !this.#closed) {
+        const [frame] = await this.#dealer.receive();
+        const message = frame === undefined ? undefined : decodeControl(frame);
+        if (message === undefined) continue;
+        for (const waiter of this.#waiters) if (waiter(message)) this.#waiters.delete(waiter);
+      }
+    } catch {
+      // Only close() interrupts a receive.
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  async #acknowledged(message: Extract<RankToLauncher, { type: 'failed' | 'abort' }>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, kReportWaitMs);
+    });
+    const echo = this.#waitFor((m) => m.type === message.type && 'rank' in m && m.rank === this.rank);
+    try {
+      await Promise.race([this.#send(message).then(() => echo, () => undefined), timeout]);
+    } finally {
+      clearTimeout(timer);
+      // Ends the pending receive, so nothing keeps the process alive.
+      this.close();
+    }
+  }
+}
+
+/**
+ * The process's control client, created on first use from the launcher's environment;
+ * `undefined` when the process was not started by tsmpirun. Throws a RangeError naming the
+ * variable when the launcher's environment is malformed.
+ */
+export function controlClient(): ControlClient | undefined {
+  if (!isLaunched()) return undefined;
+  const global = globalThis as Global;
+  const existing = global[kSingleton];
+  if (existing !== undefined && !existing.closed) return existing;
+  const client = new ControlClient(parseRankEnv());
+  global[kSingleton] = client;
+  return client;
+}

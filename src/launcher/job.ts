@@ -1,0 +1,241 @@
+/**
+ * One job on this host: hosts → placements → job directory → control plane → ranks →
+ * supervision → cleanup. Everything a job creates (processes, their process groups, the job
+ * directory, the control socket) is released before runJob settles, and on a crash of the
+ * launcher by the process 'exit' hook.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants as fsConstants, rmSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { LaunchOptions } from './args.js';
+import { LaunchError } from './errors.js';
+import { describeFsError, Texts } from './help.js';
+import { parseHostfile, totalSlots, type Host } from './hostfile.js';
+import { mapRanks, type Placement } from './mapping.js';
+import { forwardLines, OutputSink } from './output.js';
+import { RendezvousServer } from './rendezvous-server.js';
+import { forwardStdin, spawnLocalRank, type LocalJobSpec, type RankProcess } from './spawn/local.js';
+import { exitStatusOf, forwardSignals, kKillGraceMs, Supervisor, type JobEnd } from './supervise.js';
+
+/**
+ * How long to wait, after a rank exited with a non-zero code, for its own failure report.
+ * The exit (SIGCHLD) and the report (ZeroMQ's I/O thread) travel separately and may arrive in
+ * either order; the rank exits only after its report has left its socket, so this is ample.
+ */
+export const kReportSettleMs = 200;
+// sun_path holds 108 bytes; ranks bind <jobDir>/<rank>.
+const kMaxIpcPath = 100;
+
+/** Where a job reads and writes; process's own streams by default. */
+export interface JobIo {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/** How a job ended, and what tsmpirun reports about it. */
+export interface JobResult {
+  end: JobEnd;
+  exitStatus: number;
+  /** Ranks still running when the job was stopped (the failed rank not counted). */
+  stopped: number;
+  size: number;
+}
+
+const defaultIo = (): JobIo => ({
+  stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(),
+});
+
+/**
+ * Runs `program` as a job. Rejects with a {@link LaunchError} when the job cannot start; a
+ * job that starts always resolves, with how it ended.
+ *
+ * ```ts
+ * const { exitStatus } = await runJob({ ...kDefaultLaunchOptions, np: 4 }, 'examples/hello.ts', []);
+ * ```
+ */
+export async function runJob(options: LaunchOptions, program: string, programArgs: readonly string[], io: JobIo = defaultIo()): Promise<JobResult> {
+  const hosts = await resolveHosts(options, io.cwd);
+  const n = options.np ?? (hosts ? totalSlots(hosts) : os.availableParallelism());
+  const placements = mapRanks(hosts ?? [{ name: os.hostname(), slots: n }], n, options.mapBy, options.oversubscribe || !hosts);
+  const programPath = await checkProgram(program, io.cwd);
+  const jobDir = await makeJobDir();
+  const control = `ipc://${path.join(jobDir, 'control')}`;
+  let supervisor: Supervisor | undefined;
+  const leftUnjoined: RankProcess[] = [];
+  const notJoined = (r: RankProcess): void => supervisor?.fail({ kind: 'not-joined', rank: r.rank, pid: r.pid });
+  const cleanupOnExit = (): void => {
+    supervisor?.killAll();
+    rmSync(jobDir, { recursive: true, force: true });
+  };
+  process.on('exit', cleanupOnExit);
+  let server: RendezvousServer | undefined;
+  try {
+    server = await RendezvousServer.bind(control, n, {
+      // A rank that left without joining can never answer its peers: the job cannot form.
+      hello: () => leftUnjoined.length > 0 && notJoined(leftUnjoined[0]),
+      failed: (m) => supervisor?.report({ kind: m.reason, rank: m.rank, stack: m.stack }),
+      abort: (m) => supervisor?.report({ kind: 'abort', rank: m.rank, code: m.code }),
+    }).catch((error: unknown) => {
+      throw new LaunchError('ERR_CONTROL', Texts.controlFailed(control, describeFsError(error)), { cause: error });
+    });
+    const joined = server;
+    const spec: LocalJobSpec = {
+      program: programPath, programArgs, cwd: io.cwd, env: rankEnvironment(options, io.env),
+      // Every host is this machine for now, so the local numbering is the global one.
+      job: { size: n, localSize: n, jobId: randomBytes(8).toString('hex'), control, jobDir },
+    };
+    const ranks = spawnAll(spec, placements);
+    supervisor = new Supervisor(ranks, {
+      onCleanExit: (r) => {
+        if (joined.hasJoined(r.rank)) return;
+        if (joined.joinedCount > 0) notJoined(r);
+        else leftUnjoined.push(r);
+      },
+    });
+    const stdout = new OutputSink(io.stdout);
+    const stderr = new OutputSink(io.stderr);
+    const tag = (r: RankProcess): string => (options.tagOutput ? `[${r.rank}] ` : '');
+    const outputs = ranks.flatMap((r) => [
+      r.child.stdout ? forwardLines(r.child.stdout, stdout, tag(r)) : Promise.resolve(),
+      r.child.stderr ? forwardLines(r.child.stderr, stderr, tag(r)) : Promise.resolve(),
+    ]);
+    const stopStdin = forwardStdin(io.stdin, ranks[0]);
+    const stopSignals = forwardSignals(supervisor);
+    const seconds = options.timeout;
+    const timer = seconds === undefined ? undefined : setTimeout(() => supervisor?.fail({ kind: 'timeout', seconds }), seconds * 1000);
+    try {
+      await supervisor.wait();
+    } finally {
+      clearTimeout(timer);
+      stopSignals();
+      stopStdin();
+    }
+    await Promise.all([drainOutputs(outputs, ranks), settleReports(supervisor)]);
+    const end = supervisor.end ?? { kind: 'ok' };
+    return { end, exitStatus: exitStatusOf(end), stopped: supervisor.stopped, size: n };
+  } finally {
+    server?.close();
+    process.off('exit', cleanupOnExit);
+    await fs.rm(jobDir, { recursive: true, force: true });
+  }
+}
+
+/** The hosts of --host/--hostfile (local aliases merged into this host), or undefined. */
+async function resolveHosts(options: LaunchOptions, cwd: string): Promise<Host[] | undefined> {
+  let hosts = options.hosts;
+  if (options.hostfile !== undefined) {
+    const file = options.hostfile;
+    const text = await fs.readFile(path.resolve(cwd, file), 'utf8').catch((error: unknown) => {
+      throw new LaunchError('ERR_HOSTFILE', Texts.hostfileRead(file, describeFsError(error)), { cause: error });
+    });
+    hosts = parseHostfile(text, file);
+  }
+  if (hosts === undefined) return undefined;
+  const local = localNames();
+  const remote = hosts.filter((h) => !local.has(h.name) && !/^127\./.test(h.name));
+  if (remote.length > 0) {
+    throw new LaunchError('ERR_REMOTE_HOST', Texts.remoteHosts(remote.map((h) => h.name)), { host: remote[0].name });
+  }
+  return [{ name: os.hostname(), slots: totalSlots(hosts) }];
+}
+
+function localNames(): Set<string> {
+  const names = new Set(['localhost', 'localhost.localdomain', '::1', '[::1]', os.hostname(), os.hostname().split('.')[0]]);
+  for (const addresses of Object.values(os.networkInterfaces())) {
+    for (const a of addresses ?? []) names.add(a.address);
+  }
+  return names;
+}
+
+/** The absolute path of a readable program file. */
+async function checkProgram(program: string, cwd: string): Promise<string> {
+  const absolute = path.resolve(cwd, program);
+  try {
+    const stat = await fs.stat(absolute);
+    if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    await fs.access(absolute, fsConstants.R_OK);
+    return absolute;
+  } catch (error) {
+    throw new LaunchError('ERR_PROGRAM', Texts.programUnreadable(program, describeFsError(error)), { cause: error });
+  }
+}
+
+/** A private (0700) directory for the job's ipc sockets, short enough for their paths. */
+async function makeJobDir(): Promise<string> {
+  const base = path.join(os.tmpdir(), 'tsmpi-').length + 16 < kMaxIpcPath ? os.tmpdir() : '/tmp';
+  try {
+    return await fs.mkdtemp(path.join(base, 'tsmpi-'));
+  } catch (error) {
+    throw new LaunchError('ERR_CONTROL', Texts.jobDirFailed(describeFsError(error)), { cause: error });
+  }
+}
+
+/** The launcher's environment plus `-x` exports (a bare `-x NAME` exports the launcher's value). */
+function rankEnvironment(options: LaunchOptions, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const result = { ...env };
+  for (const { name, value } of options.exports) {
+    const exported = value ?? env[name];
+    if (exported !== undefined) result[name] = exported;
+  }
+  return result;
+}
+
+/**
+ * Waits for the ranks' output to end. Once the ranks and their groups are gone the pipes end
+ * by themselves; only a process that left its group (setsid) can hold one open, so a pipe
+ * that makes no progress for a grace period is given up.
+ */
+async function drainOutputs(outputs: Promise<void>[], ranks: readonly RankProcess[]): Promise<void> {
+  const all = Promise.all(outputs);
+  const bytesRead = (): number => ranks.reduce((sum, r) =>
+    sum + ((r.child.stdout as { bytesRead?: number } | null)?.bytesRead ?? 0)
+    + ((r.child.stderr as { bytesRead?: number } | null)?.bytesRead ?? 0), 0);
+  for (let before = -1; before !== bytesRead();) {
+    before = bytesRead();
+    if (await within(all, kKillGraceMs)) return;
+  }
+  for (const r of ranks) {
+    r.child.stdout?.destroy();
+    r.child.stderr?.destroy();
+  }
+  await all;
+}
+
+/** Whether `promise` settles within `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Spawns every rank; if one cannot even be attempted, the ones started are killed. */
+function spawnAll(spec: LocalJobSpec, placements: readonly Placement[]): RankProcess[] {
+  const ranks: RankProcess[] = [];
+  try {
+    for (const p of placements) ranks.push(spawnLocalRank(spec, { rank: p.rank, localRank: p.localRank }));
+    return ranks;
+  } catch (error) {
+    new Supervisor(ranks).killAll();
+    throw new LaunchError('ERR_SPAWN', Texts.spawnFailed(ranks.length, (error as Error).message), { cause: error, rank: ranks.length });
+  }
+}
+
+async function settleReports(supervisor: Supervisor): Promise<void> {
+  if (supervisor.end?.kind !== 'exit') return;
+  await delay(kReportSettleMs);
+  // Let a frame that is already readable be handled (poll phase) before the verdict is read.
+  await new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,62 @@
+/**
+ * The first code in every rank (`node --import rank-preload.js program.js`). It turns an
+ * uncaught exception or unhandled rejection into a `failed` report to the launcher, which
+ * prints the stack once and stops the job, then exits with status 1. Installing the handlers
+ * also keeps Node from printing the error itself, so the user sees it once, from tsmpirun.
+ *
+ * Node delivers a throw at the top level of an ESM main module, and a rejected top-level
+ * await, to 'uncaughtException' (origin 'unhandledRejection'): the module's evaluation is a
+ * promise. Both are reported as exceptions, which is what they are in the program's terms;
+ * 'rejection' is kept for promises nobody awaited.
+ *
+ * It imports only the control client, and only when a failure happens: programs that never
+ * fail, or never use tsmpi, do not pay for loading ZeroMQ.
+ */
+import { inspect } from 'node:util';
+
+/** Exit status of a rank that failed with an uncaught error. */
+const kFailureExitCode = 1;
+/** Upper bound on reporting: import + send + flush; the rank exits even if the launcher is gone. */
+const kReportDeadlineMs = 3000;
+/** How often a rank checks that its launcher is still there. */
+const kParentCheckMs = 1000;
+
+let failing = false;
+
+async function report(reason: 'exception' | 'rejection', error: unknown): Promise<void> {
+  const stack = inspect(error);
+  try {
+    const { controlClient } = await import('../comm/bootstrap/control-client.js');
+    const client = controlClient();
+    if (client === undefined) throw new Error('not started by tsmpirun');
+    await client.reportFailure(reason, stack);
+  } catch {
+    // No launcher to tell: print the error the way Node would have.
+    process.stderr.write(`${stack}\n`);
+  }
+}
+
+function onFailure(reason: 'exception' | 'rejection', error: unknown): void {
+  // A second error while the first is being reported changes nothing: the rank is done.
+  if (failing) return;
+  failing = true;
+  process.exitCode = kFailureExitCode;
+  // Referenced on purpose: it must fire even if the report hangs.
+  setTimeout(() => process.exit(kFailureExitCode), kReportDeadlineMs);
+  void report(reason, error).finally(() => process.exit(kFailureExitCode));
+}
+
+process.on('uncaughtException', (error) => onFailure('exception', error));
+process.on('unhandledRejection', (reason) => onFailure('rejection', reason));
+
+// If the launcher dies without stopping us (SIGKILL, OOM), the rank is reparented; take the
+// whole process group down then so nothing of the job outlives its launcher.
+const launcherPid = process.ppid;
+setInterval(() => {
+  if (process.ppid === launcherPid) return;
+  try {
+    process.kill(-process.pid, 'SIGKILL');
+  } catch {
+    process.exit(kFailureExitCode);
+  }
+}, kParentCheckMs).unref();

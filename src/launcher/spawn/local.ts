@@ -1,0 +1,105 @@
+/**
+ * Starts ranks on this host (Open MPI's odls). Used by tsmpirun for local ranks and, later, by
+ * the per-host agent for its host's ranks. Each rank is `node [--import tsx] --import
+ * rank-preload <program> args...`, so the program's process.argv looks like a plain `node`
+ * run. Each rank leads its own process group (detached), so a signal to the group also
+ * reaches whatever the rank started, and a Ctrl-C at the terminal reaches only tsmpirun,
+ * which then stops the ranks in order.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { formatRankEnv, type RankEnv } from '../../comm/bootstrap/env.js';
+
+/** How a rank process ended: `code`/`signal` as in child_process 'exit', or a spawn `error`. */
+export interface RankExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  error?: Error;
+}
+
+/** A started rank. `pid` is undefined when the process could not be started. */
+export interface RankProcess {
+  rank: number;
+  pid: number | undefined;
+  child: ChildProcess;
+  /** Resolves once the process has exited (never rejects). */
+  exited: Promise<RankExit>;
+}
+
+/** What every local rank of a job shares. */
+export interface LocalJobSpec {
+  /** Absolute path of the program. */
+  program: string;
+  programArgs: readonly string[];
+  /** The environment before the job contract is added (launcher env + `-x`). */
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** The contract fields common to all ranks: size, localSize, jobId, control, jobDir. */
+  job: Omit<RankEnv, 'rank' | 'localRank'>;
+}
+
+const kTypeScript = /\.(ts|mts|cts|tsx)$/i;
+
+// Resolved from this package, so it works from dist/ and from node_modules/tsmpi alike.
+// The 'tsx' entry registers both the ESM and CJS hooks, which .cts programs need.
+const tsxLoader = (): string => import.meta.resolve('tsx');
+
+/** The preload next to this build: rank-preload.js in dist/, rank-preload.ts under tsx. */
+function preloadUrl(): URL {
+  const ext = path.extname(fileURLToPath(import.meta.url));
+  return new URL(`../rank-preload${ext}`, import.meta.url);
+}
+
+/** Node's arguments before the program: the TypeScript loader when needed, then the preload. */
+export function nodeArgsFor(program: string): string[] {
+  const preload = preloadUrl();
+  const needsTsx = kTypeScript.test(program) || kTypeScript.test(preload.pathname);
+  return [...(needsTsx ? ['--import', tsxLoader()] : []), '--import', preload.href];
+}
+
+/**
+ * Spawns one rank. stdin is a pipe for rank 0 only; stdout and stderr are always pipes.
+ *
+ * ```ts
+ * const r = spawnLocalRank(spec, { rank: 0, localRank: 0 });
+ * const { code, signal } = await r.exited;
+ * ```
+ */
+export function spawnLocalRank(spec: LocalJobSpec, at: { rank: number; localRank: number }): RankProcess {
+  const env = { ...spec.env, ...formatRankEnv({ ...spec.job, rank: at.rank, localRank: at.localRank }) };
+  const child = spawn(process.execPath, [...nodeArgsFor(spec.program), spec.program, ...spec.programArgs], {
+    cwd: spec.cwd,
+    env,
+    detached: true,
+    stdio: [at.rank === 0 ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<RankExit>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    // 'error' without 'exit' means the process never ran (EAGAIN, ENOMEM, ...).
+    child.once('error', (error) => {
+      if (child.pid === undefined) resolve({ code: null, signal: null, error });
+    });
+  });
+  // A rank that exits without reading its stdin makes writes to it fail with EPIPE.
+  child.stdin?.on('error', () => undefined);
+  return { rank: at.rank, pid: child.pid, child, exited };
+}
+
+/**
+ * Forwards `source` (the launcher's stdin) to rank 0 and ends rank 0's stdin when `source`
+ * ends. Returns a function that stops forwarding (call it when the job ends).
+ */
+export function forwardStdin(source: Readable, rank0: RankProcess): () => void {
+  const sink = rank0.child.stdin;
+  if (!sink) return () => undefined;
+  source.pipe(sink);
+  const stop = (): void => {
+    source.unpipe(sink);
+    // Reading stdin would keep the launcher alive after the job; release it.
+    source.pause();
+  };
+  void rank0.exited.then(stop);
+  return stop;
+}

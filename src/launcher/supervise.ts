@@ -1,0 +1,178 @@
+/**
+ * Supervision of a set of rank processes (Open MPI's errmgr, execa's forceKillAfterDelay and
+ * cleanupOnExit). The first failure decides how the job ends; every other rank is then stopped
+ * with SIGTERM to its process group and SIGKILL after kKillGraceMs. Exits that follow a stop
+ * are consequences, not failures. Knows nothing of the control plane or of output, so the
+ * per-host agent can reuse it for its own ranks.
+ */
+import { constants } from 'node:os';
+import type { RankExit, RankProcess } from './spawn/local.js';
+
+/** Time between SIGTERM and SIGKILL when stopping ranks. */
+export const kKillGraceMs = 1000;
+const kPollMs = 20;
+
+/** Why one rank made the job fail. */
+export type RankFailure =
+  | { kind: 'exit'; rank: number; pid?: number; exitCode: number }
+  | { kind: 'signal'; rank: number; pid?: number; signal: NodeJS.Signals }
+  | { kind: 'exception' | 'rejection'; rank: number; pid?: number; stack: string }
+  | { kind: 'abort'; rank: number; pid?: number; code: number }
+  | { kind: 'not-joined'; rank: number; pid?: number }
+  | { kind: 'spawn'; rank: number; pid?: number; error: Error };
+
+/** How a job ended. */
+export type JobEnd =
+  | { kind: 'ok' }
+  | RankFailure
+  | { kind: 'timeout'; seconds: number }
+  | { kind: 'interrupted'; signal: NodeJS.Signals };
+
+/** A failure report from the rank itself, which explains its exit better than a code does. */
+export type RankReport = Extract<RankFailure, { kind: 'exception' | 'rejection' | 'abort' }>;
+
+/** tsmpirun's exit status for a job end (see the --help text). */
+export function exitStatusOf(end: JobEnd): number {
+  switch (end.kind) {
+    case 'ok': return 0;
+    case 'exit': return end.exitCode;
+    case 'signal': case 'interrupted': return 128 + (constants.signals[end.signal] ?? 0);
+    case 'abort': return Number.isInteger(end.code) && end.code >= 0 && end.code <= 255 ? end.code : 1;
+    case 'timeout': return 124;
+    default: return 1;
+  }
+}
+
+/** Sends `signal` to the process group led by `pid`; errors (ESRCH: already gone) are ignored. */
+function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Watches ranks until all have exited.
+ *
+ * ```ts
+ * const supervisor = new Supervisor(ranks);
+ * const end = await supervisor.wait();   // { kind: 'ok' } or the first failure
+ * ```
+ */
+export class Supervisor {
+  readonly #ranks: readonly RankProcess[];
+  readonly #alive = new Set<number>();
+  readonly #graceMs: number;
+  readonly #onCleanExit: ((rank: RankProcess) => void) | undefined;
+  readonly #allExited: Promise<void>;
+  #end: Exclude<JobEnd, { kind: 'ok' }> | undefined;
+  #stopped = 0;
+  #killTimer: NodeJS.Timeout | undefined;
+
+  constructor(ranks: readonly RankProcess[], options: { graceMs?: number; onCleanExit?: (rank: RankProcess) => void } = {}) {
+    this.#ranks = ranks;
+    this.#graceMs = options.graceMs ?? kKillGraceMs;
+    this.#onCleanExit = options.onCleanExit;
+    for (const r of ranks) this.#alive.add(r.rank);
+    this.#allExited = Promise.all(ranks.map((r) => r.exited.then((exit) => this.#onExit(r, exit)))).then(() => {
+      clearTimeout(this.#killTimer);
+    });
+  }
+
+  /** The first failure, or undefined while none happened. */
+  get end(): Exclude<JobEnd, { kind: 'ok' }> | undefined {
+    return this.#end;
+  }
+
+  /** How many ranks (other than the failed one) were still running when the job was stopped. */
+  get stopped(): number {
+    return this.#stopped;
+  }
+
+  /** Whether `rank` is still running. */
+  isAlive(rank: number): boolean {
+    return this.#alive.has(rank);
+  }
+
+  /** Ends the job with `end` unless it already ended; stops every running rank. */
+  fail(end: Exclude<JobEnd, { kind: 'ok' }>): void {
+    if (this.#end !== undefined) return;
+    this.#end = end;
+    const failed = 'rank' in end ? end.rank : undefined;
+    const others = this.#ranks.filter((r) => this.#alive.has(r.rank) && r.rank !== failed);
+    this.#stopped = others.length;
+    for (const r of others) this.#terminate(r, 'SIGTERM');
+    // A rank that reported its own failure is exiting by itself (with its own status); one
+    // that merely exited is gone. Either way only the SIGKILL below may still be needed.
+    this.#killTimer = setTimeout(() => this.killAll(), this.#graceMs);
+  }
+
+  /**
+   * A rank's own account of its failure. It replaces a plain exit of the same rank: the exit
+   * (via SIGCHLD) and the report (via the control socket) race, and the report is what the
+   * user needs. Reports from other ranks after the first failure are consequences.
+   */
+  report(report: RankReport): void {
+    const pid = this.#ranks.find((r) => r.rank === report.rank)?.pid;
+    const withPid = { ...report, ...(pid === undefined ? {} : { pid }) };
+    if (this.#end === undefined) this.fail(withPid);
+    else if (this.#end.kind === 'exit' && this.#end.rank === report.rank) this.#end = withPid;
+  }
+
+  /** SIGKILL to every rank's process group, now. Synchronous, so safe in process.on('exit'). */
+  killAll(): void {
+    for (const r of this.#ranks) {
+      if (r.pid === undefined) continue;
+      // A group outlives its leader while anything the rank started is alive; only a rank
+      // not yet reaped may be signalled by pid (after reaping its pid may belong to another).
+      if (!signalGroup(r.pid, 'SIGKILL') && this.#alive.has(r.rank)) r.child.kill('SIGKILL');
+    }
+  }
+
+  /**
+   * Resolves once every rank has exited and nothing a rank started in its group is left
+   * (SIGKILL, then waiting up to the grace period for the groups to vanish).
+   */
+  async wait(): Promise<JobEnd> {
+    await this.#allExited;
+    this.killAll();
+    const deadline = Date.now() + this.#graceMs;
+    const pids = this.#ranks.flatMap((r) => (r.pid === undefined ? [] : [r.pid]));
+    while (pids.some((pid) => signalGroup(pid, 0)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, kPollMs));
+    }
+    return this.#end ?? { kind: 'ok' };
+  }
+
+  #terminate(r: RankProcess, signal: NodeJS.Signals): void {
+    if (r.pid !== undefined && !signalGroup(r.pid, signal)) r.child.kill(signal);
+  }
+
+  #onExit(r: RankProcess, exit: RankExit): void {
+    this.#alive.delete(r.rank);
+    if (this.#end !== undefined) return;
+    if (exit.error) this.fail({ kind: 'spawn', rank: r.rank, error: exit.error });
+    else if (exit.signal !== null) this.fail({ kind: 'signal', rank: r.rank, pid: r.pid, signal: exit.signal });
+    else if (exit.code !== 0) this.fail({ kind: 'exit', rank: r.rank, pid: r.pid, exitCode: exit.code ?? 1 });
+    else this.#onCleanExit?.(r);
+  }
+}
+
+/**
+ * Forwards SIGINT, SIGTERM and SIGHUP sent to the launcher: the first ends the job (its ranks
+ * get SIGTERM, then SIGKILL), a second one kills every rank at once. Returns an uninstaller.
+ */
+export function forwardSignals(supervisor: Supervisor): () => void {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  let received = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (++received > 1) supervisor.killAll();
+    else supervisor.fail({ kind: 'interrupted', signal });
+  };
+  for (const s of signals) process.on(s, onSignal);
+  return () => {
+    for (const s of signals) process.off(s, onSignal);
+  };
+}
