@@ -16,10 +16,10 @@ import { LaunchError } from './errors.js';
 import { describeFsError, Texts } from './help.js';
 import { parseHostfile, totalSlots, type Host } from './hostfile.js';
 import { mapRanks, type Placement } from './mapping.js';
-import { forwardLines, OutputSink } from './output.js';
+import { drainForwarding, forwardLines, OutputSink } from './output.js';
 import { RendezvousServer } from './rendezvous-server.js';
 import { forwardStdin, spawnLocalRank, type LocalJobSpec, type RankProcess } from './spawn/local.js';
-import { exitStatusOf, forwardSignals, kKillGraceMs, Supervisor, type JobEnd } from './supervise.js';
+import { exitStatusOf, kKillGraceMs, SignalForwarder, Supervisor, type JobEnd } from './supervise.js';
 
 /**
  * How long to wait, after a rank exited with a non-zero code, for its own failure report.
@@ -65,7 +65,11 @@ export async function runJob(options: LaunchOptions, program: string, programArg
   const n = options.np ?? (hosts ? totalSlots(hosts) : os.availableParallelism());
   const placements = mapRanks(hosts ?? [{ name: os.hostname(), slots: n }], n, options.mapBy, options.oversubscribe || !hosts);
   const programPath = await checkProgram(program, io.cwd);
-  const jobDir = await makeJobDir();
+  const signals = new SignalForwarder();
+  const jobDir = await makeJobDir().catch((error: unknown) => {
+    signals.dispose();
+    throw error;
+  });
   const control = `ipc://${path.join(jobDir, 'control')}`;
   let supervisor: Supervisor | undefined;
   const leftUnjoined: RankProcess[] = [];
@@ -85,6 +89,10 @@ export async function runJob(options: LaunchOptions, program: string, programArg
     }).catch((error: unknown) => {
       throw new LaunchError('ERR_CONTROL', Texts.controlFailed(control, describeFsError(error)), { cause: error });
     });
+    if (signals.received !== undefined) {
+      const end: JobEnd = { kind: 'interrupted', signal: signals.received };
+      return { end, exitStatus: exitStatusOf(end), stopped: 0, size: n };
+    }
     const joined = server;
     const spec: LocalJobSpec = {
       program: programPath, programArgs, cwd: io.cwd, env: rankEnvironment(options, io.env),
@@ -107,23 +115,24 @@ export async function runJob(options: LaunchOptions, program: string, programArg
       r.child.stderr ? forwardLines(r.child.stderr, stderr, tag(r)) : Promise.resolve(),
     ]);
     const stopStdin = forwardStdin(io.stdin, ranks[0]);
-    const stopSignals = forwardSignals(supervisor);
+    signals.attach(supervisor);
     const seconds = options.timeout;
     const timer = seconds === undefined ? undefined : setTimeout(() => supervisor?.fail({ kind: 'timeout', seconds }), seconds * 1000);
     try {
       await supervisor.wait();
     } finally {
       clearTimeout(timer);
-      stopSignals();
       stopStdin();
     }
-    await Promise.all([drainOutputs(outputs, ranks), settleReports(supervisor)]);
+    const pipes = ranks.flatMap((r) => [r.child.stdout, r.child.stderr].flatMap((p) => (p ? [p] : [])));
+    await Promise.all([drainForwarding(outputs, pipes, kKillGraceMs), settleReports(supervisor)]);
     const end = supervisor.end ?? { kind: 'ok' };
     return { end, exitStatus: exitStatusOf(end), stopped: supervisor.stopped, size: n };
   } finally {
     server?.close();
-    process.off('exit', cleanupOnExit);
     await fs.rm(jobDir, { recursive: true, force: true });
+    process.off('exit', cleanupOnExit);
+    signals.dispose();
   }
 }
 
@@ -185,40 +194,6 @@ function rankEnvironment(options: LaunchOptions, env: NodeJS.ProcessEnv): NodeJS
     if (exported !== undefined) result[name] = exported;
   }
   return result;
-}
-
-/**
- * Waits for the ranks' output to end. Once the ranks and their groups are gone the pipes end
- * by themselves; only a process that left its group (setsid) can hold one open, so a pipe
- * that makes no progress for a grace period is given up.
- */
-async function drainOutputs(outputs: Promise<void>[], ranks: readonly RankProcess[]): Promise<void> {
-  const all = Promise.all(outputs);
-  const bytesRead = (): number => ranks.reduce((sum, r) =>
-    sum + ((r.child.stdout as { bytesRead?: number } | null)?.bytesRead ?? 0)
-    + ((r.child.stderr as { bytesRead?: number } | null)?.bytesRead ?? 0), 0);
-  for (let before = -1; before !== bytesRead();) {
-    before = bytesRead();
-    if (await within(all, kKillGraceMs)) return;
-  }
-  for (const r of ranks) {
-    r.child.stdout?.destroy();
-    r.child.stderr?.destroy();
-  }
-  await all;
-}
-
-/** Whether `promise` settles within `ms`. */
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Spawns every rank; if one cannot even be attempted, the ones started are killed. */

@@ -127,3 +127,33 @@ export async function forwardLines(source: Readable, sink: OutputSink, prefix = 
   const rest = splitter.end();
   if (rest) await sink.write(rest);
 }
+
+/**
+ * Waits for `forwarding` (the forwardLines of `sources`) to finish. Once a job's processes are
+ * gone their pipes end by themselves; only a process that left its group (setsid) can hold
+ * one open, so pipes that deliver nothing for `idleMs` are given up (destroyed). A slow reader
+ * downstream is not idleness: bytes still flow, only more slowly.
+ */
+export async function drainForwarding(forwarding: Promise<void>[], sources: Readable[], idleMs: number): Promise<void> {
+  const all = Promise.all(forwarding);
+  const bytesRead = (): number =>
+    sources.reduce((sum, s) => sum + ((s as Readable & { bytesRead?: number }).bytesRead ?? 0), 0);
+  for (let before = -1; before !== bytesRead();) {
+    before = bytesRead();
+    if (await settlesWithin(all, idleMs)) return;
+  }
+  for (const source of sources) source.destroy();
+  await all;
+}
+
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

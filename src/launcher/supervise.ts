@@ -5,6 +5,7 @@
  * are consequences, not failures. Knows nothing of the control plane or of output, so the
  * per-host agent can reuse it for its own ranks.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { RankExit, RankProcess } from './spawn/local.js';
 
@@ -51,6 +52,28 @@ function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether the group led by `pgid` still has a member that is not a zombie. A zombie has
+ * already died; it lingers only until its new parent, init, reaps it, which some inits do
+ * lazily, and that is no reason to keep the launcher waiting.
+ */
+function groupAlive(pgid: number): boolean {
+  if (!signalGroup(pgid, 0)) return false;
+  if (process.platform !== 'linux') return true;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // "pid (comm) state ppid pgrp ...": comm may contain spaces and parentheses.
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z') return true;
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return false;
 }
 
 /**
@@ -140,7 +163,7 @@ export class Supervisor {
     this.killAll();
     const deadline = Date.now() + this.#graceMs;
     const pids = this.#ranks.flatMap((r) => (r.pid === undefined ? [] : [r.pid]));
-    while (pids.some((pid) => signalGroup(pid, 0)) && Date.now() < deadline) {
+    while (pids.some(groupAlive) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, kPollMs));
     }
     return this.#end ?? { kind: 'ok' };
@@ -162,17 +185,39 @@ export class Supervisor {
 
 /**
  * Forwards SIGINT, SIGTERM and SIGHUP sent to the launcher: the first ends the job (its ranks
- * get SIGTERM, then SIGKILL), a second one kills every rank at once. Returns an uninstaller.
+ * get SIGTERM, then SIGKILL), a second one kills every rank at once. Installed before anything
+ * is created, so a signal that arrives while the job is being set up is not lost to Node's
+ * default action (which would skip all cleanup): it is kept in `received` and applied once a
+ * supervisor is attached.
  */
-export function forwardSignals(supervisor: Supervisor): () => void {
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  let received = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (++received > 1) supervisor.killAll();
-    else supervisor.fail({ kind: 'interrupted', signal });
+export class SignalForwarder {
+  static readonly signals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  #received: NodeJS.Signals | undefined;
+  #count = 0;
+  #supervisor: Supervisor | undefined;
+  readonly #onSignal = (signal: NodeJS.Signals): void => {
+    this.#received ??= signal;
+    if (++this.#count > 1) this.#supervisor?.killAll();
+    else this.#supervisor?.fail({ kind: 'interrupted', signal });
   };
-  for (const s of signals) process.on(s, onSignal);
-  return () => {
-    for (const s of signals) process.off(s, onSignal);
-  };
+
+  constructor() {
+    for (const s of SignalForwarder.signals) process.on(s, this.#onSignal);
+  }
+
+  /** The first signal received, if any. */
+  get received(): NodeJS.Signals | undefined {
+    return this.#received;
+  }
+
+  /** Directs signals to `supervisor`, applying one that already arrived. */
+  attach(supervisor: Supervisor): void {
+    this.#supervisor = supervisor;
+    if (this.#received !== undefined) supervisor.fail({ kind: 'interrupted', signal: this.#received });
+  }
+
+  /** Restores Node's default handling. */
+  dispose(): void {
+    for (const s of SignalForwarder.signals) process.off(s, this.#onSignal);
+  }
 }
