@@ -1,0 +1,131 @@
+/**
+ * Runs the real, built launcher (`node dist/launcher/cli.js ...`) and captures how it ended.
+ * Every run gets its own process and its own temporary directory, so tests run in parallel.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The built CLI; e2e tests need `npm run build` first (`npm test` does it). */
+export const kCli = path.join(root, 'dist/launcher/cli.js');
+
+/** Absolute path of a fixture program. */
+export const fixture = (name: string): string => path.join(root, 'test/fixtures', name);
+
+export interface MpiResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Written to the launcher's stdin, which is then closed (closed at once when absent). */
+  input?: string | Buffer;
+  /** Added to the launcher's environment. */
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** The launcher is SIGKILLed after this long, failing the test rather than hanging it. */
+  killAfterMs?: number;
+}
+
+/** A running launcher: its process, live output so far, and its final result. */
+export interface MpiRun {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once stdout contains `count` lines that include `text`. */
+  waitForStdout(text: string, count?: number): Promise<void>;
+  result: Promise<MpiResult>;
+}
+
+/** Starts `tsmpirun ...args`. */
+export function startMpi(args: readonly string[], options: RunOptions = {}): MpiRun {
+  if (!existsSync(kCli)) throw new Error(`${kCli} is missing: run "npm run build" first`);
+  const child = spawn(process.execPath, [kCli, ...args], {
+    cwd: options.cwd ?? root,
+    env: { ...process.env, ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const watchers: Array<() => void> = [];
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    for (const w of watchers) w();
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  child.stdin.on('error', () => undefined);
+  child.stdin.end(options.input);
+  const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 45_000);
+  const result = new Promise<MpiResult>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      clearTimeout(killer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  const waitForStdout = (text: string, count = 1): Promise<void> => new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (stdout.split('\n').filter((l) => l.includes(text)).length >= count) resolve();
+    };
+    watchers.push(check);
+    check();
+    void result.then(() => reject(new Error(`launcher ended before printing ${count} × "${text}":\n${stdout}\n${stderr}`)));
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr, waitForStdout, result };
+}
+
+/** Runs `tsmpirun ...args` to completion. */
+export function runMpi(args: readonly string[], options: RunOptions = {}): Promise<MpiResult> {
+  return startMpi(args, options).result;
+}
+
+/** A fresh private directory for one test (pid files, hostfiles). */
+export function tempDir(): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), 'tsmpi-test-'));
+}
+
+/** Whether `pid` is a live process; a zombie (dead, not yet reaped by init) counts as gone. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return !existsSync('/proc/self'); // no /proc: trust kill(pid, 0)
+  }
+}
+
+/** Every pid written by the fixtures into `dir` (`<name>.pid` files). */
+export function pidsIn(dir: string): Map<string, number> {
+  const pids = new Map<string, number>();
+  for (const file of readdirSync(dir)) {
+    if (file.endsWith('.pid')) pids.set(file.slice(0, -4), Number(readFileSync(path.join(dir, file), 'utf8')));
+  }
+  return pids;
+}
+
+/**
+ * The names of the processes in `dir`'s pid files that are still alive. SIGKILLed processes
+ * die asynchronously, so this polls briefly (no speed is asserted, only the end state).
+ */
+export async function survivors(dir: string, withinMs = 3000): Promise<string[]> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const alive = [...pidsIn(dir)].filter(([, pid]) => isAlive(pid)).map(([name, pid]) => `${name} (pid ${pid})`);
+    if (alive.length === 0 || Date.now() > deadline) return alive;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
