@@ -117,7 +117,7 @@ export const Texts = {
   spawnFailed: (rank: number, reason: string) => `rank ${rank} could not be started: ${reason}`,
   timedOut: (seconds: number) => `job timed out after ${seconds} s`,
   interrupted: (signal: string) => `received ${signal}`,
-  stoppedOthers: (n: number) => `stopped the other ${n} ${plural(n, 'rank', 'ranks')}`,
+  stoppedOthers: (n: number) => (n === 1 ? 'stopped the other rank' : `stopped the other ${n} ranks`),
   stopped: (n: number) => `stopped ${n} ${plural(n, 'rank', 'ranks')}`,
 };
 

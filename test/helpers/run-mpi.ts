@@ -31,6 +31,8 @@ export interface RunOptions {
   cwd?: string;
   /** The launcher is SIGKILLed after this long, failing the test rather than hanging it. */
   killAfterMs?: number;
+  /** Leave the launcher's stdout unread for this long at first (a slow reader: backpressure). */
+  stdoutPauseMs?: number;
 }
 
 /** A running launcher: its process, live output so far, and its final result. */
@@ -58,6 +60,10 @@ export function startMpi(args: readonly string[], options: RunOptions = {}): Mpi
     stdout += d;
     for (const w of watchers) w();
   });
+  if (options.stdoutPauseMs !== undefined) {
+    child.stdout.pause();
+    setTimeout(() => child.stdout.resume(), options.stdoutPauseMs);
+  }
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     stderr += d;
   });
