@@ -46,8 +46,14 @@ function onFailure(reason: 'exception' | 'rejection', error: unknown): void {
   void report(reason, error).finally(() => process.exit(kFailureExitCode));
 }
 
-process.on('uncaughtException', (error) => onFailure('exception', error));
-process.on('unhandledRejection', (reason) => onFailure('rejection', reason));
+// As in plain Node, a program that handles these events itself decides what they mean: only
+// when ours is the sole listener is the error fatal.
+process.on('uncaughtException', (error) => {
+  if (process.listenerCount('uncaughtException') === 1) onFailure('exception', error);
+});
+process.on('unhandledRejection', (reason) => {
+  if (process.listenerCount('unhandledRejection') === 1) onFailure('rejection', reason);
+});
 
 // If the launcher dies without stopping us (SIGKILL, OOM), the rank is reparented; take the
 // whole process group down then so nothing of the job outlives its launcher.

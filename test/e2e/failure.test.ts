@@ -111,6 +111,16 @@ describe('the launcher stops the job', () => {
     await expectNothingLeft(dir, 2);
   });
 
+  it('even a SIGKILLed launcher leaves nothing behind: ranks notice and take their groups down', async () => {
+    const dir = await tempDir();
+    onTestFinished(() => fs.rm(dir, { recursive: true, force: true }));
+    const mpi = startMpi(['-n', '2', '-x', `PID_DIR=${dir}`, fixture('forever.ts')]);
+    await mpi.waitForStdout('ready', 2);
+    mpi.child.kill('SIGKILL');
+    expect((await mpi.result).signal).toBe('SIGKILL');
+    expect(await survivors(dir, 10_000)).toEqual([]);
+  });
+
   it('--timeout: stops every rank and exits 124', async () => {
     const { run, dir } = await runFixture(2, 'forever.ts', [], ['--timeout', '1.5']);
     expect(run.code).toBe(124);
