@@ -4,7 +4,7 @@
  *
  *   offset  size  field
  *   0       u8    kind      (kKind.data)
- *   1       u8    count     number of packet frames after the header (1..255)
+ *   1       u8    count     number of packet frames after the header (0..255; 0 for a pure signal)
  *   2       u16   reserved  0
  *   4       u32   ctx       context id (communicator p2p ctx, or ctx + 1 for its collectives)
  *   8       u32   src       sender's rank in COMM_WORLD
@@ -26,7 +26,7 @@ export interface Envelope {
 
 export function encodeEnvelope(e: Envelope): Buffer {
   const count = e.codes.length;
-  if (count < 1 || count > kMaxPacketsPerMessage) throw new RangeError(`a message carries 1..${kMaxPacketsPerMessage} packets, got ${count}`);
+  if (count > kMaxPacketsPerMessage) throw new RangeError(`a message carries at most ${kMaxPacketsPerMessage} packets, got ${count}`);
   const b = Buffer.allocUnsafe(kHeaderFixedBytes + count);
   b.writeUInt8(kKind.data, 0);
   b.writeUInt8(count, 1);
@@ -44,7 +44,7 @@ export function envelopeProblem(b: Buffer, packetFrames: number): string | undef
   if (b.length < kHeaderFixedBytes) return `header of ${b.length} bytes is shorter than ${kHeaderFixedBytes}`;
   if (b[0] !== kKind.data) return `unknown message kind ${b[0]}`;
   const count = b[1];
-  if (count < 1 || b.length !== kHeaderFixedBytes + count) return `header announces ${count} packets but is ${b.length} bytes long`;
+  if (b.length !== kHeaderFixedBytes + count) return `header announces ${count} packets but is ${b.length} bytes long`;
   if (count !== packetFrames) return `header announces ${count} packets but ${packetFrames} frames followed`;
   return undefined;
 }

@@ -29,8 +29,8 @@ describe('envelope', () => {
     expect(envelopeProblem(good.subarray(0, 20), 1)).toBe('header announces 1 packets but is 20 bytes long');
   });
 
-  it('refuses to encode zero or too many packets', () => {
-    expect(() => encodeEnvelope({ ctx: 0, src: 0, tag: 0, seq: 0, codes: [] })).toThrow(RangeError);
+  it('allows a message of no packets (a signal) and refuses too many', () => {
+    expect(decodeEnvelope(encodeEnvelope({ ctx: 0, src: 0, tag: 0, seq: 0, codes: [] })).codes).toEqual([]);
     expect(() => encodeEnvelope({ ctx: 0, src: 0, tag: 0, seq: 0, codes: new Array(256).fill(0) })).toThrow(RangeError);
   });
 });

@@ -1,0 +1,54 @@
+// COMM_WORLD across real processes: every collective at every root, point-to-point semantics,
+// bad input, a flood past the high-water mark and a 256 MiB message, through the real launcher.
+import { describe, expect, it } from 'vitest';
+import { kAlgorithms } from '../../src/comm/coll/select.js';
+import { fixture, runMpi } from '../helpers/run-mpi.js';
+
+const kSizes = [1, 2, 3, 4, 5, 8];
+
+/** `-x TSMPI_COLL_<NAME>=<algorithm>` forcing the k-th algorithm of every collective that has one. */
+function forceNth(k: number): string[] {
+  return Object.entries(kAlgorithms).flatMap(([name, algorithms]) =>
+    algorithms[k] === undefined ? [] : ['-x', `TSMPI_COLL_${name.toUpperCase()}=${algorithms[k]}`]);
+}
+
+async function expectOk(args: string[], line: string): Promise<void> {
+  const r = await runMpi(args);
+  expect(r.stderr).toBe('');
+  expect(r.stdout).toContain(line);
+  expect(r.code).toBe(0);
+}
+
+describe.concurrent('collectives over ZeroMQ', () => {
+  it.each(kSizes)('every collective, every root, automatic algorithms, np=%i', async (n) => {
+    await expectOk(['-n', String(n), fixture('collectives.ts')], `collectives ok ${n}`);
+  });
+
+  const maxAlgorithms = Math.max(...Object.values(kAlgorithms).map((a) => a.length));
+  it.each(Array.from({ length: maxAlgorithms }, (_, k) => k).flatMap((k) => [[k, 4], [k, 5]]))(
+    'every collective with algorithm #%i forced, np=%i',
+    async (k, n) => {
+      await expectOk([...forceNth(k), '-n', String(n), fixture('collectives.ts')], `collectives ok ${n}`);
+    },
+  );
+});
+
+describe.concurrent('point-to-point over ZeroMQ', () => {
+  it.each(kSizes)('ordering, wildcards, probe, requests, self-send, split and dup, np=%i', async (n) => {
+    await expectOk(['-x', `PER_PAIR=${n >= 5 ? 500 : 2000}`, '-n', String(n), fixture('p2p.ts')], `p2p ok ${n}`);
+  });
+
+  it.each([1, 2, 4])('bad input gives the named errors and the program goes on, np=%i', async (n) => {
+    await expectOk(['-n', String(n), fixture('bad-input.ts')], `bad-input ok ${n}`);
+  });
+
+  it('a flood far past the high-water mark before the first recv: every message arrives, counted', async () => {
+    await expectOk(['-x', 'FLOOD_COUNT=20000', '-n', '3', fixture('flood.ts')], 'flood ok: 40000 of 40000 messages');
+  });
+
+  it('a 256 MiB Float64Array round-trips intact', async () => {
+    const r = await runMpi(['-n', '2', fixture('big-message.ts')], { killAfterMs: 120_000 });
+    expect(r.stdout).toContain(`big-message ok ${256 * 1024 * 1024} bytes`);
+    expect(r.code).toBe(0);
+  }, 150_000);
+});
