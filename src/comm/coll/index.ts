@@ -1,0 +1,177 @@
+/**
+ * The collectives as the Communicator calls them: on values, arguments (ranks, roots, ops)
+ * already validated. Each entry opens its channel first — synchronously, before any await, so
+ * collectives started back to back without awaiting get matching channels on every rank —
+ * then encodes its own contribution once, picks the algorithm in select.ts, runs it on
+ * packets, and decodes its own copy of the result. Failures of one rank's part travel as error
+ * packets (see fault.ts) so every rank finishes the call and raises where the contract says.
+ */
+import { decode } from '../serialization/codec.js';
+import type { Packet } from '../serialization/packet.js';
+import { Errors } from '../errors.js';
+import type { Op } from '../ops/op.js';
+import { BAND, BOR, BXOR, LAND, LOR, LXOR, MAX, MIN, PROD, SUM } from '../ops/builtin.js';
+import { isTypedArray } from '../ops/elementwise.js';
+import type { CollChannel, CollHost } from './channel.js';
+import { allgatherBruck, allgatherGatherBcast, allgatherRing } from './allgather.js';
+import { allreduceRecursiveDoubling, allreduceReduceBcast, allreduceRing } from './allreduce.js';
+import { alltoallLinear, alltoallPairwise } from './alltoall.js';
+import { barrierDissemination, barrierLinear } from './barrier.js';
+import { bcastBinomial, bcastLinear, bcastScatterAllgather } from './bcast.js';
+import { Fault, detach } from './fault.js';
+import { gatherBinomial, gatherLinear } from './gather.js';
+import { reduceBinomial, reduceLinear } from './reduce.js';
+import { scatterBinomial, scatterLinear } from './scatter.js';
+import { exscanLinear, exscanRecursiveDoubling, scanLinear, scanRecursiveDoubling } from './scan.js';
+import { type Algorithm, type PayloadFacts, selectAlgorithm } from './select.js';
+
+type Rooted = (ch: CollChannel, packet: Packet | undefined, root: number) => Promise<Packet>;
+type Reduction = (ch: CollChannel, value: unknown, op: Op, fault: Fault) => Promise<unknown>;
+
+const kBarrier: Record<Algorithm<'barrier'>, (ch: CollChannel) => Promise<void>> = { dissemination: barrierDissemination, linear: barrierLinear };
+const kBcast: Record<Algorithm<'bcast'>, Rooted> = { binomial: bcastBinomial, 'scatter-allgather': bcastScatterAllgather, linear: bcastLinear };
+const kScatter: Record<Algorithm<'scatter'>, typeof scatterBinomial> = { binomial: scatterBinomial, linear: scatterLinear };
+const kGather: Record<Algorithm<'gather'>, typeof gatherBinomial> = { binomial: gatherBinomial, linear: gatherLinear };
+const kAllgather: Record<Algorithm<'allgather'>, typeof allgatherRing> = { bruck: allgatherBruck, ring: allgatherRing, 'gather-bcast': allgatherGatherBcast };
+const kAlltoall: Record<Algorithm<'alltoall'>, typeof alltoallPairwise> = { pairwise: alltoallPairwise, linear: alltoallLinear };
+const kReduce: Record<Algorithm<'reduce'>, typeof reduceBinomial> = { binomial: reduceBinomial, linear: reduceLinear };
+const kAllreduce: Record<Algorithm<'allreduce'>, Reduction> = {
+  'recursive-doubling': allreduceRecursiveDoubling, ring: allreduceRing, 'reduce-bcast': allreduceReduceBcast,
+};
+const kScan: Record<Algorithm<'scan'>, Reduction> = { 'recursive-doubling': scanRecursiveDoubling, linear: scanLinear };
+const kExscan: Record<Algorithm<'exscan'>, Reduction> = { 'recursive-doubling': exscanRecursiveDoubling, linear: exscanLinear };
+
+/** Built-in ops known to combine typed arrays element by element (chunks may be reduced apart). */
+const kElementwise: ReadonlySet<Op> = new Set([SUM, PROD, MIN, MAX, LAND, LOR, LXOR, BAND, BOR, BXOR]);
+
+export async function barrier(host: CollHost): Promise<void> {
+  const ch = host.channel();
+  await kBarrier[selectAlgorithm('barrier', { size: ch.size }, host.algorithms)](ch);
+}
+
+/** The root's value on every rank, each rank (root too) decoding its own copy. */
+export async function bcast(host: CollHost, value: unknown, root: number): Promise<unknown> {
+  const ch = host.channel();
+  const fault = new Fault(ch.rank);
+  const packet = ch.rank === root ? fault.encode(value) : undefined;
+  const algorithm = selectAlgorithm('bcast', { size: ch.size, bytes: packet?.bytes.length }, host.algorithms);
+  const got = await kBcast[algorithm](ch, packet, root);
+  fault.throwIfLocal();
+  return decode(got); // an error packet decodes to a throw
+}
+
+export async function scatter(host: CollHost, data: unknown[] | undefined, root: number): Promise<unknown> {
+  const ch = host.channel();
+  const fault = new Fault(ch.rank);
+  const items = ch.rank === root ? encodeItems(data, ch.size, fault, Errors.scatterLength) : undefined;
+  const own = await kScatter[selectAlgorithm('scatter', { size: ch.size }, host.algorithms)](ch, items, root);
+  fault.throwIfLocal();
+  return decode(own);
+}
+
+/** Rank-ordered values on the root; the root and any rank whose value cannot be sent raise. */
+export async function gather(host: CollHost, value: unknown, root: number): Promise<unknown[] | undefined> {
+  const ch = host.channel();
+  const fault = new Fault(ch.rank);
+  const own = fault.encode(value);
+  const got = await kGather[selectAlgorithm('gather', { size: ch.size }, host.algorithms)](ch, own, root);
+  return decodeAll(got, fault);
+}
+
+export async function allgather(host: CollHost, value: unknown): Promise<unknown[]> {
+  const ch = host.channel();
+  const fault = new Fault(ch.rank);
+  const own = fault.encode(value);
+  const got = await kAllgather[selectAlgorithm('allgather', { size: ch.size }, host.algorithms)](ch, own);
+  return decodeAll(got, fault)!;
+}
+
+export async function alltoall(host: CollHost, data: unknown[]): Promise<unknown[]> {
+  const ch = host.channel();
+  const fault = new Fault(ch.rank);
+  let items = encodeItems(data, ch.size, fault, Errors.alltoallLength);
+  if (items.length !== ch.size) items = new Array<Packet>(ch.size).fill(items[0]);
+  const got = await kAlltoall[selectAlgorithm('alltoall', { size: ch.size }, host.algorithms)](ch, items);
+  return decodeAll(got, fault)!;
+}
+
+/** op over all values on the root; the root and the ranks where something failed raise. */
+export async function reduce(host: CollHost, value: unknown, op: Op, root: number): Promise<unknown> {
+  const ch = host.channel();
+  const fault = checked(ch, value, op);
+  const run = kReduce[selectAlgorithm('reduce', { size: ch.size }, host.algorithms)];
+  const result = await run(ch, value, op, root, fault);
+  if (ch.rank !== root) {
+    fault.throwIfLocal();
+    return undefined;
+  }
+  return finish(result, value, fault);
+}
+
+export async function allreduce(host: CollHost, value: unknown, op: Op): Promise<unknown> {
+  const ch = host.channel();
+  const fault = checked(ch, value, op);
+  const typed = isTypedArray(value);
+  const facts: PayloadFacts = {
+    size: ch.size,
+    typedLength: typed ? value.length : undefined,
+    bytes: typed ? value.byteLength : undefined,
+    commutative: op.commutative,
+    elementwise: kElementwise.has(op),
+  };
+  const result = await kAllreduce[selectAlgorithm('allreduce', facts, host.algorithms)](ch, value, op, fault);
+  return finish(result, value, fault);
+}
+
+export async function scan(host: CollHost, value: unknown, op: Op): Promise<unknown> {
+  const ch = host.channel();
+  const fault = checked(ch, value, op);
+  const result = await kScan[selectAlgorithm('scan', { size: ch.size }, host.algorithms)](ch, value, op, fault);
+  return finish(result, value, fault);
+}
+
+/** Exclusive prefix: undefined on rank 0. */
+export async function exscan(host: CollHost, value: unknown, op: Op): Promise<unknown> {
+  const ch = host.channel();
+  const fault = checked(ch, value, op);
+  const result = await kExscan[selectAlgorithm('exscan', { size: ch.size }, host.algorithms)](ch, value, op, fault);
+  return ch.rank === 0 ? (fault.throwIfFailed(), undefined) : finish(result, value, fault);
+}
+
+/** A Fault holding this rank's operand error, if op.check rejects its value. */
+function checked(ch: CollChannel, value: unknown, op: Op): Fault {
+  const fault = new Fault(ch.rank);
+  try {
+    op.check(value);
+  } catch (err) {
+    fault.fail(err);
+  }
+  return fault;
+}
+
+function finish(result: unknown, input: unknown, fault: Fault): unknown {
+  fault.throwIfFailed();
+  const out = detach(result, input, fault);
+  fault.throwIfFailed();
+  return out;
+}
+
+/** `size` packets, or a single error packet when the array is wrong or an item cannot be sent. */
+function encodeItems(data: unknown, size: number, fault: Fault, lengthError: (got: unknown, size: number) => RangeError): Packet[] {
+  if (!Array.isArray(data) || data.length !== size) {
+    fault.fail(lengthError(data, size));
+    return [fault.packet];
+  }
+  const items = new Array<Packet>(size);
+  for (let i = 0; i < size && !fault.failed; i++) items[i] = fault.encode(data[i]);
+  return fault.failed ? [fault.packet] : items;
+}
+
+/** Decodes gathered packets; raises this rank's own error, or any error among them. */
+function decodeAll(got: Packet[] | undefined, fault: Fault): unknown[] | undefined {
+  fault.throwIfLocal();
+  if (got === undefined) return undefined;
+  fault.absorb(got);
+  fault.throwIfFailed();
+  return got.map(decode);
+}

@@ -1,0 +1,102 @@
+/**
+ * The one decision table of the collectives: which algorithm a call runs, from the world size,
+ * what this rank knows of the payload, and the algorithm forced per collective (from
+ * TSMPI_COLL_<NAME>, e.g. TSMPI_COLL_ALLREDUCE=ring).
+ *
+ * Rules the table keeps:
+ * - Automatic choices are logarithmic or bandwidth-optimal; linear and gather-then-bcast
+ *   variants exist only to be forced.
+ * - Ranks must not disagree. Payload facts differ between ranks only where one rank alone
+ *   knows them, and then the algorithms are built so that either choice interoperates:
+ *   only the bcast root knows the payload size (non-roots follow what the root sends), and
+ *   allreduce operands differ only in erroneous calls (ring and recursive doubling share their
+ *   first pass). Everything else is chosen from the size alone.
+ * - A forced algorithm that cannot take the input (ring on a non-typed-array or with a
+ *   non-commutative op) gives way to the automatic choice instead of failing.
+ */
+import type { CollectiveName, ForcedAlgorithms } from './channel.js';
+
+export const kAlgorithms = {
+  barrier: ['dissemination', 'linear'],
+  bcast: ['binomial', 'scatter-allgather', 'linear'],
+  scatter: ['binomial', 'linear'],
+  gather: ['binomial', 'linear'],
+  allgather: ['bruck', 'ring', 'gather-bcast'],
+  alltoall: ['pairwise', 'linear'],
+  reduce: ['binomial', 'linear'],
+  allreduce: ['recursive-doubling', 'ring', 'reduce-bcast'],
+  scan: ['recursive-doubling', 'linear'],
+  exscan: ['recursive-doubling', 'linear'],
+} as const satisfies Record<CollectiveName, readonly string[]>;
+
+export type Algorithm<C extends CollectiveName> = (typeof kAlgorithms)[C][number];
+
+/** What this rank knows about the call. */
+export interface PayloadFacts {
+  readonly size: number;
+  /** Encoded bytes of the payload, where this rank knows them (the bcast root; typed operands). */
+  readonly bytes?: number;
+  /** Element count when the operand is a typed array (not a DataView). */
+  readonly typedLength?: number;
+  /** The op may be applied in any order. */
+  readonly commutative?: boolean;
+  /** The op is a built-in that combines typed arrays element by element, so chunks may be reduced apart. */
+  readonly elementwise?: boolean;
+}
+
+export const kThresholds = {
+  /** bcast splits the payload (scatter + allgather) from this many bytes... */
+  bcastSplitBytes: 512 * 1024,
+  /** ...on at least this many ranks (below, log2 N rounds of the whole cost about as much). */
+  bcastSplitRanks: 8,
+  /** allreduce uses the ring from this many bytes of typed array. */
+  allreduceRingBytes: 64 * 1024,
+};
+
+function ringCapable(f: PayloadFacts): boolean {
+  return f.size > 1 && f.typedLength !== undefined && f.typedLength >= f.size && f.commutative === true;
+}
+
+const kAuto: { [C in CollectiveName]: (f: PayloadFacts) => Algorithm<C> } = {
+  barrier: () => 'dissemination',
+  bcast: (f) => (f.bytes !== undefined && f.size >= kThresholds.bcastSplitRanks && f.bytes >= kThresholds.bcastSplitBytes
+    ? 'scatter-allgather' : 'binomial'),
+  scatter: () => 'binomial',
+  gather: () => 'binomial',
+  allgather: () => 'bruck',
+  alltoall: () => 'pairwise',
+  reduce: () => 'binomial',
+  allreduce: (f) => (ringCapable(f) && f.elementwise === true && (f.bytes ?? 0) >= kThresholds.allreduceRingBytes
+    ? 'ring' : 'recursive-doubling'),
+  scan: () => 'recursive-doubling',
+  exscan: () => 'recursive-doubling',
+};
+
+/** Whether a forced algorithm can take this input; most take anything. */
+function canRun(collective: CollectiveName, algorithm: string, f: PayloadFacts): boolean {
+  if (collective === 'allreduce' && algorithm === 'ring') return ringCapable(f);
+  return true;
+}
+
+/**
+ * The algorithm to run. Throws a RangeError for a forced name the collective does not have.
+ *
+ * ```ts
+ * selectAlgorithm('allreduce', { size: 8, typedLength: 1e5, bytes: 8e5, commutative: true, elementwise: true }, {}); // 'ring'
+ * selectAlgorithm('bcast', { size: 4 }, { bcast: 'linear' }); // 'linear'
+ * ```
+ */
+export function selectAlgorithm<C extends CollectiveName>(
+  collective: C, facts: PayloadFacts, forced: ForcedAlgorithms = {},
+): Algorithm<C> {
+  const name = forced[collective];
+  const auto = (kAuto[collective] as (f: PayloadFacts) => Algorithm<C>)(facts);
+  if (name === undefined || name === 'auto') return auto;
+  const valid: readonly string[] = kAlgorithms[collective];
+  if (!valid.includes(name)) {
+    throw new RangeError(
+      `TSMPI_COLL_${collective.toUpperCase()}=${JSON.stringify(name)} is not an algorithm of ${collective}: use one of ${valid.join(', ')}`,
+    );
+  }
+  return canRun(collective, name, facts) ? (name as Algorithm<C>) : auto;
+}
