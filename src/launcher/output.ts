@@ -5,7 +5,6 @@
  * cuts a UTF-8 character. readline is not used because it drops the distinction between a
  * final partial line and a complete one, and decodes text it only needs to pass through.
  */
-import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 
 /**
@@ -99,14 +98,24 @@ export class OutputSink {
   async write(data: Buffer): Promise<void> {
     if (this.#broken || this.#stream.destroyed) return;
     if (this.#stream.write(data)) return;
-    // One shared wait per drain, raced with error/close so a dead reader never hangs a rank.
-    this.#drained ??= Promise.race([
-      once(this.#stream, 'drain'),
-      once(this.#stream, 'close'),
-    ]).then(() => undefined, () => undefined).finally(() => {
-      this.#drained = undefined;
+    await (this.#drained ??= this.#drain());
+  }
+
+  /**
+   * One shared wait per drain, also ended by error/close so a dead reader never hangs a rank.
+   * Every listener is removed when it ends: this runs once per pipe-full, thousands of times
+   * for a chatty job, and leftover listeners would leak (and trip Node's listener warning).
+   */
+  #drain(): Promise<void> {
+    const stream = this.#stream;
+    return new Promise((resolve) => {
+      const done = (): void => {
+        stream.off('drain', done).off('close', done).off('error', done);
+        this.#drained = undefined;
+        resolve();
+      };
+      stream.on('drain', done).on('close', done).on('error', done);
     });
-    await this.#drained;
   }
 }
 

@@ -125,6 +125,8 @@ describe('the launcher stops the job', () => {
     const { run, dir } = await runFixture(2, 'forever.ts', [], ['--timeout', '1.5']);
     expect(run.code).toBe(124);
     expect(run.stderr).toBe('tsmpirun: job timed out after 1.5 s\ntsmpirun: stopped 2 ranks\n');
-    await expectNothingLeft(dir, 2);
+    // On a loaded machine a rank may not have recorded its pids yet when time is up; whatever
+    // it had started must be gone all the same.
+    expect(await survivors(dir)).toEqual([]);
   });
 });

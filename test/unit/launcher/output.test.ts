@@ -103,6 +103,18 @@ describe('forwardLines', () => {
     expect(writes.join('')).toBe(expected);
   });
 
+  it('leaves no listeners behind however often the destination fills up', async () => {
+    const { stream } = slowSink(1);
+    const before = ['drain', 'close', 'error'].map((e) => stream.listenerCount(e));
+    const source = new PassThrough();
+    const done = forwardLines(source, new OutputSink(stream));
+    for (let i = 0; i < 200; i++) source.write(`line ${i}\n`);
+    source.end();
+    await done;
+    // OutputSink keeps one 'error' listener of its own for the sink's lifetime.
+    expect(['drain', 'close', 'error'].map((e) => stream.listenerCount(e))).toEqual([before[0], before[1], before[2] + 1]);
+  });
+
   it('discards output once the destination is broken instead of hanging', async () => {
     const broken = new Writable({ write(_c, _e, done) { done(new Error('EPIPE')); } });
     const source = new PassThrough();
