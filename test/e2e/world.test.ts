@@ -33,6 +33,15 @@ describe.concurrent('collectives over ZeroMQ', () => {
   );
 });
 
+describe.concurrent('value semantics of collectives', () => {
+  it.each([
+    [4, []],
+    [5, ['-x', 'TSMPI_COLL_BCAST=scatter-allgather', '-x', 'TSMPI_COLL_ALLGATHER=ring']],
+  ])('a result changed at once never changes what other ranks receive, np=%i %j', async (n, force) => {
+    await expectOk([...force, '-n', String(n), fixture('bcast-capture.ts')], `bcast-capture ok ${n}`);
+  });
+});
+
 describe.concurrent('point-to-point over ZeroMQ', () => {
   it.each(kSizes)('ordering, wildcards, probe, requests, self-send, split and dup, np=%i', async (n) => {
     await expectOk(['-x', `PER_PAIR=${n >= 5 ? 500 : 2000}`, '-n', String(n), fixture('p2p.ts')], `p2p ok ${n}`);

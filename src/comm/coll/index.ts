@@ -6,7 +6,7 @@
  * packets, and decodes its own copy of the result. Failures of one rank's part travel as error
  * packets (see fault.ts) so every rank finishes the call and raises where the contract says.
  */
-import { decode } from '../serialization/codec.js';
+import { decode, decodeShared } from '../serialization/codec.js';
 import type { Packet } from '../serialization/packet.js';
 import { Errors } from '../errors.js';
 import type { Op } from '../ops/op.js';
@@ -57,7 +57,9 @@ export async function bcast(host: CollHost, value: unknown, root: number): Promi
   const algorithm = selectAlgorithm('bcast', { size: ch.size, bytes: packet?.bytes.length }, host.algorithms);
   const got = await kBcast[algorithm](ch, packet, root);
   fault.throwIfLocal();
-  return decode(got); // an error packet decodes to a throw
+  // The root sent its own encoded bytes, and ZeroMQ may still be reading them: its value must
+  // not be a view on them. (Interior nodes send on a copy of what they received.)
+  return ch.rank === root ? decodeShared(got) : decode(got); // an error packet decodes to a throw
 }
 
 export async function scatter(host: CollHost, data: unknown[] | undefined, root: number): Promise<unknown> {
@@ -83,7 +85,7 @@ export async function allgather(host: CollHost, value: unknown): Promise<unknown
   const fault = new Fault(ch.rank);
   const own = fault.encode(value);
   const got = await kAllgather[selectAlgorithm('allgather', { size: ch.size }, host.algorithms)](ch, own);
-  return decodeAll(got, fault)!;
+  return decodeAll(got, fault, ch.rank)!;
 }
 
 export async function alltoall(host: CollHost, data: unknown[]): Promise<unknown[]> {
@@ -167,11 +169,15 @@ function encodeItems(data: unknown, size: number, fault: Fault, lengthError: (go
   return fault.failed ? [fault.packet] : items;
 }
 
-/** Decodes gathered packets; raises this rank's own error, or any error among them. */
-function decodeAll(got: Packet[] | undefined, fault: Fault): unknown[] | undefined {
+/**
+ * Decodes gathered packets; raises this rank's own error, or any error among them. `sentOwn`
+ * is this rank's index when its own packet was also sent to others: ZeroMQ may still be
+ * reading those bytes, so that value must not be a view on them.
+ */
+function decodeAll(got: Packet[] | undefined, fault: Fault, sentOwn = -1): unknown[] | undefined {
   fault.throwIfLocal();
   if (got === undefined) return undefined;
   fault.absorb(got);
   fault.throwIfFailed();
-  return got.map(decode);
+  return got.map((p, i) => (i === sentOwn ? decodeShared(p) : decode(p)));
 }

@@ -20,6 +20,14 @@ export interface Incoming {
   readonly packets: Packet[];
 }
 
+/**
+ * zeromq.js hands over received frames above this size without copying: their memory belongs
+ * to ZeroMQ and is freed when the process exits, even while a send that forwards them (an
+ * interior node of a collective) is still being transmitted. Such frames are copied once into
+ * memory of our own before they are sent on; smaller frames are copied by zeromq.js anyway.
+ */
+const kZeroCopyReceiveBytes = 128;
+
 interface Waiter extends Posted {
   resolve(m: Incoming): void;
   reject(e: unknown): void;
@@ -33,6 +41,8 @@ export class P2PEngine {
   readonly #probers: Waiter[] = [];
   readonly #sendSeq: Uint32Array;
   readonly #recvSeq: Uint32Array;
+  /** Received frames owned by ZeroMQ, and the copy made the first time one is sent on. */
+  readonly #received = new WeakMap<Buffer, Buffer | undefined>();
   #pending = 0;
   #failure: Error | undefined;
   #nextContext = 2;
@@ -74,13 +84,20 @@ export class P2PEngine {
     const frames = new Array<Buffer>(packets.length + 1);
     for (let i = 0; i < packets.length; i++) {
       codes[i] = packets[i].code;
-      frames[i + 1] = packets[i].bytes;
+      frames[i + 1] = this.#sendable(packets[i].bytes);
     }
     frames[0] = encodeEnvelope({ ctx, src: this.rank, tag, seq: this.#sendSeq[dest]++, codes });
     this.#begin();
     const sent = this.#transport!.send(dest, frames);
     sent.then(this.#end, this.#end);
     return sent;
+  }
+
+  #sendable(bytes: Buffer): Buffer {
+    if (bytes.length <= kZeroCopyReceiveBytes || !this.#received.has(bytes)) return bytes;
+    let copy = this.#received.get(bytes);
+    if (copy === undefined) this.#received.set(bytes, (copy = Buffer.from(bytes)));
+    return copy;
   }
 
   /** `src` may be -1 (any source) and `tag` -1 (any user tag). */
@@ -126,7 +143,11 @@ export class P2PEngine {
     }
     this.#recvSeq[peer] = expected + 1;
     const packets = new Array<Packet>(frames.length);
-    for (let i = 0; i < frames.length; i++) packets[i] = { code: env.codes[i], bytes: frames[i] };
+    for (let i = 0; i < frames.length; i++) {
+      const bytes = frames[i];
+      if (bytes.length > kZeroCopyReceiveBytes) this.#received.set(bytes, undefined);
+      packets[i] = { code: env.codes[i], bytes };
+    }
     this.#arrive(env.ctx, peer, env.tag, packets);
   }
 
