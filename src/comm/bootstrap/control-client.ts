@@ -46,6 +46,7 @@ export class ControlClient {
   // zeromq.js allows one send and one receive in flight per socket: sends queue up here, and
   // one receive pump serves every waiter.
   #sending: Promise<unknown> = Promise.resolve();
+  #inFlight = 0;
   readonly #waiters = new Set<Waiter>();
   #pumping = false;
   #closed = false;
@@ -103,12 +104,21 @@ export class ControlClient {
   }
 
   #send(message: RankToLauncher): Promise<void> {
-    const sent = this.#sending.then(() => {
+    const frame = encodeControl(message);
+    const start = async (): Promise<void> => {
       if (this.#closed) throw new Error('the control connection is closed');
-      return this.#dealer.send(encodeControl(message));
+      await this.#dealer.send(frame);
+    };
+    // With nothing in flight, send() is called right now: zeromq.js queues the frame before
+    // returning, so a caller that calls process.exit() next (abort) has at least handed it to
+    // ZeroMQ's I/O thread, instead of leaving it in a promise that never runs.
+    const sent = this.#inFlight === 0 ? start() : this.#sending.then(start);
+    this.#inFlight++;
+    const settled = sent.finally(() => {
+      this.#inFlight--;
     });
-    this.#sending = sent.catch(() => undefined);
-    return sent;
+    this.#sending = settled.catch(() => undefined);
+    return settled;
   }
 
   /** Resolves when a received message satisfies `accept`. */
