@@ -54,6 +54,8 @@ export type ParsedLaunchArgs =
 
 /** Upper bound of `-n`, the same as the env contract's TSMPI_SIZE. */
 export const kMaxRanks = 2 ** 20;
+/** Upper bound of `--timeout`: Node timers cannot wait longer (about 24.8 days). */
+export const kMaxTimeoutSeconds = Math.floor((2 ** 31 - 1) / 1000);
 
 const kOptions = {
   np: { type: 'string', short: 'n' },
@@ -157,6 +159,7 @@ function applyOption(options: LaunchOptions, name: OptionName, raw: string, valu
       return undefined;
     case 'timeout':
       if (!/^[0-9]*\.?[0-9]+$/.test(value) || !(Number(value) > 0)) return new UsageError(Texts.positiveSeconds(raw, value));
+      if (Number(value) > kMaxTimeoutSeconds) return new UsageError(Texts.tooLarge(raw, kMaxTimeoutSeconds, value));
       options.timeout = Number(value);
       return undefined;
     case 'map-by':

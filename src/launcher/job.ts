@@ -23,8 +23,10 @@ import { exitStatusOf, kKillGraceMs, SignalForwarder, Supervisor, type JobEnd } 
 
 /**
  * How long to wait, after a rank exited with a non-zero code, for its own failure report.
- * The exit (SIGCHLD) and the report (ZeroMQ's I/O thread) travel separately and may arrive in
- * either order; the rank exits only after its report has left its socket, so this is ample.
+ * The exit (SIGCHLD) and the report (ZeroMQ's I/O thread) travel separately. A reporting rank
+ * normally waits for the launcher's acknowledgement before exiting, so the report comes
+ * first; this window covers the ranks that could not wait (abort() followed at once by
+ * process.exit(), or an acknowledgement slower than the rank's bounded wait).
  */
 export const kReportSettleMs = 200;
 // sun_path holds 108 bytes; ranks bind <jobDir>/<rank>.

@@ -24,7 +24,7 @@ export const kLingerMs = 1000;
 export const kReportWaitMs = 1000;
 
 type Incoming = LauncherToRank | RankToLauncher;
-type Waiter = (message: Incoming) => boolean;
+interface Waiter { accept(message: Incoming): boolean; fail(error: Error): void }
 
 // Process-wide, not module-wide: the launcher's preload and the program's `tsmpi` import may
 // load this file from two installations, and two DEALERs with one routing id would make the
@@ -74,8 +74,7 @@ export class ControlClient {
       endpoints = m.endpoints;
       return true;
     });
-    await this.#send({ type: 'hello', rank: this.rank, pid: process.pid, host, endpoint });
-    await directory;
+    await Promise.all([this.#send({ type: 'hello', rank: this.rank, pid: process.pid, host, endpoint }), directory]);
     return endpoints ?? [];
   }
 
@@ -93,10 +92,12 @@ export class ControlClient {
     await this.#acknowledged({ type: 'abort', rank: this.rank, code });
   }
 
-  /** Closes the socket; a pending hello() never resolves after this. */
+  /** Closes the socket; a pending hello() rejects. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    const closed = new Error('the control connection was closed');
+    for (const waiter of this.#waiters) waiter.fail(closed);
     this.#waiters.clear();
     this.#dealer.close();
     const global = globalThis as Global;
@@ -121,11 +122,11 @@ export class ControlClient {
     return settled;
   }
 
-  /** Resolves when a received message satisfies `accept`. */
+  /** Resolves when a received message satisfies `accept`; rejects if the client is closed first. */
   #waitFor(accept: (message: Incoming) => boolean): Promise<void> {
-    return new Promise((resolve) => {
-      const waiter: Waiter = (m) => (accept(m) ? (resolve(), true) : false);
-      this.#waiters.add(waiter);
+    if (this.#closed) return Promise.reject(new Error('the control connection was closed'));
+    return new Promise((resolve, reject) => {
+      this.#waiters.add({ accept: (m) => (accept(m) ? (resolve(), true) : false), fail: reject });
       void this.#pump();
     });
   }
@@ -138,7 +139,7 @@ export class ControlClient {
         const [frame] = await this.#dealer.receive();
         const message = frame === undefined ? undefined : decodeControl(frame);
         if (message === undefined) continue;
-        for (const waiter of this.#waiters) if (waiter(message)) this.#waiters.delete(waiter);
+        for (const waiter of this.#waiters) if (waiter.accept(message)) this.#waiters.delete(waiter);
       }
     } catch {
       // Only close() interrupts a receive.
@@ -153,8 +154,10 @@ export class ControlClient {
       timer = setTimeout(resolve, kReportWaitMs);
     });
     const echo = this.#waitFor((m) => m.type === message.type && 'rank' in m && m.rank === this.rank);
+    // Settled by close() below at the latest; it must never surface as an unhandled rejection.
+    echo.catch(() => undefined);
     try {
-      await Promise.race([this.#send(message).then(() => echo, () => undefined), timeout]);
+      await Promise.race([this.#send(message).then(() => echo).catch(() => undefined), timeout]);
     } finally {
       clearTimeout(timer);
       // Ends the pending receive, so nothing keeps the process alive.

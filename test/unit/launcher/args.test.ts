@@ -77,6 +77,7 @@ describe('parseLaunchArgs', () => {
     [['--stats=yes', 'p'], '--stats does not take a value, got "--stats=yes"'],
     [['--timeout', '5s', 'p'], '--timeout must be a positive number of seconds, got "5s"'],
     [['--timeout', '0', 'p'], '--timeout must be a positive number of seconds, got "0"'],
+    [['--timeout', '9999999', 'p'], '--timeout must be at most 2147483, got "9999999"'],
     [['--map-by', 'core', 'p'], '--map-by must be "slot" or "node", got "core"'],
     [['-x', '1A', 'p'], '-x must be NAME or NAME=VALUE, with NAME made of letters, digits and "_", got "1A"'],
     [['-x', '=v', 'p'], '-x must be NAME or NAME=VALUE, with NAME made of letters, digits and "_", got "=v"'],
