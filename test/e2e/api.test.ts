@@ -1,0 +1,46 @@
+// The rank API's lifecycle through the real launcher, singleton mode without it, and abort().
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { fixture, runMpi } from '../helpers/run-mpi.js';
+
+const tsxLoader = createRequire(import.meta.url).resolve('tsx/esm');
+
+/** Runs a program with plain node + tsx, no launcher: a world of size 1. */
+function runSingleton(program: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', tsxLoader, program], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe.concurrent('rank API', () => {
+  it('wtime, getProcessorName, the environment and finalize(), np=3', async () => {
+    const r = await runMpi(['-n', '3', fixture('lifecycle.ts')]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual([0, 1, 2].map((i) => `lifecycle ok rank ${i} of 3`));
+    expect(r.code).toBe(0);
+  });
+
+  it.each([
+    ['collectives.ts', 'collectives ok 1'],
+    ['p2p.ts', 'p2p ok 1'],
+    ['lifecycle.ts', 'lifecycle ok rank 0 of 1'],
+  ])('singleton mode: %s without the launcher is a world of size 1', async (program, line) => {
+    const r = await runSingleton(fixture(program));
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(line);
+    expect(r.code).toBe(0);
+  });
+
+  it('comm.abort(3) ends every rank, even ranks blocked in recv; the launcher exits 3', async () => {
+    const r = await runMpi(['-n', '4', fixture('comm-abort.ts')]);
+    expect(r.stderr).toMatch(/^tsmpirun: rank 1 \(pid \d+\) called abort\(3\)\ntsmpirun: stopped the other 3 ranks\n$/);
+    expect(r.code).toBe(3);
+  });
+});

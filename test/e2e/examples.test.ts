@@ -1,0 +1,29 @@
+// Every example runs as the README says: `npx tsmpirun -n 4 examples/<name>.ts`.
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runMpi } from '../helpers/run-mpi.js';
+
+const example = (name: string): string => path.resolve('examples', name);
+
+describe.concurrent('examples at np=4', () => {
+  it.each([
+    ['hello.ts', /^(hello from rank \d of 4 on .+ \(pid \d+\)\n){4}$/],
+    ['pi.ts', /^pi is approximately 3\.14159265358\d+, error \d\.\d+e-1[0-9]\n\d+ intervals on 4 ranks in [\d.]+ ms\n$/],
+    ['ring.ts', /^token came back through ranks 0 -> 1 -> 2 -> 3 -> 0\n$/],
+    ['scatter-gather.ts', /^0 1 4 9 16 25 36 49 64 81 100 121 144 169 196 225\n$/],
+    ['producer-consumer.ts', /producer: all items handed out, every consumer stopped/],
+    ['typed-allreduce.ts', /^allreduce of 2000000 float64 \(16\.0 MB\) on 4 ranks: [\d.]+ ms, correct\n$/],
+  ])('%s', async (name, expected) => {
+    const r = await runMpi(['-n', '4', example(name)]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(expected);
+    expect(r.code).toBe(0);
+  });
+
+  it('producer-consumer hands out every item exactly once', async () => {
+    const r = await runMpi(['-n', '4', example('producer-consumer.ts')]);
+    const sums = [...r.stdout.matchAll(/processed (\d+) items, sum of squares (\d+)/g)];
+    expect(sums.reduce((n, m) => n + Number(m[1]), 0)).toBe(20);
+    expect(sums.reduce((n, m) => n + Number(m[2]), 0)).toBe(Array.from({ length: 20 }, (_, i) => (i + 1) ** 2).reduce((a, b) => a + b));
+  });
+});
