@@ -9,10 +9,13 @@
  * promise. Both are reported as exceptions, which is what they are in the program's terms;
  * 'rejection' is kept for promises nobody awaited.
  *
- * It imports only the control client, and only when a failure happens: programs that never
- * fail, or never use tsmpi, do not pay for loading ZeroMQ.
+ * It never imports the rank API: only the env contract, and the control client only when a
+ * failure happens, so programs that never fail, or never use tsmpi, do not pay for ZeroMQ.
  */
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { inspect } from 'node:util';
+import { kEnv } from '../comm/bootstrap/env.js';
 
 /** Exit status of a rank that failed with an uncaught error. */
 const kFailureExitCode = 1;
@@ -56,10 +59,13 @@ process.on('unhandledRejection', (reason) => {
 });
 
 // If the launcher dies without stopping us (SIGKILL, OOM), the rank is reparented; take the
-// whole process group down then so nothing of the job outlives its launcher.
+// whole process group down then so nothing of the job outlives its launcher, and remove the
+// job directory the launcher could not (every rank tries; `force` makes the race harmless).
 const launcherPid = process.ppid;
 setInterval(() => {
   if (process.ppid === launcherPid) return;
+  const jobDir = process.env[kEnv.jobDir];
+  if (jobDir !== undefined && path.basename(jobDir).startsWith('tsmpi-')) rmSync(jobDir, { recursive: true, force: true });
   try {
     process.kill(-process.pid, 'SIGKILL');
   } catch {

@@ -4,6 +4,7 @@
  * the job (ranks or anything they started) behind. Every fixture rank starts a grandchild and
  * records both pids in the test's own directory.
  */
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { fixture, pidsIn, runMpi, startMpi, survivors, tempDir, type MpiResult } from '../helpers/run-mpi.js';
@@ -119,6 +120,9 @@ describe('the launcher stops the job', () => {
     mpi.child.kill('SIGKILL');
     expect((await mpi.result).signal).toBe('SIGKILL');
     expect(await survivors(dir, 10_000)).toEqual([]);
+    const jobDir = mpi.stdout().split('\n')[0].split(' ')[2];
+    expect(jobDir).toMatch(/tsmpi-/);
+    expect(existsSync(jobDir)).toBe(false);
   });
 
   it('--timeout: stops every rank and exits 124', async () => {
