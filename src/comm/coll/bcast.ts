@@ -4,7 +4,7 @@
  * encoded) travels the same way, so every rank raises.
  *
  * bcastBinomial — ⌈log2 N⌉ rounds down the binomial tree rooted at `root`, each rank sending
- *   to its children largest subtree first. N·⌈log2 N⌉ bytes on the root's critical path.
+ *   to its children largest subtree first. The root sends the whole payload ⌈log2 N⌉ times.
  *   N = 5, root 0: round 1: 0→2; round 2: 0→4, 2→3; round 3: 0→1
  *
  * bcastScatterAllgather — for large payloads: the root cuts the packet's bytes into N chunks

@@ -137,7 +137,9 @@ export async function exscan(host: CollHost, value: unknown, op: Op): Promise<un
   const ch = host.channel();
   const fault = checked(ch, value, op);
   const result = await kExscan[selectAlgorithm('exscan', { size: ch.size }, host.algorithms)](ch, value, op, fault);
-  return ch.rank === 0 ? (fault.throwIfFailed(), undefined) : finish(result, value, fault);
+  if (ch.rank > 0) return finish(result, value, fault);
+  fault.throwIfFailed();
+  return undefined;
 }
 
 /** A Fault holding this rank's operand error, if op.check rejects its value. */

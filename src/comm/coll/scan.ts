@@ -10,13 +10,16 @@
  *   log2(pof2) exchange rounds keeping `partial` (their group's total, sent each round) and
  *   `below` (everything from lower groups), and odd ranks send `below` back to their even
  *   partner: log2(pof2) + 2 rounds.
- *   N = 4: round 1: 0↔1 2↔3 → below: 1 has v0, 3 has v2; round 2: 0↔2 1↔3 → 2 gets v0·v1,
- *   3 gets v0·v1 (then ·v2); rank r's scan = below·vr.
- *   N = 3: 0→1 (1's block v0·v1); 1↔2 (2: below = v0·v1); 1→0 ([], nothing below rank 0)
+ *   N = 4: round 1: 0↔1, 2↔3 — below(1) = v0, below(3) = v2; partials v0·v1 and v2·v3
+ *          round 2: 0↔2, 1↔3 — below(2) = v0·v1, below(3) = (v0·v1)·v2; every partial v0·…·v3
+ *          scan(r) = below(r)·vr, exscan(r) = below(r)
+ *   N = 3: 0→1 (1's block v0·v1); 1↔2 (below(2) = v0·v1); 1→0 [] (nothing below rank 0)
  *
  * scanLinear / exscanLinear — a chain: rank r receives v0·…·v(r-1) from r-1 and sends
- *   v0·…·vr to r+1; then rank N-1 tells every rank whether all went well. 2(N-1) steps on
- *   the critical path. Only for forcing.
+ *   v0·…·vr to r+1 (rank N-1 combines the total too, for exscan only to check the operands);
+ *   then rank N-1 sends every rank the verdict (empty, or the error): N-1 sequential steps
+ *   plus one round of N-1 messages. Only for forcing.
+ *   N = 4: 0→1 [v0], 1→2 [v0·v1], 2→3 [v0·v1·v2]; then 3→0, 3→1, 3→2 []
  */
 import type { Op } from '../ops/op.js';
 import type { Packet } from '../serialization/packet.js';
@@ -43,23 +46,22 @@ export function exscanLinear(ch: CollChannel, value: unknown, op: Op, fault: Fau
   return prefixLinear(ch, value, op, fault, false);
 }
 
-type Maybe = unknown; // a value, or kNone
-
 /** `below`·`value`, in that order, when there is anything below. */
-function after(below: Maybe, value: unknown, op: Op, fault: Fault): unknown {
+function after(below: unknown, value: unknown, op: Op, fault: Fault): unknown {
   return below === kNone ? value : fault.apply(op, below, value);
 }
 
-function pack(v: Maybe, fault: Fault): Packet[] {
+function pack(v: unknown, fault: Fault): Packet[] {
   return fault.message(() => (v === kNone ? [] : [fault.encode(v)]));
 }
 
-function unpack(msg: Packet[], fault: Fault): Maybe {
+/** A received prefix: a value, kNone for an empty message, undefined when failed. */
+function unpack(msg: Packet[], fault: Fault): unknown {
   if (fault.absorb(msg) || fault.failed) return undefined;
   return msg.length === 0 ? kNone : fault.decode(msg[0]);
 }
 
-function outcome(below: Maybe, value: unknown, op: Op, fault: Fault, inclusive: boolean): unknown {
+function outcome(below: unknown, value: unknown, op: Op, fault: Fault, inclusive: boolean): unknown {
   if (fault.failed) return undefined;
   if (inclusive) return after(below, value, op, fault);
   return below === kNone ? undefined : below;
@@ -79,7 +81,7 @@ async function prefixDoubling(ch: CollChannel, value: unknown, op: Op, fault: Fa
     if (!fault.failed) block = fault.apply(op, even, value);
   }
   let partial = block;
-  let below: Maybe = kNone;
+  let below: unknown = kNone;
   for (const { peer, peerIsLower } of s.rounds) {
     const [, msg] = await Promise.all([ch.send(peer, pack(partial, fault)), ch.recv(peer)]);
     const other = unpack(msg, fault);

@@ -77,7 +77,7 @@ describe.each(kSizes)('alltoall on %i ranks', (size) => {
 });
 
 describe('large values', () => {
-  it.each([3, 8])('%i ranks: large arrays pass through every gather/scatter/allgather/alltoall algorithm', async (size) => {
+  it.each([5])('%i ranks: large arrays pass through every gather/scatter/allgather/alltoall algorithm', async (size) => {
     const bigs = ranksOf(size).map((r) => large(r));
     const big = (r: number): Float64Array => bigs[r];
     for (const algorithm of algorithmsOf('gather')) {
