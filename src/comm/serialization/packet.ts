@@ -9,7 +9,7 @@ export interface Packet {
   readonly bytes: Buffer;
 }
 
-/** Packet codes. 0 is the structured-clone path; 1..15 are raw typed-array paths; 255 is an error. */
+/** Packet codes. 0 is the structured-clone path; 1..14 are raw typed-array paths; 254 and 255 are internal. */
 export const kCode = {
   structured: 0,
   arrayBuffer: 1,
@@ -26,6 +26,8 @@ export const kCode = {
   bigInt64: 12,
   bigUint64: 13,
   dataView: 14,
+  /** A collective's own bookkeeping (coll/fault.ts); never handed to decode. */
+  collectiveControl: 254,
   /** A failure travelling through a collective so every rank raises it instead of hanging. */
   error: 255,
 } as const;
