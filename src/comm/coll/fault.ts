@@ -13,7 +13,7 @@
  * produces and never reach `decode`.
  */
 import { decode, encode, encodeError, isErrorPacket, readErrorInfo, decodeError } from '../serialization/codec.js';
-import type { Packet } from '../serialization/packet.js';
+import { kCode, type Packet } from '../serialization/packet.js';
 import type { Op } from '../ops/op.js';
 
 export class Fault {
@@ -114,7 +114,7 @@ export class Fault {
 }
 
 /** Code of control packets: outside the codec's codes (0..15 data, 255 error). */
-const kControl = 254;
+const kControl = kCode.collectiveControl;
 
 export function controlPacket(body: object): Packet {
   return { code: kControl, bytes: Buffer.from(JSON.stringify(body)) };
