@@ -155,7 +155,7 @@ export class Communicator {
   }
 
   /** The root's value on every rank (each rank gets its own copy, the root included). */
-  async bcast<T = unknown>(data: T, root = 0): Promise<T> {
+  async bcast<T = unknown>(data: T | undefined, root = 0): Promise<T> {
     assertRoot(root, this.size);
     return (await coll.bcast(this.#coll, data, root)) as T;
   }

@@ -7,6 +7,9 @@
  *   launcher → rank   directory{ endpoints }                   once every rank has said hello
  *   rank → launcher   failed   { rank, reason, message, stack } uncaught error / rejection
  *   rank → launcher   abort    { rank, code }                  comm.abort(code)
+ *   launcher → rank   failed / abort echoed back               the report was handled: the rank
+ *                                                              may exit (process.exit does not
+ *                                                              flush ZeroMQ, so reports are acked)
  */
 export interface HelloMessage { type: 'hello'; rank: number; pid: number; host: string; endpoint: string }
 export interface DirectoryMessage { type: 'directory'; endpoints: string[] }
