@@ -29,10 +29,19 @@ export class SendQueue {
     return this.#waiting.length - this.#head + (this.#busy ? 1 : 0);
   }
 
+  /** zeromq.js throws some errors (EBUSY, a closed socket) instead of rejecting: make them rejections. */
+  #issue(frames: Buffer[]): Promise<void> {
+    try {
+      return this.#socket.send(frames);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   send(frames: Buffer[]): Promise<void> {
     if (!this.#busy) {
       this.#busy = true;
-      const sent = this.#socket.send(frames);
+      const sent = this.#issue(frames);
       sent.then(this.#next, this.#next);
       return sent;
     }
@@ -48,7 +57,7 @@ export class SendQueue {
     }
     const item = this.#waiting[this.#head];
     this.#waiting[this.#head++] = undefined as unknown as Waiting;
-    const sent = this.#socket.send(item.frames);
+    const sent = this.#issue(item.frames);
     sent.then(item.resolve, item.reject);
     sent.then(this.#next, this.#next);
   };

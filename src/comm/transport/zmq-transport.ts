@@ -39,7 +39,7 @@ export class ZmqTransport implements Transport {
   readonly #dealers: (Dealer | undefined)[];
   #endpoints: readonly string[] = [];
   #endpoint = '';
-  #handler: MessageHandler = () => {};
+  #handler: MessageHandler | undefined;
   #active = false;
   #reading = false;
   #timeout = -2;
@@ -63,9 +63,6 @@ export class ZmqTransport implements Transport {
     const t = new ZmqTransport(options);
     await t.#router.bind(options.bindAddress);
     t.#endpoint = t.#router.lastEndpoint ?? options.bindAddress;
-    // Only after bind: a receive while the bind is in progress fails with EBUSY.
-    t.#idleTimer = setInterval(() => void t.#read(0), kIdleDrainMs);
-    t.#idleTimer.unref();
     return t;
   }
 
@@ -77,8 +74,18 @@ export class ZmqTransport implements Transport {
     this.#endpoints = endpoints;
   }
 
+  /**
+   * Reading starts only here: a message taken off the socket before someone listens would be
+   * lost (a fast peer can send as soon as it has the directory, before this rank has built
+   * its engine). Until then arrivals wait in ZeroMQ.
+   */
   onMessage(handler: MessageHandler): void {
     this.#handler = handler;
+    if (this.#idleTimer === undefined) {
+      this.#idleTimer = setInterval(() => void this.#read(0), kIdleDrainMs);
+      this.#idleTimer.unref();
+    }
+    if (this.#active) void this.#read(kActivePollMs);
   }
 
   send(peer: number, frames: Buffer[]): Promise<void> {
@@ -102,7 +109,7 @@ export class ZmqTransport implements Transport {
 
   setActive(active: boolean): void {
     this.#active = active;
-    if (active && !this.#reading) void this.#read(kActivePollMs);
+    if (active && !this.#reading && this.#handler !== undefined) void this.#read(kActivePollMs);
   }
 
   #setTimeout(ms: number): void {
@@ -143,7 +150,7 @@ export class ZmqTransport implements Transport {
       // A frame from something that is not a rank of this job: never let it reach matching.
       return;
     }
-    this.#handler(peer, frames[1], frames.slice(2));
+    this.#handler!(peer, frames[1], frames.slice(2));
   }
 
   async close(): Promise<void> {
