@@ -10,7 +10,7 @@
 import { Errors, MpiError } from '../errors.js';
 import type { Packet } from '../serialization/packet.js';
 import type { Transport } from '../transport/transport.js';
-import { decodeEnvelope, encodeEnvelope, envelopeProblem } from './envelope.js';
+import { decodeEnvelope, encodeEnvelope, envelopeProblem, kFlag, kKind } from './envelope.js';
 import { MatchQueues, type Posted } from './matching.js';
 
 export interface Incoming {
@@ -28,6 +28,17 @@ export interface Incoming {
  */
 const kZeroCopyReceiveBytes = 128;
 
+/**
+ * Once this many bytes have gone to a peer since the last acknowledgement was asked for, the
+ * next message asks the receiver to acknowledge it on arrival, and this rank stays alive until
+ * that acknowledgement comes back. So when a program ends, little is still on its way: ZeroMQ
+ * flushes that small remainder at exit quickly (with more, it stalls the exit and warns), and
+ * no buffer is freed while still being sent.
+ */
+const kAckEveryBytes = 256 * 1024;
+/** An acknowledgement that never comes (the receiver died) stops holding this rank after this. */
+const kAckWaitMs = 30_000;
+
 interface Waiter extends Posted {
   resolve(m: Incoming): void;
   reject(e: unknown): void;
@@ -43,6 +54,9 @@ export class P2PEngine {
   readonly #recvSeq: Uint32Array;
   /** Received frames owned by ZeroMQ, and the copy made the first time one is sent on. */
   readonly #received = new WeakMap<Buffer, Buffer | undefined>();
+  /** Per peer: bytes sent since the last acknowledgement request, and requests not yet answered. */
+  readonly #unacked: Float64Array;
+  readonly #awaitingAck = new Map<number, () => void>();
   #pending = 0;
   #failure: Error | undefined;
   #nextContext = 2;
@@ -54,6 +68,7 @@ export class P2PEngine {
     this.#transport = transport;
     this.#sendSeq = new Uint32Array(size);
     this.#recvSeq = new Uint32Array(size);
+    this.#unacked = new Float64Array(size);
     transport?.onMessage((peer, header, frames) => this.#onFrames(peer, header, frames));
   }
 
@@ -82,15 +97,42 @@ export class P2PEngine {
     }
     const codes = new Array<number>(packets.length);
     const frames = new Array<Buffer>(packets.length + 1);
+    let bytes = 0;
     for (let i = 0; i < packets.length; i++) {
       codes[i] = packets[i].code;
       frames[i + 1] = this.#sendable(packets[i].bytes);
+      bytes += packets[i].bytes.length;
     }
-    frames[0] = encodeEnvelope({ ctx, src: this.rank, tag, seq: this.#sendSeq[dest]++, codes });
+    const seq = this.#sendSeq[dest]++;
+    let flags = 0;
+    if ((this.#unacked[dest] += bytes) >= kAckEveryBytes) {
+      this.#unacked[dest] = 0;
+      flags = kFlag.ack;
+      this.#expectAck(dest, seq);
+    }
+    frames[0] = encodeEnvelope({ flags, ctx, src: this.rank, tag, seq, codes });
     this.#begin();
     const sent = this.#transport!.send(dest, frames);
     sent.then(this.#end, this.#end);
     return sent;
+  }
+
+  #expectAck(peer: number, seq: number): void {
+    const key = peer * 2 ** 32 + seq;
+    const done = (): void => {
+      clearTimeout(timer);
+      if (this.#awaitingAck.delete(key)) this.#end();
+    };
+    const timer = setTimeout(done, kAckWaitMs);
+    timer.unref();
+    this.#awaitingAck.set(key, done);
+    this.#begin();
+  }
+
+  #acknowledge(peer: number, seq: number): void {
+    const header = encodeEnvelope({ kind: kKind.ack, ctx: 0, src: this.rank, tag: 0, seq, codes: [] });
+    this.#begin();
+    this.#transport!.send(peer, [header]).then(this.#end, this.#end);
   }
 
   #sendable(bytes: Buffer): Buffer {
@@ -136,12 +178,17 @@ export class P2PEngine {
       process.emitWarning(`tsmpi: rank ${this.rank} ignored a message claiming to be from rank ${env.src} on rank ${peer}'s connection`);
       return;
     }
+    if (env.kind === kKind.ack) {
+      this.#awaitingAck.get(peer * 2 ** 32 + env.seq)?.();
+      return;
+    }
     const expected = this.#recvSeq[peer];
     if (env.seq !== expected) {
       this.fail(Errors.sequence(peer, expected, env.seq));
       return;
     }
     this.#recvSeq[peer] = expected + 1;
+    if (env.flags! & kFlag.ack) this.#acknowledge(peer, env.seq);
     const packets = new Array<Packet>(frames.length);
     for (let i = 0; i < frames.length; i++) {
       const bytes = frames[i];
@@ -175,6 +222,7 @@ export class P2PEngine {
   fail(error: Error): void {
     if (this.#failure) return;
     this.#failure = error;
+    for (const done of [...this.#awaitingAck.values()]) done();
     for (const w of [...this.#match.pending(), ...this.#probers.splice(0)]) {
       this.#match.cancel(w);
       w.reject(error);

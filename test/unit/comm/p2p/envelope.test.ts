@@ -3,7 +3,7 @@ import { decodeEnvelope, encodeEnvelope, envelopeProblem, kHeaderFixedBytes } fr
 
 describe('envelope', () => {
   it('round-trips every field, including the largest values', () => {
-    const e = { ctx: 2 ** 32 - 1, src: 12345, tag: 2 ** 31 - 1, seq: 2 ** 32 - 1, codes: [0, 11, 255] };
+    const e = { kind: 1, flags: 1, ctx: 2 ** 32 - 1, src: 12345, tag: 2 ** 31 - 1, seq: 2 ** 32 - 1, codes: [0, 11, 255] };
     const b = encodeEnvelope(e);
     expect(b.length).toBe(kHeaderFixedBytes + 3);
     expect(envelopeProblem(b, 3)).toBeUndefined();
@@ -17,6 +17,7 @@ describe('envelope', () => {
   it('has the documented byte layout', () => {
     const b = encodeEnvelope({ ctx: 3, src: 2, tag: 9, seq: 1, codes: [11] });
     expect([...b]).toEqual([1, 1, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 9, 0, 0, 0, 1, 0, 0, 0, 11]);
+    expect(encodeEnvelope({ flags: 1, ctx: 0, src: 0, tag: 0, seq: 0, codes: [] })[2]).toBe(1);
   });
 
   it('names what is wrong with a malformed header', () => {
@@ -27,6 +28,14 @@ describe('envelope', () => {
     badKind[0] = 9;
     expect(envelopeProblem(badKind, 1)).toBe('unknown message kind 9');
     expect(envelopeProblem(good.subarray(0, 20), 1)).toBe('header announces 1 packets but is 20 bytes long');
+  });
+
+  it('acknowledgements carry no packets', () => {
+    const ack = encodeEnvelope({ kind: 2, ctx: 0, src: 1, tag: 0, seq: 41, codes: [] });
+    expect(envelopeProblem(ack, 0)).toBeUndefined();
+    expect(decodeEnvelope(ack)).toMatchObject({ kind: 2, seq: 41 });
+    const bad = encodeEnvelope({ kind: 2, ctx: 0, src: 1, tag: 0, seq: 41, codes: [0] });
+    expect(envelopeProblem(bad, 1)).toBe('an acknowledgement carries no packets, this one announces 1');
   });
 
   it('allows a message of no packets (a signal) and refuses too many', () => {
