@@ -26,7 +26,8 @@ export interface Posted {
   readonly tag: number;
 }
 
-function matches(p: Posted, ctx: number, src: number, tag: number): boolean {
+/** Whether a posted receive (or probe) wants a message of (ctx, src, tag). */
+export function matches(p: Posted, ctx: number, src: number, tag: number): boolean {
   return p.ctx === ctx && (p.src === kAny || p.src === src) && (p.tag === kAny ? tag >= 0 : p.tag === tag);
 }
 

@@ -11,7 +11,7 @@ import { Errors, MpiError } from '../errors.js';
 import type { Packet } from '../serialization/packet.js';
 import type { Transport } from '../transport/transport.js';
 import { decodeEnvelope, encodeEnvelope, envelopeProblem, kFlag, kKind } from './envelope.js';
-import { MatchQueues, type Posted } from './matching.js';
+import { matches, MatchQueues, type Posted } from './matching.js';
 
 export interface Incoming {
   /** Sender's COMM_WORLD rank. */
@@ -211,7 +211,7 @@ export class P2PEngine {
   #wakeProbers(ctx: number, src: number, tag: number, msg: Incoming): void {
     for (let i = 0; i < this.#probers.length; i++) {
       const p = this.#probers[i];
-      if (p.ctx === ctx && (p.src === -1 || p.src === src) && (p.tag === -1 ? tag >= 0 : p.tag === tag)) {
+      if (matches(p, ctx, src, tag)) {
         this.#probers.splice(i--, 1);
         p.resolve(msg);
       }
