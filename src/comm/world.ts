@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { controlClient } from './bootstrap/control-client.js';
 import { isLaunched, parseRankEnv } from './bootstrap/env.js';
+import { clientOptions, readKeyFile, serverOptions } from './bootstrap/keys.js';
 import { Communicator } from './communicator.js';
 import { kWorldContext } from './constants.js';
 import { MpiError } from './errors.js';
@@ -27,7 +28,11 @@ export async function initWorld(env: NodeJS.ProcessEnv = process.env): Promise<W
   }
   const rankEnv = parseRankEnv(env);
   const { rank, size } = rankEnv;
-  const transport = await ZmqTransport.bind({ rank, size, bindAddress: `ipc://${path.join(rankEnv.jobDir, String(rank))}` });
+  // The job secret (bootstrap/keys.ts): CURVE on the data plane unless the launcher turned
+  // encryption off for a trusted single-host run (ipc in the private job directory only).
+  const keys = readKeyFile(rankEnv.keys!);
+  const curve = keys.encryption === 'on' ? { server: serverOptions(keys), client: clientOptions(keys) } : undefined;
+  const transport = await ZmqTransport.bind({ rank, size, bindAddress: `ipc://${path.join(rankEnv.jobDir, String(rank))}`, curve });
   const client = controlClient();
   if (client === undefined) throw new MpiError('ERR_BOOTSTRAP', 'rank started by tsmpirun but no control connection could be made');
   const endpoints = await client.hello(transport.endpoint, os.hostname());

@@ -102,6 +102,7 @@ export const Texts = {
   programUnreadable: (program: string, reason: string) => `cannot read program "${program}": ${reason}`,
   controlFailed: (endpoint: string, reason: string) => `cannot start the control plane at ${endpoint}: ${reason}`,
   jobDirFailed: (reason: string) => `cannot create the job directory: ${reason}`,
+  badEncryption: (value: string) => `TSMPI_ENCRYPTION must be "on" or "off", got "${value}"`,
   internalError: (detail: string) => `internal error: ${detail}`,
 
   // how the job ended (first line of the diagnostic)

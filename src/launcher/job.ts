@@ -11,13 +11,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
+import { kKeyFileName, serverOptions, writeKeyFile, type JobKeys } from '../comm/bootstrap/keys.js';
 import type { LaunchOptions } from './args.js';
 import { LaunchError } from './errors.js';
 import { describeFsError, Texts } from './help.js';
 import { parseHostfile, totalSlots, type Host } from './hostfile.js';
 import { mapRanks, type Placement } from './mapping.js';
 import { drainForwarding, forwardLines, OutputSink } from './output.js';
-import { RendezvousServer } from './rendezvous-server.js';
+import { newJobKeys, RendezvousServer } from './rendezvous-server.js';
 import { forwardStdin, spawnLocalRank, type LocalJobSpec, type RankProcess } from './spawn/local.js';
 import { exitStatusOf, kKillGraceMs, SignalForwarder, Supervisor, type JobEnd } from './supervise.js';
 
@@ -67,12 +68,16 @@ export async function runJob(options: LaunchOptions, program: string, programArg
   const n = options.np ?? (hosts ? totalSlots(hosts) : os.availableParallelism());
   const placements = mapRanks(hosts ?? [{ name: os.hostname(), slots: n }], n, options.mapBy, options.oversubscribe || !hosts);
   const programPath = await checkProgram(program, io.cwd);
+  const encryption = encryptionFrom(io.env);
   const signals = new SignalForwarder();
   const jobDir = await makeJobDir().catch((error: unknown) => {
     signals.dispose();
     throw error;
   });
   const control = `ipc://${path.join(jobDir, 'control')}`;
+  // The job secret (comm/bootstrap/keys.ts): fresh keys in a 0600 file of the 0700 job
+  // directory; ranks get the file's path, never the keys, in their environment.
+  const keyFile = path.join(jobDir, kKeyFileName);
   let supervisor: Supervisor | undefined;
   const leftUnjoined: RankProcess[] = [];
   const notJoined = (r: RankProcess): void => supervisor?.fail({ kind: 'not-joined', rank: r.rank, pid: r.pid });
@@ -83,12 +88,18 @@ export async function runJob(options: LaunchOptions, program: string, programArg
   process.on('exit', cleanupOnExit);
   let server: RendezvousServer | undefined;
   try {
+    const keys = newJobKeys(encryption);
+    try {
+      writeKeyFile(keyFile, keys);
+    } catch (error) {
+      throw new LaunchError('ERR_CONTROL', Texts.jobDirFailed(describeFsError(error)), { cause: error });
+    }
     server = await RendezvousServer.bind(control, n, {
       // A rank that left without joining can never answer its peers: the job cannot form.
       hello: () => leftUnjoined.length > 0 && notJoined(leftUnjoined[0]),
       failed: (m) => supervisor?.report({ kind: m.reason, rank: m.rank, stack: m.stack }),
       abort: (m) => supervisor?.report({ kind: 'abort', rank: m.rank, code: m.code }),
-    }).catch((error: unknown) => {
+    }, serverOptions(keys)).catch((error: unknown) => {
       throw new LaunchError('ERR_CONTROL', Texts.controlFailed(control, describeFsError(error)), { cause: error });
     });
     if (signals.received !== undefined) {
@@ -99,7 +110,7 @@ export async function runJob(options: LaunchOptions, program: string, programArg
     const spec: LocalJobSpec = {
       program: programPath, programArgs, cwd: io.cwd, env: rankEnvironment(options, io.env),
       // Every host is this machine for now, so the local numbering is the global one.
-      job: { size: n, localSize: n, jobId: randomBytes(8).toString('hex'), control, jobDir },
+      job: { size: n, localSize: n, jobId: randomBytes(8).toString('hex'), control, jobDir, keys: keyFile },
     };
     const ranks = spawnAll(spec, placements);
     supervisor = new Supervisor(ranks, {
@@ -178,14 +189,38 @@ async function checkProgram(program: string, cwd: string): Promise<string> {
   }
 }
 
-/** A private (0700) directory for the job's ipc sockets, short enough for their paths. */
+/**
+ * A private (0700) directory for the job's ipc sockets and key file, short enough for their
+ * paths. Checked after creation: the key file and the same-host endpoints rely on nobody else
+ * being able to enter it (a umask or a tmpdir with odd ACL defaults must not silently widen it).
+ */
 async function makeJobDir(): Promise<string> {
   const base = path.join(os.tmpdir(), 'tsmpi-').length + 16 < kMaxIpcPath ? os.tmpdir() : '/tmp';
+  let dir: string | undefined;
   try {
-    return await fs.mkdtemp(path.join(base, 'tsmpi-'));
+    dir = await fs.mkdtemp(path.join(base, 'tsmpi-'));
+    const stat = await fs.lstat(dir);
+    const uid = process.getuid?.();
+    if (!stat.isDirectory() || (stat.mode & 0o777) !== 0o700 || (uid !== undefined && stat.uid !== uid)) {
+      throw new Error(`${dir} is not a directory of mode 700 owned by this user`);
+    }
+    return dir;
   } catch (error) {
+    if (dir !== undefined) await fs.rm(dir, { recursive: true, force: true });
     throw new LaunchError('ERR_CONTROL', Texts.jobDirFailed(describeFsError(error)), { cause: error });
   }
+}
+
+/**
+ * TSMPI_ENCRYPTION in the launcher's environment: "on" (default) or "off". Off keeps CURVE on
+ * the control plane but drops it on the data plane, whose ipc endpoints are in the 0700 job
+ * directory: for trusted single-host runs where encryption costs too much (see README).
+ */
+function encryptionFrom(env: NodeJS.ProcessEnv): JobKeys['encryption'] {
+  const value = env.TSMPI_ENCRYPTION;
+  if (value === undefined || value === '' || value === 'on') return 'on';
+  if (value === 'off') return 'off';
+  throw new LaunchError('ERR_USAGE', Texts.badEncryption(value));
 }
 
 /** The launcher's environment plus `-x` exports (a bare `-x NAME` exports the launcher's value). */

@@ -5,10 +5,24 @@
  * A frame that does not decode, or whose `rank` differs from the routing id it came with, is
  * ignored: a stray or malicious peer cannot crash the launcher or speak for another rank.
  */
-import { Router } from 'zeromq';
+import { curveKeyPair, Router } from 'zeromq';
+import type { CurveServerOptions, JobKeys } from '../comm/bootstrap/keys.js';
 import {
   decodeControl, encodeControl, type AbortMessage, type FailedMessage, type HelloMessage, type RankToLauncher,
 } from '../comm/bootstrap/protocol.js';
+
+/** Fresh CURVE keys for one job (the job secret, see comm/bootstrap/keys.ts). */
+export function newJobKeys(encryption: JobKeys['encryption']): JobKeys {
+  const server = curveKeyPair();
+  const client = curveKeyPair();
+  return {
+    encryption,
+    serverPublicKey: server.publicKey,
+    serverSecretKey: server.secretKey,
+    clientPublicKey: client.publicKey,
+    clientSecretKey: client.secretKey,
+  };
+}
 
 /** Callbacks for the control messages, each called with a validated message. */
 export interface ControlHandlers {
@@ -43,11 +57,15 @@ export class RendezvousServer {
     this.#handlers = handlers;
   }
 
-  /** Binds `endpoint` and starts receiving; rejects if the endpoint cannot be bound. */
-  static async bind(endpoint: string, size: number, handlers: ControlHandlers): Promise<RendezvousServer> {
+  /**
+   * Binds `endpoint` and starts receiving; rejects if the endpoint cannot be bound. With
+   * `curve` (tsmpirun always gives it), a peer that does not know the job's keys fails the
+   * handshake and none of its frames reach this loop.
+   */
+  static async bind(endpoint: string, size: number, handlers: ControlHandlers, curve?: CurveServerOptions): Promise<RendezvousServer> {
     // handover: a rank that reconnects (its client was closed and re-created, e.g. to report
     // a failure after finalize) replaces its old connection instead of being refused.
-    const router = new Router({ linger: 0, handover: true });
+    const router = new Router({ linger: 0, handover: true, ...curve });
     try {
       await router.bind(endpoint);
     } catch (error) {

@@ -16,6 +16,7 @@
  */
 import { Dealer } from 'zeromq';
 import { isLaunched, parseRankEnv, type RankEnv } from './env.js';
+import { clientOptions, readKeyFile, type JobKeys } from './keys.js';
 import { decodeControl, encodeControl, type LauncherToRank, type RankToLauncher } from './protocol.js';
 
 /** How long queued frames may delay a natural exit of a rank whose launcher is unreachable. */
@@ -51,10 +52,14 @@ export class ControlClient {
   #pumping = false;
   #closed = false;
 
-  constructor(env: RankEnv) {
+  /** `keys`: the job's CURVE keys (keys.ts); always given by tsmpirun ranks, absent only in tests. */
+  constructor(env: RankEnv, keys?: JobKeys) {
     this.rank = env.rank;
     this.size = env.size;
-    this.#dealer = new Dealer({ routingId: String(env.rank), linger: kLingerMs });
+    // The control plane is always CURVE, whatever TSMPI_ENCRYPTION says: a rank proves the job
+    // secret before the launcher hears anything from it.
+    const curve = keys === undefined ? {} : clientOptions(keys);
+    this.#dealer = new Dealer({ routingId: String(env.rank), linger: kLingerMs, ...curve });
     this.#dealer.connect(env.control);
   }
 
@@ -176,7 +181,8 @@ export function controlClient(): ControlClient | undefined {
   const global = globalThis as Global;
   const existing = global[kSingleton];
   if (existing !== undefined && !existing.closed) return existing;
-  const client = new ControlClient(parseRankEnv());
+  const env = parseRankEnv();
+  const client = new ControlClient(env, readKeyFile(env.keys!));
   global[kSingleton] = client;
   return client;
 }

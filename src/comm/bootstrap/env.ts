@@ -4,7 +4,8 @@
  *
  * Public (documented for users): TSMPI_RANK, TSMPI_SIZE, TSMPI_LOCAL_RANK, TSMPI_LOCAL_SIZE.
  * Internal: TSMPI_JOB_ID, TSMPI_CONTROL (the launcher's control endpoint), TSMPI_JOB_DIR (a
- * private directory for this host's ipc endpoints).
+ * private directory for this host's ipc endpoints), TSMPI_KEYS (the path of the job's key file,
+ * see keys.ts: the secret itself is never in the environment, which `ps e` shows).
  */
 export interface RankEnv {
   rank: number;
@@ -16,6 +17,11 @@ export interface RankEnv {
   control: string;
   /** Directory, readable only by the user, where this host's ranks bind their ipc sockets. */
   jobDir: string;
+  /**
+   * Path of the job's key file (keys.ts). tsmpirun always sets it and parseRankEnv requires
+   * it; only in-process tests build a RankEnv without one (no CURVE).
+   */
+  keys?: string;
 }
 
 export const kEnv = {
@@ -26,6 +32,7 @@ export const kEnv = {
   jobId: 'TSMPI_JOB_ID',
   control: 'TSMPI_CONTROL',
   jobDir: 'TSMPI_JOB_DIR',
+  keys: 'TSMPI_KEYS',
 } as const;
 
 function readInt(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number {
@@ -61,6 +68,7 @@ export function parseRankEnv(env: NodeJS.ProcessEnv = process.env): RankEnv {
     jobId: readString(env, kEnv.jobId),
     control: readString(env, kEnv.control),
     jobDir: readString(env, kEnv.jobDir),
+    keys: readString(env, kEnv.keys),
   };
 }
 
@@ -73,5 +81,6 @@ export function formatRankEnv(e: RankEnv): Record<string, string> {
     [kEnv.jobId]: e.jobId,
     [kEnv.control]: e.control,
     [kEnv.jobDir]: e.jobDir,
+    ...(e.keys === undefined ? {} : { [kEnv.keys]: e.keys }),
   };
 }

@@ -25,6 +25,15 @@ export interface ZmqTransportOptions {
   size: number;
   /** Where to bind, e.g. `ipc:///tmp/tsmpi-x/3` or `tcp://10.0.0.1:0`. */
   bindAddress: string;
+  /**
+   * CURVE (see bootstrap/keys.ts): the ROUTER's server options and every DEALER's client
+   * options. Absent: no encryption (trusted single-host runs over the private job directory,
+   * and in-process tests). A peer that fails the handshake never gets a message through.
+   */
+  curve?: {
+    server: { curveServer: true; curvePublicKey: string; curveSecretKey: string };
+    client: { curveServerKey: string; curvePublicKey: string; curveSecretKey: string };
+  };
 }
 
 function isAgain(err: unknown): boolean {
@@ -37,6 +46,7 @@ export class ZmqTransport implements Transport {
   readonly #router: Router;
   readonly #queues: (SendQueue | undefined)[];
   readonly #dealers: (Dealer | undefined)[];
+  readonly #curveClient: NonNullable<ZmqTransportOptions['curve']>['client'] | undefined;
   #endpoints: readonly string[] = [];
   #endpoint = '';
   #handler: MessageHandler | undefined;
@@ -54,7 +64,8 @@ export class ZmqTransport implements Transport {
     // up, and that matters because ZeroMQ drops a sender's backed-up queue when the sending
     // process exits, linger or not (measured: 1,403 of 20,000 messages lost with the default
     // mark of 1,000; none with this).
-    this.#router = new Router({ linger: 0, receiveHighWaterMark: 0 });
+    this.#router = new Router({ linger: 0, receiveHighWaterMark: 0, ...options.curve?.server });
+    this.#curveClient = options.curve?.client;
     this.#queues = new Array(options.size).fill(undefined);
     this.#dealers = new Array(options.size).fill(undefined);
   }
@@ -99,7 +110,7 @@ export class ZmqTransport implements Transport {
   #connect(peer: number): SendQueue {
     const address = this.#endpoints[peer];
     if (address === undefined) throw new MpiError('ERR_INTERN', `no endpoint known for rank ${peer}`);
-    const dealer = new Dealer({ routingId: String(this.#rank), linger: kLingerMs });
+    const dealer = new Dealer({ routingId: String(this.#rank), linger: kLingerMs, ...this.#curveClient });
     dealer.connect(address);
     this.#dealers[peer] = dealer;
     const queue = new SendQueue(dealer);
