@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatRankEnv, isLaunched, parseRankEnv, type RankEnv } from '../../../../src/comm/bootstrap/env.js';
 import { forcedAlgorithmsFromEnv } from '../../../../src/comm/options.js';
 
-const good: RankEnv = { rank: 2, size: 4, localRank: 2, localSize: 4, jobId: 'j1', control: 'ipc:///tmp/x/control', jobDir: '/tmp/x' };
+const good: RankEnv = { rank: 2, size: 4, localRank: 2, localSize: 4, jobId: 'j1', control: 'ipc:///tmp/x/control', jobDir: '/tmp/x', keys: '/tmp/x/keys.json' };
 
 describe('rank environment', () => {
   it('round-trips through formatRankEnv / parseRankEnv', () => {
@@ -23,6 +23,7 @@ describe('rank environment', () => {
     ['TSMPI_LOCAL_RANK', '9', 'environment variable TSMPI_LOCAL_RANK must be an integer in [0, 3], got "9"'],
     ['TSMPI_CONTROL', '', 'environment variable TSMPI_CONTROL must be set by tsmpirun, got nothing'],
     ['TSMPI_JOB_DIR', undefined, 'environment variable TSMPI_JOB_DIR must be set by tsmpirun, got nothing'],
+    ['TSMPI_KEYS', undefined, 'environment variable TSMPI_KEYS must be set by tsmpirun, got nothing'],
   ])('rejects %s=%j naming the variable and the value', (name, value, message) => {
     const env: NodeJS.ProcessEnv = { ...formatRankEnv(good), [name]: value };
     if (value === undefined) delete env[name];
