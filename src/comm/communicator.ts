@@ -6,10 +6,12 @@
 import { ANY_SOURCE, ANY_TAG, UNDEFINED } from './constants.js';
 import * as coll from './coll/index.js';
 import type { CollChannel, CollHost, ForcedAlgorithms } from './coll/channel.js';
+import { CollGuard } from './coll/guard.js';
 import { controlClient } from './bootstrap/control-client.js';
 import { SUM } from './ops/builtin.js';
 import { toOp } from './ops/create.js';
 import type { OpLike } from './ops/op.js';
+import type { Stamp } from './p2p/envelope.js';
 import type { Incoming, P2PEngine } from './p2p/p2p-engine.js';
 import { decode, encode } from './serialization/codec.js';
 import { packetBytes } from './serialization/packet.js';
@@ -26,6 +28,8 @@ export interface CommunicatorParts {
   /** Context id of user messages; collectives use ctx + 1. */
   ctx: number;
   algorithms: ForcedAlgorithms;
+  /** How errors name it; COMM_WORLD when absent. */
+  name?: string;
 }
 
 export class Communicator {
@@ -35,7 +39,8 @@ export class Communicator {
   readonly #rank: number;
   readonly #ctx: number;
   readonly #coll: CollHost;
-  #collTag = 0;
+  readonly #name: string;
+  readonly #guard: CollGuard;
 
   /** @internal */
   constructor(parts: CommunicatorParts) {
@@ -44,12 +49,14 @@ export class Communicator {
     this.#rankOf = new Map(parts.group.map((world, local) => [world, local]));
     this.#rank = parts.rank;
     this.#ctx = parts.ctx;
+    this.#name = parts.name ?? 'COMM_WORLD';
+    this.#guard = new CollGuard({ engine: parts.engine, ctx: parts.ctx + 1, group: parts.group, rankOf: this.#rankOf, rank: parts.rank, name: this.#name });
     const self = this;
     this.#coll = {
       rank: parts.rank,
       size: parts.group.length,
       algorithms: parts.algorithms,
-      channel: () => self.#channel(),
+      channel: (signature) => self.#channel(signature),
     };
   }
 
@@ -63,17 +70,19 @@ export class Communicator {
     return this.#group.length;
   }
 
-  /** A fresh lane on the collective context: every rank opens them in the same order, so tags agree. */
-  #channel(): CollChannel {
-    const tag = this.#collTag;
-    this.#collTag = (this.#collTag + 1) & 0x7fffffff;
+  /**
+   * A fresh lane on the collective context: every rank opens them in the same order, so tags
+   * agree. The guard checks the call's signature against what the other ranks called.
+   */
+  #channel(signature: Stamp): CollChannel {
+    const tag = this.#guard.open(signature);
     const ctx = this.#ctx + 1;
     const engine = this.#engine;
     const group = this.#group;
     return {
       rank: this.#rank,
       size: group.length,
-      send: (peer, packets) => engine.send(ctx, group[peer], tag, packets),
+      send: (peer, packets) => engine.send(ctx, group[peer], tag, packets, signature),
       recv: (peer) => engine.recv(ctx, group[peer], tag).then((m) => m.packets),
     };
   }
@@ -208,7 +217,7 @@ export class Communicator {
   async split(color: number, key = 0): Promise<Communicator | null> {
     assertColor(color);
     assertInteger('key', key);
-    const all = (await coll.allgather(this.#coll, [color, key, this.#engine.nextContext])) as [number, number, number][];
+    const all = (await coll.allgather(this.#coll, [color, key, this.#engine.nextContext], 'split')) as [number, number, number][];
     const ctx = Math.max(...all.map((a) => a[2]));
     this.#engine.useContextsBelow(ctx + 2);
     if (color === UNDEFINED) return null;
@@ -217,19 +226,19 @@ export class Communicator {
       .filter((m) => m.color === color)
       .sort((a, b) => a.key - b.key || a.i - b.i)
       .map((m) => m.i);
-    return this.#derive(members.map((i) => this.#group[i]), members.indexOf(this.#rank), ctx);
+    return this.#derive(members.map((i) => this.#group[i]), members.indexOf(this.#rank), ctx, `a split of ${this.#name} (color ${color})`);
   }
 
   /** The same group with a separate message space. */
   async dup(): Promise<Communicator> {
-    const all = (await coll.allgather(this.#coll, this.#engine.nextContext)) as number[];
+    const all = (await coll.allgather(this.#coll, this.#engine.nextContext, 'dup')) as number[];
     const ctx = Math.max(...all);
     this.#engine.useContextsBelow(ctx + 2);
-    return this.#derive(this.#group, this.#rank, ctx);
+    return this.#derive(this.#group, this.#rank, ctx, `a dup of ${this.#name}`);
   }
 
-  #derive(group: readonly number[], rank: number, ctx: number): Communicator {
-    return new Communicator({ engine: this.#engine, group, rank, ctx, algorithms: this.#coll.algorithms });
+  #derive(group: readonly number[], rank: number, ctx: number, name: string): Communicator {
+    return new Communicator({ engine: this.#engine, group, rank, ctx, algorithms: this.#coll.algorithms, name });
   }
 
   /** Ends every rank of the job at once; the launcher exits with `code`. */

@@ -80,6 +80,9 @@ export const Errors = {
     new RangeError(`alltoall: data must be an array of exactly ${size} items (one per rank), got ${describe(got)}`),
   finalized: (what: string): MpiError =>
     new MpiError('ERR_FINALIZED', `${what} called after finalize()`),
+  /** Two ranks' calls at the same step of one communicator differ (`call`: 1 for its first collective). */
+  mismatch: (call: number, comm: string, one: { rank: number; called: string }, other: { rank: number; called: string }): MpiError =>
+    new MpiError('ERR_MISMATCH', `rank ${one.rank} called ${one.called} where rank ${other.rank} called ${other.called}, collective #${call} on ${comm}`),
   sequence: (peer: number, expected: number, got: number): MpiError =>
     new MpiError('ERR_INTERN', `message from rank ${peer} arrived out of order: sequence ${got}, expected ${expected}`),
 };

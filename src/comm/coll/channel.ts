@@ -5,6 +5,7 @@
  * wildcard receives never see collective traffic. Messages between two ranks on one channel
  * arrive in the order they were sent.
  */
+import type { Stamp } from '../p2p/envelope.js';
 import type { Packet } from '../serialization/packet.js';
 
 export interface CollChannel {
@@ -20,8 +21,12 @@ export interface CollChannel {
 export interface CollHost {
   readonly rank: number;
   readonly size: number;
-  /** A fresh channel for one collective call; every rank must open channels in the same order. */
-  channel(): CollChannel;
+  /**
+   * A fresh channel for one collective call; every rank must open channels in the same order.
+   * `signature` (coll/signature.ts) travels with every message of the call, so a rank whose
+   * peer runs a different collective at this step gets ERR_MISMATCH instead of a hang.
+   */
+  channel(signature: Stamp): CollChannel;
   readonly algorithms: ForcedAlgorithms;
 }
 

@@ -24,6 +24,7 @@ import { reduceBinomial, reduceLinear } from './reduce.js';
 import { scatterBinomial, scatterLinear } from './scatter.js';
 import { exscanLinear, exscanRecursiveDoubling, scanLinear, scanRecursiveDoubling } from './scan.js';
 import { type Algorithm, type PayloadFacts, selectAlgorithm } from './select.js';
+import { collSignature } from './signature.js';
 
 type Rooted = (ch: CollChannel, packet: Packet | undefined, root: number) => Promise<Packet>;
 type Reduction = (ch: CollChannel, value: unknown, op: Op, fault: Fault) => Promise<unknown>;
@@ -45,13 +46,13 @@ const kExscan: Record<Algorithm<'exscan'>, Reduction> = { 'recursive-doubling': 
 const kElementwise: ReadonlySet<Op> = new Set([SUM, PROD, MIN, MAX, LAND, LOR, LXOR, BAND, BOR, BXOR]);
 
 export async function barrier(host: CollHost): Promise<void> {
-  const ch = host.channel();
+  const ch = host.channel(collSignature('barrier'));
   await kBarrier[selectAlgorithm('barrier', { size: ch.size }, host.algorithms)](ch);
 }
 
 /** The root's value on every rank, each rank (root too) decoding its own copy. */
 export async function bcast(host: CollHost, value: unknown, root: number): Promise<unknown> {
-  const ch = host.channel();
+  const ch = host.channel(collSignature('bcast', root));
   const fault = new Fault(ch.rank);
   const packet = ch.rank === root ? fault.encode(value) : undefined;
   const algorithm = selectAlgorithm('bcast', { size: ch.size, bytes: packet?.bytes.length }, host.algorithms);
@@ -63,7 +64,7 @@ export async function bcast(host: CollHost, value: unknown, root: number): Promi
 }
 
 export async function scatter(host: CollHost, data: unknown[] | undefined, root: number): Promise<unknown> {
-  const ch = host.channel();
+  const ch = host.channel(collSignature('scatter', root));
   const fault = new Fault(ch.rank);
   const items = ch.rank === root ? encodeItems(data, ch.size, fault, Errors.scatterLength) : undefined;
   const own = await kScatter[selectAlgorithm('scatter', { size: ch.size }, host.algorithms)](ch, items, root);
@@ -73,15 +74,16 @@ export async function scatter(host: CollHost, data: unknown[] | undefined, root:
 
 /** Rank-ordered values on the root; the root and any rank whose value cannot be sent raise. */
 export async function gather(host: CollHost, value: unknown, root: number): Promise<unknown[] | undefined> {
-  const ch = host.channel();
+  const ch = host.channel(collSignature('gather', root));
   const fault = new Fault(ch.rank);
   const own = fault.encode(value);
   const got = await kGather[selectAlgorithm('gather', { size: ch.size }, host.algorithms)](ch, own, root);
   return decodeAll(got, fault);
 }
 
-export async function allgather(host: CollHost, value: unknown): Promise<unknown[]> {
-  const ch = host.channel();
+/** `as` names the call for mismatch checks: split and dup are allgathers of their own kind. */
+export async function allgather(host: CollHost, value: unknown, as: 'allgather' | 'split' | 'dup' = 'allgather'): Promise<unknown[]> {
+  const ch = host.channel(collSignature(as));
   const fault = new Fault(ch.rank);
   const own = fault.encode(value);
   const got = await kAllgather[selectAlgorithm('allgather', { size: ch.size }, host.algorithms)](ch, own);
@@ -89,7 +91,7 @@ export async function allgather(host: CollHost, value: unknown): Promise<unknown
 }
 
 export async function alltoall(host: CollHost, data: unknown[]): Promise<unknown[]> {
-  const ch = host.channel();
+  const ch = host.channel(collSignature('alltoall'));
   const fault = new Fault(ch.rank);
   let items = encodeItems(data, ch.size, fault, Errors.alltoallLength);
   if (items.length !== ch.size) items = new Array<Packet>(ch.size).fill(items[0]);
@@ -99,7 +101,7 @@ export async function alltoall(host: CollHost, data: unknown[]): Promise<unknown
 
 /** op over all values on the root; the root and the ranks where something failed raise. */
 export async function reduce(host: CollHost, value: unknown, op: Op, root: number): Promise<unknown> {
-  const ch = host.channel();
+  const ch = host.channel(collSignature('reduce', root, value));
   const fault = checked(ch, value, op);
   const run = kReduce[selectAlgorithm('reduce', { size: ch.size }, host.algorithms)];
   const result = await run(ch, value, op, root, fault);
@@ -111,7 +113,7 @@ export async function reduce(host: CollHost, value: unknown, op: Op, root: numbe
 }
 
 export async function allreduce(host: CollHost, value: unknown, op: Op): Promise<unknown> {
-  const ch = host.channel();
+  const ch = host.channel(collSignature('allreduce', -1, value));
   const fault = checked(ch, value, op);
   const typed = isTypedArray(value);
   const facts: PayloadFacts = {
@@ -126,7 +128,7 @@ export async function allreduce(host: CollHost, value: unknown, op: Op): Promise
 }
 
 export async function scan(host: CollHost, value: unknown, op: Op): Promise<unknown> {
-  const ch = host.channel();
+  const ch = host.channel(collSignature('scan', -1, value));
   const fault = checked(ch, value, op);
   const result = await kScan[selectAlgorithm('scan', { size: ch.size }, host.algorithms)](ch, value, op, fault);
   return finish(result, value, fault);
@@ -134,7 +136,7 @@ export async function scan(host: CollHost, value: unknown, op: Op): Promise<unkn
 
 /** Exclusive prefix: undefined on rank 0. */
 export async function exscan(host: CollHost, value: unknown, op: Op): Promise<unknown> {
-  const ch = host.channel();
+  const ch = host.channel(collSignature('exscan', -1, value));
   const fault = checked(ch, value, op);
   const result = await kExscan[selectAlgorithm('exscan', { size: ch.size }, host.algorithms)](ch, value, op, fault);
   if (ch.rank > 0) return finish(result, value, fault);

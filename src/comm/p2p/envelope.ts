@@ -6,14 +6,26 @@
  *   0       u8    kind      kKind.data, or kKind.ack (no packets; seq = the data message acknowledged)
  *   1       u8    count     number of packet frames after the header (0..255; 0 for a pure signal)
  *   2       u8    flags     kFlag.ack: the receiver acknowledges on arrival
- *   3       u8    reserved  0
+ *   3       u8    stamp     0, or the code of a stamp (then 8 more bytes follow the fixed part)
  *   4       u32   ctx       context id (communicator p2p ctx, or ctx + 1 for its collectives)
  *   8       u32   src       sender's rank in COMM_WORLD
  *   12      i32   tag       user tag >= 0, or a collective's call number
  *   16      u32   seq       per (sender, receiver) counter: checks ZeroMQ's per-pipe FIFO order
- *   20      u8×count        packet codes
+ *   20      u32×2 a, b      only when stamped: the stamp's two numbers
+ *   20|28   u8×count        packet codes
+ *
+ * A stamp is opaque here: a layer above attaches it and reads it back (collectives stamp every
+ * message with their call's signature, see coll/signature.ts). Unstamped headers are unchanged.
  */
 export const kHeaderFixedBytes = 20;
+export const kStampBytes = 8;
+
+/** Three numbers a layer above attaches to a message: `code` in 1..255, `a` and `b` u32. */
+export interface Stamp {
+  readonly code: number;
+  readonly a: number;
+  readonly b: number;
+}
 export const kKind = { data: 1, ack: 2 } as const;
 export const kFlag = { ack: 1 } as const;
 export const kMaxPacketsPerMessage = 255;
@@ -26,21 +38,28 @@ export interface Envelope {
   tag: number;
   seq: number;
   codes: number[];
+  stamp?: Stamp;
 }
 
 export function encodeEnvelope(e: Envelope): Buffer {
   const count = e.codes.length;
   if (count > kMaxPacketsPerMessage) throw new RangeError(`a message carries at most ${kMaxPacketsPerMessage} packets, got ${count}`);
-  const b = Buffer.allocUnsafe(kHeaderFixedBytes + count);
+  const stamp = e.stamp;
+  const at = stamp === undefined ? kHeaderFixedBytes : kHeaderFixedBytes + kStampBytes;
+  const b = Buffer.allocUnsafe(at + count);
   b.writeUInt8(e.kind ?? kKind.data, 0);
   b.writeUInt8(count, 1);
   b.writeUInt8(e.flags ?? 0, 2);
-  b.writeUInt8(0, 3);
+  b.writeUInt8(stamp === undefined ? 0 : stamp.code, 3);
   b.writeUInt32LE(e.ctx, 4);
   b.writeUInt32LE(e.src, 8);
   b.writeInt32LE(e.tag, 12);
   b.writeUInt32LE(e.seq >>> 0, 16);
-  for (let i = 0; i < count; i++) b[kHeaderFixedBytes + i] = e.codes[i];
+  if (stamp !== undefined) {
+    b.writeUInt32LE(stamp.a >>> 0, 20);
+    b.writeUInt32LE(stamp.b >>> 0, 24);
+  }
+  for (let i = 0; i < count; i++) b[at + i] = e.codes[i];
   return b;
 }
 
@@ -50,7 +69,8 @@ export function envelopeProblem(b: Buffer, packetFrames: number): string | undef
   if (b[0] !== kKind.data && b[0] !== kKind.ack) return `unknown message kind ${b[0]}`;
   const count = b[1];
   if (b[0] === kKind.ack && count !== 0) return `an acknowledgement carries no packets, this one announces ${count}`;
-  if (b.length !== kHeaderFixedBytes + count) return `header announces ${count} packets but is ${b.length} bytes long`;
+  const at = b[3] === 0 ? kHeaderFixedBytes : kHeaderFixedBytes + kStampBytes;
+  if (b.length !== at + count) return `header announces ${count} packets${at === kHeaderFixedBytes ? '' : ' and a stamp'} but is ${b.length} bytes long`;
   if (count !== packetFrames) return `header announces ${count} packets but ${packetFrames} frames followed`;
   return undefined;
 }
@@ -58,8 +78,10 @@ export function envelopeProblem(b: Buffer, packetFrames: number): string | undef
 /** Decodes a header that `envelopeProblem` accepted. */
 export function decodeEnvelope(b: Buffer): Envelope {
   const count = b[1];
+  const stamped = b[3] !== 0;
+  const at = stamped ? kHeaderFixedBytes + kStampBytes : kHeaderFixedBytes;
   const codes = new Array<number>(count);
-  for (let i = 0; i < count; i++) codes[i] = b[kHeaderFixedBytes + i];
+  for (let i = 0; i < count; i++) codes[i] = b[at + i];
   return {
     kind: b[0],
     flags: b[2],
@@ -68,5 +90,6 @@ export function decodeEnvelope(b: Buffer): Envelope {
     tag: b.readInt32LE(12),
     seq: b.readUInt32LE(16),
     codes,
+    stamp: stamped ? { code: b[3], a: b.readUInt32LE(20), b: b.readUInt32LE(24) } : undefined,
   };
 }

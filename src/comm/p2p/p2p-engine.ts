@@ -10,7 +10,7 @@
 import { Errors, MpiError } from '../errors.js';
 import type { Packet } from '../serialization/packet.js';
 import type { Transport } from '../transport/transport.js';
-import { decodeEnvelope, encodeEnvelope, envelopeProblem, kFlag, kKind } from './envelope.js';
+import { decodeEnvelope, encodeEnvelope, envelopeProblem, kFlag, kKind, type Stamp } from './envelope.js';
 import { matches, MatchQueues, type Posted } from './matching.js';
 
 export interface Incoming {
@@ -39,6 +39,12 @@ const kAckEveryBytes = 256 * 1024;
 /** An acknowledgement that never comes (the receiver died) stops holding this rank after this. */
 const kAckWaitMs = 30_000;
 
+/**
+ * Sees every stamped message arriving on a watched ctx before matching does; false drops it.
+ * Communicators watch their collective ctx to check call signatures (coll/guard.ts).
+ */
+export type StampWatcher = (src: number, tag: number, stamp: Stamp, packets: Packet[]) => boolean;
+
 interface Waiter extends Posted {
   resolve(m: Incoming): void;
   reject(e: unknown): void;
@@ -57,6 +63,9 @@ export class P2PEngine {
   /** Per peer: bytes sent since the last acknowledgement request, and requests not yet answered. */
   readonly #unacked: Float64Array;
   readonly #awaitingAck = new Map<number, () => void>();
+  readonly #watchers = new Map<number, StampWatcher>();
+  /** Stamped arrivals on a ctx nobody watches yet (a communicator still being built elsewhere). */
+  readonly #held = new Map<number, Array<{ src: number; tag: number; stamp: Stamp; packets: Packet[] }>>();
   #pending = 0;
   #failure: Error | undefined;
   #nextContext = 2;
@@ -89,7 +98,8 @@ export class P2PEngine {
     if (--this.#pending === 0) this.#transport?.setActive(false);
   };
 
-  send(ctx: number, dest: number, tag: number, packets: readonly Packet[]): Promise<void> {
+  /** `stamp` travels in the header and goes to the receiver's watcher of `ctx` (not for self-sends). */
+  send(ctx: number, dest: number, tag: number, packets: readonly Packet[], stamp?: Stamp): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (dest === this.rank) {
       queueMicrotask(() => this.#arrive(ctx, dest, tag, packets.slice()));
@@ -110,7 +120,7 @@ export class P2PEngine {
       flags = kFlag.ack;
       this.#expectAck(dest, seq);
     }
-    frames[0] = encodeEnvelope({ flags, ctx, src: this.rank, tag, seq, codes });
+    frames[0] = encodeEnvelope({ flags, ctx, src: this.rank, tag, seq, codes, stamp });
     this.#begin();
     const sent = this.#transport!.send(dest, frames);
     sent.then(this.#end, this.#end);
@@ -195,7 +205,34 @@ export class P2PEngine {
       if (bytes.length > kZeroCopyReceiveBytes) this.#received.set(bytes, undefined);
       packets[i] = { code: env.codes[i], bytes };
     }
+    if (env.stamp !== undefined && !this.#watched(env.ctx, peer, env.tag, env.stamp, packets)) return;
     this.#arrive(env.ctx, peer, env.tag, packets);
+  }
+
+  /** Whether a stamped arrival goes on to matching; held (false) while its ctx has no watcher. */
+  #watched(ctx: number, src: number, tag: number, stamp: Stamp, packets: Packet[]): boolean {
+    const watcher = this.#watchers.get(ctx);
+    if (watcher !== undefined) return watcher(src, tag, stamp, packets);
+    let held = this.#held.get(ctx);
+    if (held === undefined) this.#held.set(ctx, (held = []));
+    held.push({ src, tag, stamp, packets });
+    return false;
+  }
+
+  /** Routes stamped arrivals on `ctx` through `watcher`, first those that came before it. */
+  watch(ctx: number, watcher: StampWatcher): void {
+    this.#watchers.set(ctx, watcher);
+    const held = this.#held.get(ctx);
+    if (held === undefined) return;
+    this.#held.delete(ctx);
+    for (const m of held) if (watcher(m.src, m.tag, m.stamp, m.packets)) this.#arrive(ctx, m.src, m.tag, m.packets);
+  }
+
+  /** Rejects with `error` every posted receive on `ctx` whose tag `which` selects. */
+  cancelReceives(ctx: number, which: (tag: number) => boolean, error: Error): void {
+    for (const w of this.#match.pending()) {
+      if (w.ctx === ctx && which(w.tag) && this.#match.cancel(w)) w.reject(error);
+    }
   }
 
   #arrive(ctx: number, src: number, tag: number, packets: Packet[]): void {
