@@ -90,7 +90,8 @@ describe('job secret', () => {
       const member = foreign(`ipc://${path.join(job.jobDir, '1')}`, 'probe', {
         curveServerKey: keys.serverPublicKey, curvePublicKey: keys.clientPublicKey, curveSecretKey: keys.clientSecretKey,
       });
-      await delay(1500);
+      await delay(1000);
+      for (let waited = 0; !member.events.includes('handshake') && waited < 10_000; waited += 100) await delay(100);
       expect(member.events).toContain('handshake');
       member.dealer.close();
       for (const s of sockets) expect(s.events).not.toContain('handshake');
