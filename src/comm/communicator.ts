@@ -14,7 +14,7 @@ import type { OpLike } from './ops/op.js';
 import type { Stamp } from './p2p/envelope.js';
 import type { Incoming, P2PEngine } from './p2p/p2p-engine.js';
 import { decode, encode } from './serialization/codec.js';
-import { packetBytes } from './serialization/packet.js';
+import { packetBytes, type Packet } from './serialization/packet.js';
 import { Request } from './request.js';
 import { fillStatus, type Received, type Status } from './status.js';
 import { assertColor, assertExitCode, assertInteger, assertRank, assertRecvTag, assertRoot, assertSource, assertTag } from './validate.js';
@@ -83,7 +83,13 @@ export class Communicator {
       rank: this.#rank,
       size: group.length,
       send: (peer, packets) => engine.send(ctx, group[peer], tag, packets, signature),
-      recv: (peer) => engine.recv(ctx, group[peer], tag).then((m) => m.packets),
+      recv: (peer) => {
+        // An algorithm may leave a receive unawaited once another of its receives failed (a
+        // mismatch rejects them all at once): that one must not become an unhandled rejection.
+        const packets = engine.recv(ctx, group[peer], tag).then(packetsOf);
+        packets.catch(ignore);
+        return packets;
+      },
     };
   }
 
@@ -247,6 +253,9 @@ export class Communicator {
     abortJob(code);
   }
 }
+
+const packetsOf = (m: Incoming): Packet[] => m.packets;
+const ignore = (): void => {};
 
 /** Tells the launcher (if any) and exits; ZeroMQ flushes the notice while the process exits. */
 export function abortJob(code: number): never {
