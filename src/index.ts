@@ -10,6 +10,7 @@
 import os from 'node:os';
 import type { Communicator } from './comm/communicator.js';
 import { initWorld } from './comm/world.js';
+import { tracked } from './comm/diagnostics/waits.js';
 
 const world = await initWorld();
 let finalized: Promise<void> | undefined;
@@ -32,12 +33,17 @@ export function getProcessorName(): string {
  * Optional: a program that just ends is finalized too, with every message it sent delivered.
  */
 export function finalize(): Promise<void> {
+  return finalizeTracked.call(COMM_WORLD);
+}
+
+// Reported as "finalize" in a hang report (its barrier is part of it).
+const finalizeTracked = tracked('finalize', [], false, (): Promise<void> => {
   finalized ??= (async () => {
     await COMM_WORLD.barrier();
     await world.engine.close();
   })();
   return finalized;
-}
+});
 
 /** Ends every rank of the job; `tsmpirun` exits with `code`. */
 export function abort(code = 1): never {

@@ -8,6 +8,7 @@ import * as coll from './coll/index.js';
 import type { CollChannel, CollHost, ForcedAlgorithms } from './coll/channel.js';
 import { CollGuard } from './coll/guard.js';
 import { controlClient } from './bootstrap/control-client.js';
+import { trackCommunicator } from './diagnostics/waits.js';
 import { SUM } from './ops/builtin.js';
 import { toOp } from './ops/create.js';
 import type { OpLike } from './ops/op.js';
@@ -68,6 +69,11 @@ export class Communicator {
   /** The number of ranks in the communicator. */
   get size(): number {
     return this.#group.length;
+  }
+
+  /** How errors and reports name it: `COMM_WORLD`, `a split of COMM_WORLD (color 1)`, `a dup of ...`. */
+  get name(): string {
+    return this.#name;
   }
 
   /**
@@ -253,6 +259,9 @@ export class Communicator {
     abortJob(code);
   }
 }
+
+// Each communicating method registers what it waits on, for the launcher's hang report.
+trackCommunicator(Communicator.prototype);
 
 const packetsOf = (m: Incoming): Packet[] => m.packets;
 const ignore = (): void => {};

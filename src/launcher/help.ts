@@ -27,7 +27,8 @@ Options:
   -x NAME[=VALUE]         export an environment variable to every rank (repeatable);
                           without =VALUE, ${kProgramName}'s own value is exported
       --tag-output        prefix every output line with "[rank] "
-      --timeout S         end the job after S seconds (exit status 124)
+      --timeout S         end the job after S seconds (exit status 124), printing first
+                          what every rank is waiting on (see SIGUSR1 below)
       --map-by slot|node  fill each host's slots in order (default), or deal ranks round robin
       --launch-agent CMD  how remote hosts are reached (default: ssh)
       --iface NAME|ADDR   the interface or address ranks advertise to each other
@@ -53,6 +54,12 @@ Exit status:
   CODE    a rank called abort(CODE)
   124     the job timed out (--timeout)
   2       bad command line, hostfile or program; nothing was run
+
+Hang report: SIGUSR1 to ${kProgramName} (kill -USR1 <pid>) prints, for every rank, the tsmpi
+call it is waiting on (operation, communicator, peer or root, tag, for how long, and the line of
+the program that called it), ranks waiting on the same thing grouped; the job goes on.
+--timeout prints the same report before stopping the job.
+
 When a rank fails, ${kProgramName} stops every other rank (SIGTERM, then SIGKILL) and says which
 rank failed and why. No process of the job is left running when ${kProgramName} exits.
 `;
@@ -157,6 +164,7 @@ export function reportText(result: JobResult): string {
   const { end, stopped } = result;
   if (end.kind === 'ok') return '';
   let text = diagnostic(describeEnd(end).replace(/\n+$/, ''));
+  if (end.kind === 'timeout') text += (end.report ?? []).map(diagnostic).join('');
   if (stopped > 0) text += diagnostic('rank' in end ? Texts.stoppedOthers(stopped) : Texts.stopped(stopped));
   return text;
 }

@@ -14,7 +14,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { kKeyFileName, serverOptions, writeKeyFile, type JobKeys } from '../comm/bootstrap/keys.js';
 import type { LaunchOptions } from './args.js';
 import { LaunchError } from './errors.js';
-import { describeFsError, Texts } from './help.js';
+import { HangReporter, formatHangReport, type ReportedRank } from './hang-report.js';
+import { describeFsError, diagnostic, Texts } from './help.js';
 import { parseHostfile, totalSlots, type Host } from './hostfile.js';
 import { mapRanks, type Placement } from './mapping.js';
 import { drainForwarding, forwardLines, OutputSink } from './output.js';
@@ -94,11 +95,13 @@ export async function runJob(options: LaunchOptions, program: string, programArg
     } catch (error) {
       throw new LaunchError('ERR_CONTROL', Texts.jobDirFailed(describeFsError(error)), { cause: error });
     }
+    const hang = new HangReporter();
     server = await RendezvousServer.bind(control, n, {
       // A rank that left without joining can never answer its peers: the job cannot form.
       hello: () => leftUnjoined.length > 0 && notJoined(leftUnjoined[0]),
       failed: (m) => supervisor?.report({ kind: m.reason, rank: m.rank, stack: m.stack }),
       abort: (m) => supervisor?.report({ kind: 'abort', rank: m.rank, code: m.code }),
+      waits: (m) => hang.receive(m),
     }, serverOptions(keys)).catch((error: unknown) => {
       throw new LaunchError('ERR_CONTROL', Texts.controlFailed(control, describeFsError(error)), { cause: error });
     });
@@ -129,12 +132,23 @@ export async function runJob(options: LaunchOptions, program: string, programArg
     ]);
     const stopStdin = forwardStdin(io.stdin, ranks[0]);
     signals.attach(supervisor);
+    const running = supervisor;
+    const states = (): ReportedRank[] => ranks.map((r) => ({ rank: r.rank, pid: r.pid, alive: running.isAlive(r.rank), joined: joined.hasJoined(r.rank) }));
+    const hangReport = async (): Promise<string[]> => formatHangReport(await hang.collect(states));
+    // SIGUSR1: print the hang report and go on (Node's default for it, the inspector, is off meanwhile).
+    const onReportSignal = (): void => {
+      void hangReport().then((lines) => stderr.write(Buffer.from(lines.map(diagnostic).join(''))));
+    };
+    process.on('SIGUSR1', onReportSignal);
     const seconds = options.timeout;
-    const timer = seconds === undefined ? undefined : setTimeout(() => supervisor?.fail({ kind: 'timeout', seconds }), seconds * 1000);
+    const timer = seconds === undefined ? undefined : setTimeout(() => {
+      void hangReport().then((report) => running.fail({ kind: 'timeout', seconds, report }));
+    }, seconds * 1000);
     try {
       await supervisor.wait();
     } finally {
       clearTimeout(timer);
+      process.off('SIGUSR1', onReportSignal);
       stopStdin();
     }
     const pipes = ranks.flatMap((r) => [r.child.stdout, r.child.stderr].flatMap((p) => (p ? [p] : [])));

@@ -58,6 +58,30 @@ process.on('unhandledRejection', (reason) => {
   if (process.listenerCount('unhandledRejection') === 1) onFailure('rejection', reason);
 });
 
+/** Signal by which the launcher asks a rank what it is waiting on (SIGUSR1 would start Node's inspector). */
+const kWaitsSignal = 'SIGUSR2';
+const kWaitsRegistry = Symbol.for('tsmpi.waits');
+type WaitsRegistry = { snapshot(): import('../comm/bootstrap/protocol.js').WaitInfo[] };
+
+/**
+ * The hang report (tsmpirun --timeout, SIGUSR1 to tsmpirun): the launcher signals each rank,
+ * which answers with its pending tsmpi calls (comm/diagnostics/waits.ts; none if the program
+ * never imported tsmpi). Signal handlers do not keep the process alive, and the answer leaves
+ * no receive pending. A rank busy in synchronous code cannot answer; the launcher says so.
+ */
+async function answerWaits(): Promise<void> {
+  const waits = (globalThis as { [kWaitsRegistry]?: WaitsRegistry })[kWaitsRegistry]?.snapshot() ?? [];
+  try {
+    const { controlClient } = await import('../comm/bootstrap/control-client.js');
+    await controlClient()?.reportWaits(waits);
+  } catch {
+    // No launcher to answer.
+  }
+}
+process.on(kWaitsSignal, () => {
+  if (!failing) void answerWaits();
+});
+
 // If the launcher dies without stopping us (SIGKILL, OOM), the rank is reparented; take the
 // whole process group down then so nothing of the job outlives its launcher, and remove the
 // job directory the launcher could not (every rank tries; `force` makes the race harmless).

@@ -9,6 +9,7 @@ import { curveKeyPair, Router } from 'zeromq';
 import type { CurveServerOptions, JobKeys } from '../comm/bootstrap/keys.js';
 import {
   decodeControl, encodeControl, type AbortMessage, type FailedMessage, type HelloMessage, type RankToLauncher,
+  type WaitsMessage,
 } from '../comm/bootstrap/protocol.js';
 
 /** Fresh CURVE keys for one job (the job secret, see comm/bootstrap/keys.ts). */
@@ -29,6 +30,8 @@ export interface ControlHandlers {
   hello?(message: HelloMessage): void;
   failed?(message: FailedMessage): void;
   abort?(message: AbortMessage): void;
+  /** A rank's answer to a hang-report request: what its program is waiting on. */
+  waits?(message: WaitsMessage): void;
   /** Every rank has said hello; the directory is on its way. */
   formed?(endpoints: string[]): void;
 }
@@ -126,6 +129,10 @@ export class RendezvousServer {
         if (!Number.isInteger(message.code)) return;
         this.#handlers.abort?.(message);
         this.#acknowledge(message);
+        return;
+      case 'waits':
+        if (!Array.isArray(message.waits)) return;
+        this.#handlers.waits?.(message);
         return;
     }
   }

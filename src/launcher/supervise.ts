@@ -26,7 +26,7 @@ export type RankFailure =
 export type JobEnd =
   | { kind: 'ok' }
   | RankFailure
-  | { kind: 'timeout'; seconds: number }
+  | { kind: 'timeout'; seconds: number; /** The hang report's lines, taken before the ranks were stopped. */ report?: string[] }
   | { kind: 'interrupted'; signal: NodeJS.Signals };
 
 /** A failure report from the rank itself, which explains its exit better than a code does. */

@@ -17,7 +17,7 @@
 import { Dealer } from 'zeromq';
 import { isLaunched, parseRankEnv, type RankEnv } from './env.js';
 import { clientOptions, readKeyFile, type JobKeys } from './keys.js';
-import { decodeControl, encodeControl, type LauncherToRank, type RankToLauncher } from './protocol.js';
+import { decodeControl, encodeControl, type LauncherToRank, type RankToLauncher, type WaitInfo } from './protocol.js';
 
 /** How long queued frames may delay a natural exit of a rank whose launcher is unreachable. */
 export const kLingerMs = 1000;
@@ -95,6 +95,14 @@ export class ControlClient {
   /** Tells the launcher this rank called abort(code); like {@link reportFailure}, bounded, then closes. */
   async abort(code: number): Promise<void> {
     await this.#acknowledged({ type: 'abort', rank: this.rank, code });
+  }
+
+  /**
+   * Answers the launcher's request for a hang report. Nothing is acknowledged and no receive
+   * is left pending: an answer that is lost only shows as a rank that did not answer.
+   */
+  reportWaits(waits: WaitInfo[]): Promise<void> {
+    return this.#send({ type: 'waits', rank: this.rank, waits });
   }
 
   /** Closes the socket; a pending hello() rejects. */

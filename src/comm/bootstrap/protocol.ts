@@ -10,6 +10,8 @@
  *   launcher → rank   failed / abort echoed back               the report was handled: the rank
  *                                                              may exit (process.exit does not
  *                                                              flush ZeroMQ, so reports are acked)
+ *   rank → launcher   waits    { rank, waits }                 what the program waits on, when the
+ *                                                              launcher asks (SIGUSR2 to the rank)
  */
 export interface HelloMessage { type: 'hello'; rank: number; pid: number; host: string; endpoint: string }
 export interface DirectoryMessage { type: 'directory'; endpoints: string[] }
@@ -21,8 +23,25 @@ export interface FailedMessage {
   stack: string;
 }
 export interface AbortMessage { type: 'abort'; rank: number; code: number }
+/** An argument of a pending call as the hang report shows it, e.g. `['source', 0]`, `['tag', 'any']`. */
+export type WaitArg = readonly [name: string, value: number | 'any'];
+/** One pending call of a rank's program (see comm/diagnostics/waits.ts). */
+export interface WaitInfo {
+  /** The Communicator method (`recv`, `allreduce`, ...) or `finalize`. */
+  op: string;
+  /** The communicator's name: `COMM_WORLD`, `dup of COMM_WORLD`, ... */
+  comm: string;
+  args: readonly WaitArg[];
+  /** For a collective: its number among the collectives called on `comm` (1 = the first). */
+  call?: number;
+  /** How long it has been pending. */
+  ageMs: number;
+  /** Where the program called it: `file.ts:line`. */
+  site?: string;
+}
+export interface WaitsMessage { type: 'waits'; rank: number; waits: WaitInfo[] }
 
-export type RankToLauncher = HelloMessage | FailedMessage | AbortMessage;
+export type RankToLauncher = HelloMessage | FailedMessage | AbortMessage | WaitsMessage;
 export type LauncherToRank = DirectoryMessage;
 
 export function encodeControl(message: RankToLauncher | LauncherToRank): Buffer {
@@ -35,7 +54,7 @@ export function decodeControl(frame: Buffer): RankToLauncher | LauncherToRank | 
     const m = JSON.parse(frame.toString('utf8')) as { type?: unknown };
     if (m === null || typeof m !== 'object' || typeof m.type !== 'string') return undefined;
     switch (m.type) {
-      case 'hello': case 'directory': case 'failed': case 'abort':
+      case 'hello': case 'directory': case 'failed': case 'abort': case 'waits':
         return m as RankToLauncher | LauncherToRank;
       default:
         return undefined;
