@@ -93,10 +93,9 @@ export class CollGuard {
     if (this.#failure !== undefined && index >= this.#failure.index) return false;
     if (index >= this.#opened) {
       const first = this.#early.get(index);
-      const side = { rank: this.#parts.rankOf.get(src) ?? -1, stamp };
-      if (first === undefined) this.#early.set(index, side);
+      if (first === undefined) this.#early.set(index, { rank: this.#parts.rankOf.get(src) ?? -1, stamp });
       else if (!sameCall(first.stamp, stamp)) {
-        this.#mismatch(index, first, side);
+        this.#mismatch(index, first, { rank: this.#parts.rankOf.get(src) ?? -1, stamp });
         return false;
       }
       return true;
