@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { fixture, runMpi, startMpi, survivors, tempDir } from '../helpers/run-mpi.js';
+import { fixture, runMpi, startMpi, survivors, tempDir, type MpiResult } from '../helpers/run-mpi.js';
 
 async function pidDir(): Promise<string> {
   const dir = await tempDir();
@@ -16,14 +16,24 @@ async function pidDir(): Promise<string> {
 
 const seconds = String.raw`for \d+\.\d s`;
 
+/**
+ * Runs with --timeout 3, 6, 12, ... until the report shows the ranks where the test wants
+ * them (`ready`): on a loaded machine, start-up alone may take longer than the timeout, and
+ * the report then rightly says the ranks have not joined yet. Nothing about speed is asserted.
+ */
+async function runWithTimeout(args: (timeout: string) => string[], ready: (stderr: string) => boolean): Promise<{ run: MpiResult; timeout: string }> {
+  for (let t = 3; ; t *= 2) {
+    const run = await runMpi(args(String(t)), { killAfterMs: 45_000 + t * 1000 });
+    if (ready(run.stderr) || t >= 24) return { run, timeout: String(t) };
+  }
+}
+
 describe('hang report', () => {
   it('--timeout: reports the deadlock, grouped, with the program lines, then exits 124', async () => {
-    // Generous for a loaded machine: every rank must have reached its call (start-up with tsx
-    // alone has taken close to 3 s there). Nothing about speed is asserted.
-    const run = await runMpi(['-n', '4', '--timeout', '6', fixture('deadlock.ts')]);
+    const { run, timeout } = await runWithTimeout((t) => ['-n', '4', '--timeout', t, fixture('deadlock.ts')], (e) => e.includes('allreduce') && e.includes('recv'));
     expect(run.code).toBe(124);
     const lines = run.stderr.split('\n');
-    expect(lines[0]).toBe('tsmpirun: job timed out after 6 s');
+    expect(lines[0]).toBe(`tsmpirun: job timed out after ${timeout} s`);
     expect(lines[1]).toMatch(new RegExp(String.raw`^tsmpirun: ranks 0,2,3 in allreduce #2 on COMM_WORLD ${seconds} at deadlock\.ts:8$`));
     expect(lines[2]).toMatch(new RegExp(String.raw`^tsmpirun: rank 1 in recv\(source=0, tag=5\) on COMM_WORLD ${seconds} at deadlock\.ts:6$`));
     expect(lines.slice(3)).toEqual(['tsmpirun: stopped 4 ranks', '']);
@@ -58,10 +68,10 @@ describe('hang report', () => {
 
   it('a rank computing without yielding is reported as not in a tsmpi call', async () => {
     const dir = await pidDir();
-    const run = await runMpi(['-n', '2', '-x', `PID_DIR=${dir}`, '--timeout', '6', fixture('waits.ts'), 'busy']);
+    const { run, timeout } = await runWithTimeout((t) => ['-n', '2', '-x', `PID_DIR=${dir}`, '--timeout', t, fixture('waits.ts'), 'busy'], (e) => e.includes('barrier') && e.includes('busy'));
     expect(run.code).toBe(124);
     expect(run.stderr.split('\n')).toEqual([
-      'tsmpirun: job timed out after 6 s',
+      `tsmpirun: job timed out after ${timeout} s`,
       'tsmpirun: rank 0 is not in a tsmpi call (busy: no answer within 1.0 s)',
       expect.stringMatching(new RegExp(String.raw`^tsmpirun: rank 1 in barrier #1 on COMM_WORLD ${seconds} at waits\.ts:13$`)),
       'tsmpirun: stopped 2 ranks',
