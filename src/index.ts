@@ -12,7 +12,8 @@ import type { Communicator } from './comm/communicator.js';
 import { initWorld } from './comm/world.js';
 import { tracked } from './comm/diagnostics/waits.js';
 
-const world = await initWorld();
+// A rank still joining shows as "in init" in a hang report.
+const world = await tracked('init', [], false, initWorld, () => ({ name: 'COMM_WORLD' })).call({ name: 'COMM_WORLD' });
 let finalized: Promise<void> | undefined;
 
 /** Every rank of the job. */
