@@ -18,8 +18,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WaitArg, WaitInfo } from '../bootstrap/protocol.js';
 
-/** Frames kept per capture: the call itself plus a few in case it came through tsmpi's own code. */
-const kStackFrames = 4;
+/** Frames kept per capture: the program's call, or tsmpi's finalize() and then the program's. */
+const kStackFrames = 2;
+/**
+ * TSMPI_CALL_SITES=off skips the capture (reports then give no file:line). It is the one cost
+ * here that shows in a small-message loop (README, "When things go wrong", has the numbers).
+ */
+const kCaptureSites = process.env.TSMPI_CALL_SITES !== 'off';
 const kAny = -1;
 
 interface Pending {
@@ -111,10 +116,12 @@ export function tracked<A extends unknown[], R>(
     if (collective) collectiveCalls.set(self, (call = (collectiveCalls.get(self) ?? 0) + 1));
     if (depth > 0) return fn.apply(this, args);
     const site: { stack?: string } = {};
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = kStackFrames;
-    Error.captureStackTrace(site, wrapper);
-    Error.stackTraceLimit = limit;
+    if (kCaptureSites) {
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = kStackFrames;
+      Error.captureStackTrace(site, wrapper);
+      Error.stackTraceLimit = limit;
+    }
     depth++;
     let result: R;
     try {
