@@ -106,6 +106,8 @@ const collectiveCalls = new WeakMap<object, number>();
  * Wraps `fn` (a method of a communicator, or a function of one) so each call is registered
  * until the promise or request it returns settles. `collective`: number the calls per
  * communicator (#1, #2, ...), the same on every rank as collectives are called in one order.
+ * (A collective rejected for its own arguments, e.g. a bad root, still takes a number here,
+ * while the mismatch guard's numbering counts only collectives that started.)
  */
 export function tracked<A extends unknown[], R>(
   op: string, spec: ArgSpec, collective: boolean, fn: (this: Tracked, ...args: A) => R, comm?: () => Tracked,
