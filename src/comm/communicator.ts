@@ -85,10 +85,14 @@ export class Communicator {
     const ctx = this.#ctx + 1;
     const engine = this.#engine;
     const group = this.#group;
+    const guard = this.#guard;
     return {
       rank: this.#rank,
       size: group.length,
-      send: (peer, packets) => engine.send(ctx, group[peer], tag, packets, signature),
+      send: (peer, packets) => {
+        guard.sentTo(peer, tag);
+        return engine.send(ctx, group[peer], tag, packets, signature);
+      },
       recv: (peer) => {
         // An algorithm may leave a receive unawaited once another of its receives failed (a
         // mismatch rejects them all at once): that one must not become an unhandled rejection.

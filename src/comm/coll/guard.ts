@@ -59,10 +59,13 @@ export class CollGuard {
   readonly #ringIndex = new Float64Array(kWindow).fill(-1);
   /** First arrival of each call not yet opened here. */
   readonly #early = new Map<number, Side>();
+  /** Per peer: the tag of the last call in which this rank sent it a message. */
+  readonly #sentIn: Int32Array;
   #failure: { index: number; error: MpiError } | undefined;
 
   constructor(parts: GuardParts) {
     this.#parts = parts;
+    this.#sentIn = new Int32Array(parts.group.length).fill(-1);
     parts.engine.watch(parts.ctx, (src, tag, stamp, packets) => this.#arrived(src, tag, stamp, packets));
   }
 
@@ -81,6 +84,11 @@ export class CollGuard {
     }
     if (this.#failure !== undefined && index >= this.#failure.index) throw this.#failure.error;
     return index & kTagMask;
+  }
+
+  /** Records that this rank sent `peer` a message of the call with this tag. */
+  sentTo(peer: number, tag: number): void {
+    this.#sentIn[peer] = tag;
   }
 
   /** The engine's watcher: false drops the message (a mismatch, a notice, or a call already failed). */
@@ -114,12 +122,23 @@ export class CollGuard {
     return ahead < 2 ** 30 ? this.#opened + ahead : this.#opened + ahead - 2 ** 31;
   }
 
+  /**
+   * Fails call #index and tells the ranks that may not find out by themselves. A notice to a
+   * rank that has already ended stays queued in ZeroMQ and holds this rank's exit (linger), so
+   * none is sent where it is redundant: when this rank is one side of the mismatch and sent the
+   * other side a message of this call, the other side detects it on arrival too; then only the
+   * lower of the two tells the rest.
+   */
   #mismatch(index: number, x: Side, y: Side): void {
     if (!this.#fail(index, mismatchError(index, this.#parts.name, x, y))) return;
     const { engine, ctx, group, rank } = this.#parts;
+    const other = x.rank === rank ? y.rank : y.rank === rank ? x.rank : -1;
+    const tag = index & kTagMask;
+    const mutual = other >= 0 && this.#sentIn[other] === tag;
+    if (mutual && other < rank) return;
     const notice = controlPacket({ x: [x.rank, x.stamp.code, x.stamp.a, x.stamp.b], y: [y.rank, y.stamp.code, y.stamp.a, y.stamp.b] });
     for (let r = 0; r < group.length; r++) {
-      if (r !== rank) engine.send(ctx, group[r], index & kTagMask, [notice], kNotice).catch(() => {});
+      if (r !== rank && !(mutual && r === other)) engine.send(ctx, group[r], tag, [notice], kNotice).catch(() => {});
     }
   }
 
