@@ -237,9 +237,14 @@ function encryptionFrom(env: NodeJS.ProcessEnv): JobKeys['encryption'] {
   throw new LaunchError('ERR_USAGE', Texts.badEncryption(value));
 }
 
-/** The launcher's environment plus `-x` exports (a bare `-x NAME` exports the launcher's value). */
+/**
+ * The launcher's environment plus `-x` exports (a bare `-x NAME` exports the launcher's value).
+ * With --timeout the user asked for a hang report, so ranks record call sites (a cost on every
+ * call, off otherwise) unless TSMPI_CALL_SITES was set explicitly.
+ */
 function rankEnvironment(options: LaunchOptions, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const result = { ...env };
+  if (options.timeout !== undefined && result.TSMPI_CALL_SITES === undefined) result.TSMPI_CALL_SITES = 'on';
   for (const { name, value } of options.exports) {
     const exported = value ?? env[name];
     if (exported !== undefined) result[name] = exported;

@@ -42,7 +42,7 @@ describe('hang report', () => {
   it('SIGUSR1: prints the report and the job goes on to finish with 0', async () => {
     const dir = await pidDir();
     const go = path.join(dir, 'go');
-    const mpi = startMpi(['-n', '3', '-x', `PID_DIR=${dir}`, '-x', `GO_FILE=${go}`, fixture('waits.ts'), 'signal']);
+    const mpi = startMpi(['-n', '3', '-x', 'TSMPI_CALL_SITES=on', '-x', `PID_DIR=${dir}`, '-x', `GO_FILE=${go}`, fixture('waits.ts'), 'signal']);
     await mpi.waitForStdout('ready', 3);
     // Rank 2 has nothing more to do; wait until it is gone, then ask.
     while (!(await survivors(dir, 0)).every((name) => !name.startsWith('rank-2 '))) await new Promise((r) => setTimeout(r, 50));

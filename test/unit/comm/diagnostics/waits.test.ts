@@ -1,4 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+
+// Call sites are recorded only when asked for; read when waits.ts loads, so set before imports.
+vi.hoisted(() => {
+  process.env.TSMPI_CALL_SITES = 'on';
+});
+
 import { callSite, snapshot, tracked, type Tracked } from '../../../../src/comm/diagnostics/waits.js';
 
 const lib = '/opt/app/node_modules/tsmpi/dist/';
