@@ -96,7 +96,8 @@ export class Communicator {
       recv: (peer) => {
         // An algorithm may leave a receive unawaited once another of its receives failed (a
         // mismatch rejects them all at once): that one must not become an unhandled rejection.
-        const packets = engine.recv(ctx, group[peer], tag).then(packetsOf);
+        const failed = guard.failureOf(tag);
+        const packets = failed !== undefined ? Promise.reject(failed) : engine.recv(ctx, group[peer], tag).then(packetsOf);
         packets.catch(ignore);
         return packets;
       },

@@ -86,6 +86,16 @@ export class CollGuard {
     return index & kTagMask;
   }
 
+  /**
+   * The error breaking the call with this tag, if the communicator is broken from that call or
+   * an earlier one. Checked before every receive: a failure that arrives while an algorithm is
+   * between two steps cancels only the receives already posted, and the next one must not wait.
+   */
+  failureOf(tag: number): MpiError | undefined {
+    const f = this.#failure;
+    return f !== undefined && this.#indexOf(tag) >= f.index ? f.error : undefined;
+  }
+
   /** Records that this rank sent `peer` a message of the call with this tag. */
   sentTo(peer: number, tag: number): void {
     this.#sentIn[peer] = tag;
