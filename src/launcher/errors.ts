@@ -26,7 +26,9 @@ export type LaunchErrorCode =
   /** `--timeout` expired. */
   | 'ERR_TIMEOUT'
   /** The launcher received SIGINT, SIGTERM or SIGHUP. */
-  | 'ERR_INTERRUPTED';
+  | 'ERR_INTERRUPTED'
+  /** A Slurm hostlist or `SLURM_*` variable that cannot be understood. */
+  | 'ERR_SLURM';
 
 /** Facts attached to a {@link LaunchError}. */
 export interface LaunchErrorDetails {

@@ -115,6 +115,40 @@ export const Texts = {
   badEncryption: (value: string) => `TSMPI_ENCRYPTION must be "on" or "off", got "${value}"`,
   internalError: (detail: string) => `internal error: ${detail}`,
 
+  // Slurm hostlists and environment
+  hostlistAt: (expression: string, column: number, why: string) =>
+    `hostlist "${expression}", character ${column}: ${why}`,
+  hostlistEmpty: (expression: string) => `hostlist "${expression}" names no hosts`,
+  hostlistSpace: () => 'white space is not allowed (use "," between hosts)',
+  hostlistUnclosed: () => '"[" is never closed',
+  hostlistUnopened: () => '"]" without "["',
+  hostlistNested: () => '"[" inside "[...]"',
+  hostlistEmptyGroup: () => 'empty "[]"',
+  hostlistBadRange: (range: string) => `"${range}" is not a number N or a range N-M`,
+  hostlistDescending: (range: string) => `range "${range}" goes down`,
+  hostlistAfterGroup: (text: string) => `"${text}" after the last "]" (only "," may follow it)`,
+  hostlistTooMany: (max: number) => `expands to more than ${max} hosts`,
+  hostlistBadName: (name: string) => `cannot write "${name}" in a hostlist (it contains "[", "]", "," or white space)`,
+  slurmVariable: (name: string, value: string, why: string) => `${name}="${value}": ${why}`,
+  slurmMissing: (name: string) => `${name} is not set`,
+  slurmCounts: () => 'expected counts like "4,1(x2)"',
+  slurmNonNegative: () => 'expected a non-negative integer',
+  slurmPositive: () => 'expected a positive integer',
+  slurmLengths: (listName: string, nodes: number, countsName: string, counts: number) =>
+    `${listName} names ${nodes} ${plural(nodes, 'node', 'nodes')} but ${countsName} gives counts for ${counts}`,
+  slurmOutOf: (name: string, value: number, limit: string) => `${name}=${value} is not below ${limit}`,
+  slurmTaskSum: (sizeName: string, size: number, countsName: string, sum: number) =>
+    `${sizeName}=${size} but the counts of ${countsName} add up to ${sum}`,
+
+  // network addresses
+  ifaceNotFound: (option: string, value: string, available: string) =>
+    `${option}: "${value}" is neither an interface nor an address of this host (available: ${available})`,
+  ifaceNoIPv4: (option: string, value: string, available: string) =>
+    `${option}: interface "${value}" has no IPv4 address (available: ${available})`,
+  ifaceIPv6: (option: string, value: string) => `${option}: "${value}" is an IPv6 address; only IPv4 is supported for now`,
+  noRouteToward: (destination: string, reason: string) =>
+    `cannot find the local address that reaches "${destination}": ${reason}`,
+
   // how the job ended (first line of the diagnostic)
   exited: (rank: number, pid: number | undefined, code: number) => `${who(rank, pid)} exited with code ${code}`,
   killed: (rank: number, pid: number | undefined, signal: string) => `${who(rank, pid)} was killed by signal ${signal}`,
