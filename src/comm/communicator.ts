@@ -15,7 +15,7 @@ import type { OpLike } from './ops/op.js';
 import type { Stamp } from './p2p/envelope.js';
 import type { Incoming, P2PEngine } from './p2p/p2p-engine.js';
 import { decode, encode } from './serialization/codec.js';
-import { packetBytes, type Packet } from './serialization/packet.js';
+import type { Packet } from './serialization/packet.js';
 import { Request } from './request.js';
 import { fillStatus, type Received, type Status } from './status.js';
 import { assertColor, assertExitCode, assertInteger, assertRank, assertRecvTag, assertRoot, assertSource, assertTag } from './validate.js';
@@ -105,7 +105,7 @@ export class Communicator {
   }
 
   #received<T>(m: Incoming): Received<T> {
-    return { value: decode(m.packets[0]) as T, source: this.#rankOf.get(m.src) ?? -1, tag: m.tag, count: packetBytes(m.packets) };
+    return { value: decode(m.packets[0]) as T, source: this.#rankOf.get(m.src) ?? -1, tag: m.tag, count: m.bytes };
   }
 
   #worldSource(source: number): number {
@@ -163,7 +163,7 @@ export class Communicator {
     assertSource('source', source, this.size);
     assertRecvTag('tag', tag);
     const m = await this.#engine.probe(this.#ctx, this.#worldSource(source), tag);
-    fillStatus(status, { source: this.#rankOf.get(m.src) ?? -1, tag: m.tag, count: packetBytes(m.packets) });
+    fillStatus(status, { source: this.#rankOf.get(m.src) ?? -1, tag: m.tag, count: m.bytes });
   }
 
   /** True if a matching message has already arrived (fills `status`); never waits. */
@@ -172,7 +172,7 @@ export class Communicator {
     assertRecvTag('tag', tag);
     const m = this.#engine.iprobe(this.#ctx, this.#worldSource(source), tag);
     if (m === undefined) return false;
-    fillStatus(status, { source: this.#rankOf.get(m.src) ?? -1, tag: m.tag, count: packetBytes(m.packets) });
+    fillStatus(status, { source: this.#rankOf.get(m.src) ?? -1, tag: m.tag, count: m.bytes });
     return true;
   }
 

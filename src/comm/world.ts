@@ -11,7 +11,8 @@ import { clientOptions, readKeyFile, serverOptions } from './bootstrap/keys.js';
 import { Communicator } from './communicator.js';
 import { kWorldContext } from './constants.js';
 import { MpiError } from './errors.js';
-import { forcedAlgorithmsFromEnv } from './options.js';
+import { forcedAlgorithmsFromEnv, receiveBufferFromEnv } from './options.js';
+import { kDefaultReceiveBuffer, windowPerPeer } from './p2p/flow-window.js';
 import { P2PEngine } from './p2p/p2p-engine.js';
 import { ZmqTransport } from './transport/zmq-transport.js';
 
@@ -27,6 +28,7 @@ export async function initWorld(env: NodeJS.ProcessEnv = process.env): Promise<W
     return { engine, comm: new Communicator({ engine, group: [0], rank: 0, ctx: kWorldContext, algorithms }) };
   }
   const rankEnv = parseRankEnv(env);
+  const receiveBuffer = receiveBufferFromEnv(env);
   const { rank, size } = rankEnv;
   // The job secret (bootstrap/keys.ts): CURVE on the data plane unless the launcher turned
   // encryption off for a trusted single-host run (ipc in the private job directory only).
@@ -38,7 +40,9 @@ export async function initWorld(env: NodeJS.ProcessEnv = process.env): Promise<W
   const endpoints = await client.hello(transport.endpoint, os.hostname());
   if (endpoints.length !== size) throw new MpiError('ERR_BOOTSTRAP', `the launcher's directory lists ${endpoints.length} ranks, expected ${size}`);
   transport.setDirectory(endpoints);
-  const engine = new P2PEngine(rank, size, transport);
+  const engine = new P2PEngine(rank, size, transport, { windowPerPeer: windowPerPeer(receiveBuffer ?? kDefaultReceiveBuffer, size) });
+  // A rank that ends without receiving some rendezvous messages releases their senders.
+  process.on('beforeExit', () => engine.declineUnreceived());
   const group = Array.from({ length: size }, (_, i) => i);
   return { engine, comm: new Communicator({ engine, group, rank, ctx: kWorldContext, algorithms }) };
 }

@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { kKeyFileName, serverOptions, writeKeyFile, type JobKeys } from '../comm/bootstrap/keys.js';
+import { receiveBufferFromEnv } from '../comm/options.js';
 import type { LaunchOptions } from './args.js';
 import { LaunchError } from './errors.js';
 import { HangReporter, formatHangReport, type ReportedRank } from './hang-report.js';
@@ -70,6 +71,8 @@ export async function runJob(options: LaunchOptions, program: string, programArg
   const placements = mapRanks(hosts ?? [{ name: os.hostname(), slots: n }], n, options.mapBy, options.oversubscribe || !hosts);
   const programPath = await checkProgram(program, io.cwd);
   const encryption = encryptionFrom(io.env);
+  const env = rankEnvironment(options, io.env);
+  checkRankOptions(env);
   const signals = new SignalForwarder();
   const jobDir = await makeJobDir().catch((error: unknown) => {
     signals.dispose();
@@ -111,7 +114,7 @@ export async function runJob(options: LaunchOptions, program: string, programArg
     }
     const joined = server;
     const spec: LocalJobSpec = {
-      program: programPath, programArgs, cwd: io.cwd, env: rankEnvironment(options, io.env),
+      program: programPath, programArgs, cwd: io.cwd, env,
       // Every host is this machine for now, so the local numbering is the global one.
       job: { size: n, localSize: n, jobId: randomBytes(8).toString('hex'), control, jobDir, keys: keyFile },
     };
@@ -235,6 +238,15 @@ function encryptionFrom(env: NodeJS.ProcessEnv): JobKeys['encryption'] {
   if (value === undefined || value === '' || value === 'on') return 'on';
   if (value === 'off') return 'off';
   throw new LaunchError('ERR_USAGE', Texts.badEncryption(value));
+}
+
+/** Rank options read from the environment, checked once here instead of failing in every rank. */
+function checkRankOptions(env: NodeJS.ProcessEnv): void {
+  try {
+    receiveBufferFromEnv(env);
+  } catch (error) {
+    throw new LaunchError('ERR_USAGE', (error as Error).message, { cause: error });
+  }
 }
 
 /**

@@ -4,11 +4,11 @@ import type { ForcedAlgorithms } from '../../src/comm/coll/channel.js';
 import { P2PEngine } from '../../src/comm/p2p/p2p-engine.js';
 import { createLoopbackTransports } from '../../src/comm/transport/loopback-transport.js';
 
-export function createLoopbackWorld(size: number, options: { maxDelayMs?: number; algorithms?: ForcedAlgorithms } = {}): Communicator[] {
+export function createLoopbackWorld(size: number, options: { maxDelayMs?: number; algorithms?: ForcedAlgorithms; windowPerPeer?: number } = {}): Communicator[] {
   const transports = createLoopbackTransports(size, { maxDelayMs: options.maxDelayMs });
   const group = Array.from({ length: size }, (_, i) => i);
   return transports.map((t, rank) => {
-    const engine = new P2PEngine(rank, size, t);
+    const engine = new P2PEngine(rank, size, t, { windowPerPeer: options.windowPerPeer });
     return new Communicator({ engine, group, rank, ctx: 0, algorithms: options.algorithms ?? {} });
   });
 }

@@ -148,7 +148,7 @@ export class CollGuard {
     if (mutual && other < rank) return;
     const notice = controlPacket({ x: [x.rank, x.stamp.code, x.stamp.a, x.stamp.b], y: [y.rank, y.stamp.code, y.stamp.a, y.stamp.b] });
     for (let r = 0; r < group.length; r++) {
-      if (r !== rank && !(mutual && r === other)) engine.send(ctx, group[r], tag, [notice], kNotice).catch(() => {});
+      if (r !== rank && !(mutual && r === other)) engine.send(ctx, group[r], tag, [notice], kNotice, true).catch(() => {});
     }
   }
 

@@ -3,9 +3,10 @@
  * packet that follows as its own frame.
  *
  *   offset  size  field
- *   0       u8    kind      kKind.data, or kKind.ack (no packets; seq = the data message acknowledged)
- *   1       u8    count     number of packet frames after the header (0..255; 0 for a pure signal)
- *   2       u8    flags     kFlag.ack: the receiver acknowledges on arrival
+ *   0       u8    kind      kKind: data, or a signal about an earlier message `seq` (see below)
+ *   1       u8    count     number of packets of the message (0..255; 0 for a pure signal)
+ *   2       u8    flags     kFlag.ack: the receiver acknowledges on arrival;
+ *                           kFlag.rendezvous: the packets stay with the sender until pulled
  *   3       u8    stamp     0, or the code of a stamp (then 8 more bytes follow the fixed part)
  *   4       u32   ctx       context id (communicator p2p ctx, or ctx + 1 for its collectives)
  *   8       u32   src       sender's rank in COMM_WORLD
@@ -13,6 +14,13 @@
  *   16      u32   seq       per (sender, receiver) counter: checks ZeroMQ's per-pipe FIFO order
  *   20      u32×2 a, b      only when stamped: the stamp's two numbers
  *   20|28   u8×count        packet codes
+ *
+ * Kinds. `data` carries its packets as frames, or, flagged `rendezvous`, one frame of packet
+ * sizes (f64 each) instead: the sender keeps the packets until the receiver matches the
+ * message and sends `pull`; they come back as `payload`. The other kinds carry no frames:
+ * `ack` (message seq arrived), `pull` (send me message seq's packets), `decline` (message seq
+ * will never be received: this rank is ending), `credit` (seq = bytes of eager messages the
+ * receiver's program has taken since the last credit; see p2p/flow-window.ts).
  *
  * A stamp is opaque here: a layer above attaches it and reads it back (collectives stamp every
  * message with their call's signature, see coll/signature.ts). Unstamped headers are unchanged.
@@ -26,8 +34,9 @@ export interface Stamp {
   readonly a: number;
   readonly b: number;
 }
-export const kKind = { data: 1, ack: 2 } as const;
-export const kFlag = { ack: 1 } as const;
+export const kKind = { data: 1, ack: 2, pull: 3, payload: 4, decline: 5, credit: 6 } as const;
+export const kFlag = { ack: 1, rendezvous: 2 } as const;
+const kLastKind = kKind.credit;
 export const kMaxPacketsPerMessage = 255;
 
 export interface Envelope {
@@ -66,11 +75,17 @@ export function encodeEnvelope(e: Envelope): Buffer {
 /** Why a header was rejected; `undefined` means it is well formed. */
 export function envelopeProblem(b: Buffer, packetFrames: number): string | undefined {
   if (b.length < kHeaderFixedBytes) return `header of ${b.length} bytes is shorter than ${kHeaderFixedBytes}`;
-  if (b[0] !== kKind.data && b[0] !== kKind.ack) return `unknown message kind ${b[0]}`;
+  const kind = b[0];
+  if (kind < kKind.data || kind > kLastKind) return `unknown message kind ${kind}`;
   const count = b[1];
-  if (b[0] === kKind.ack && count !== 0) return `an acknowledgement carries no packets, this one announces ${count}`;
+  const signal = kind !== kKind.data && kind !== kKind.payload;
+  if (signal && (count !== 0 || packetFrames !== 0)) return `a signal of kind ${kind} carries no packets, this one announces ${count} and has ${packetFrames} frames`;
   const at = b[3] === 0 ? kHeaderFixedBytes : kHeaderFixedBytes + kStampBytes;
   if (b.length !== at + count) return `header announces ${count} packets${at === kHeaderFixedBytes ? '' : ' and a stamp'} but is ${b.length} bytes long`;
+  if (kind === kKind.data && (b[2] & kFlag.rendezvous) !== 0) {
+    if (packetFrames !== 1) return `a rendezvous header is followed by one frame of sizes, this one by ${packetFrames}`;
+    return undefined;
+  }
   if (count !== packetFrames) return `header announces ${count} packets but ${packetFrames} frames followed`;
   return undefined;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEnvelope, encodeEnvelope, envelopeProblem, kHeaderFixedBytes } from '../../../../src/comm/p2p/envelope.js';
+import { decodeEnvelope, encodeEnvelope, envelopeProblem, kFlag, kHeaderFixedBytes, kKind } from '../../../../src/comm/p2p/envelope.js';
 
 describe('envelope', () => {
   it('round-trips every field, including the largest values', () => {
@@ -30,12 +30,24 @@ describe('envelope', () => {
     expect(envelopeProblem(good.subarray(0, 20), 1)).toBe('header announces 1 packets but is 20 bytes long');
   });
 
-  it('acknowledgements carry no packets', () => {
-    const ack = encodeEnvelope({ kind: 2, ctx: 0, src: 1, tag: 0, seq: 41, codes: [] });
-    expect(envelopeProblem(ack, 0)).toBeUndefined();
-    expect(decodeEnvelope(ack)).toMatchObject({ kind: 2, seq: 41 });
-    const bad = encodeEnvelope({ kind: 2, ctx: 0, src: 1, tag: 0, seq: 41, codes: [0] });
-    expect(envelopeProblem(bad, 1)).toBe('an acknowledgement carries no packets, this one announces 1');
+  it('signals (ack, pull, decline, credit) carry no packets', () => {
+    for (const kind of [kKind.ack, kKind.pull, kKind.decline, kKind.credit]) {
+      const signal = encodeEnvelope({ kind, ctx: 0, src: 1, tag: 0, seq: 41, codes: [] });
+      expect(envelopeProblem(signal, 0)).toBeUndefined();
+      expect(decodeEnvelope(signal)).toMatchObject({ kind, seq: 41 });
+      expect(envelopeProblem(signal, 1)).toBe(`a signal of kind ${kind} carries no packets, this one announces 0 and has 1 frames`);
+      const bad = encodeEnvelope({ kind, ctx: 0, src: 1, tag: 0, seq: 41, codes: [0] });
+      expect(envelopeProblem(bad, 1)).toBe(`a signal of kind ${kind} carries no packets, this one announces 1 and has 1 frames`);
+    }
+  });
+
+  it('a rendezvous header is followed by one frame of sizes; its payload by the packets', () => {
+    const rts = encodeEnvelope({ flags: kFlag.rendezvous, ctx: 0, src: 1, tag: 3, seq: 7, codes: [1, 2, 3] });
+    expect(envelopeProblem(rts, 1)).toBeUndefined();
+    expect(envelopeProblem(rts, 3)).toBe('a rendezvous header is followed by one frame of sizes, this one by 3');
+    const payload = encodeEnvelope({ kind: kKind.payload, ctx: 0, src: 1, tag: 3, seq: 7, codes: [1, 2, 3] });
+    expect(envelopeProblem(payload, 3)).toBeUndefined();
+    expect(envelopeProblem(payload, 1)).toBe('header announces 3 packets but 1 frames followed');
   });
 
   it('allows a message of no packets (a signal) and refuses too many', () => {
