@@ -9,7 +9,7 @@ import { fixture, runMpi } from '../helpers/run-mpi.js';
 
 interface SoakResult {
   ok: boolean; expected: number; sent: number; received: number; lost: number; duplicated: number; outOfOrder: number;
-  corrupt: number; misrouted: number; bytesSent: number; bytesReceived: number; peaks: Array<{ rank: number; rss: number }>;
+  corrupt: number; misrouted: number; bytesSent: number; bytesReceived: number; peaks: Array<{ rank: number; rss: number; startRss: number }>;
 }
 
 async function soak(np: number, vars: Record<string, string>): Promise<{ code: number | null; stderr: string; result?: SoakResult }> {
@@ -34,5 +34,19 @@ describe.concurrent('soak: nothing lost under load', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(result).toMatchObject({ ok: true, expected: 600, sent: 600, received: 600, lost: 0, duplicated: 0, outOfOrder: 0, corrupt: 0 });
+  });
+
+  it('np=3 receiver that sleeps 1.5 s first, 4 MiB receive buffer: ~240 MiB flooded at it, every rank grows by far less (backpressure)', async ({ expect }) => {
+    const { code, stderr, result } = await soak(3, {
+      SOAK_PER_PAIR: '3000', SOAK_SLOW: '1', SOAK_DIST: 'large', SOAK_SLOW_MS: '2', SOAK_SLOW_EVERY: '20', SOAK_SLOW_START_MS: '1500',
+      TSMPI_RECV_BUFFER: '4MiB',
+    });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(result).toMatchObject({ ok: true, expected: 6000, received: 6000, lost: 0, duplicated: 0, outOfOrder: 0, corrupt: 0 });
+    expect(result!.bytesSent).toBeGreaterThan(200 * 2 ** 20);
+    // Without flow control (TSMPI_RECV_BUFFER=unlimited) the receiver grew by 243 MiB of the
+    // 235 MiB sent; with it by 45 MiB: the window plus garbage not yet collected.
+    for (const p of result!.peaks) expect((p.rss - p.startRss) / 2 ** 20, `rank ${p.rank} grew (MiB)`).toBeLessThan(80);
   });
 });
