@@ -9,5 +9,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Test hosts (network namespaces with sshd) and a Slurm cluster over them, brought up once
+    // per run for the multi-host tests when this machine allows it (root, namespaces).
+    globalSetup: ['./test/helpers/cluster-setup.ts'],
   },
 });
