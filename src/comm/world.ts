@@ -34,12 +34,14 @@ export async function initWorld(env: NodeJS.ProcessEnv = process.env): Promise<W
   // encryption off for a trusted single-host run (ipc in the private job directory only).
   const keys = readKeyFile(rankEnv.keys!);
   const curve = keys.encryption === 'on' ? { server: serverOptions(keys), client: clientOptions(keys) } : undefined;
-  const transport = await ZmqTransport.bind({ rank, size, bindAddress: `ipc://${path.join(rankEnv.jobDir, String(rank))}`, curve });
+  const bindAddresses = [`ipc://${path.join(rankEnv.jobDir, String(rank))}`];
+  if (rankEnv.address !== undefined) bindAddresses.push(`tcp://${rankEnv.address}:*`);
+  const transport = await ZmqTransport.bind({ rank, size, bindAddresses, curve });
   const client = controlClient();
   if (client === undefined) throw new MpiError('ERR_BOOTSTRAP', 'rank started by tsmpirun but no control connection could be made');
-  const endpoints = await client.hello(transport.endpoint, os.hostname());
+  const { endpoints, hosts } = await client.hello(transport.endpoint, rankEnv.node ?? os.hostname());
   if (endpoints.length !== size) throw new MpiError('ERR_BOOTSTRAP', `the launcher's directory lists ${endpoints.length} ranks, expected ${size}`);
-  transport.setDirectory(endpoints);
+  transport.setDirectory(endpoints, hosts);
   const engine = new P2PEngine(rank, size, transport, { windowPerPeer: windowPerPeer(receiveBuffer ?? kDefaultReceiveBuffer, size) });
   // A rank that ends without receiving some rendezvous messages releases their senders.
   process.on('beforeExit', () => engine.declineUnreceived());

@@ -76,8 +76,12 @@ export function usageText(message: string): string {
 }
 
 const plural = (n: number, one: string, many: string): string => (n === 1 ? one : many);
-const who = (rank: number, pid: number | undefined): string =>
-  pid === undefined ? `rank ${rank}` : `rank ${rank} (pid ${pid})`;
+/** `rank 3`, `rank 3 (pid 812)`, `rank 3 (pid 812 on h2)`: a rank as failure messages name it. */
+export interface Who { rank: number; pid?: number; host?: string }
+const who = ({ rank, pid, host }: Who): string => {
+  const details = [pid === undefined ? '' : `pid ${pid}`, host === undefined ? '' : `on ${host}`].filter(Boolean).join(' ');
+  return details === '' ? `rank ${rank}` : `rank ${rank} (${details})`;
+};
 
 /** Wording of every error and diagnostic, grouped by where it arises. */
 export const Texts = {
@@ -107,6 +111,11 @@ export const Texts = {
   tooManyRanks: (n: number, slots: number) =>
     `${n} ranks requested but the hosts provide only ${slots} ${plural(slots, 'slot', 'slots')}; use --oversubscribe to allow more`,
   remoteHosts: (names: readonly string[]) => `running ranks on remote hosts (${names.join(', ')}) is not supported yet`,
+  unbalancedQuote: (option: string, value: string) => `${option} "${value}" has a quote that is never closed`,
+  emptyLaunchAgent: (option: string) => `${option} names no command`,
+  encryptionOffRemote: (hosts: readonly string[]) =>
+    `TSMPI_ENCRYPTION=off is for single-host runs, but ranks run on ${hosts.join(', ')}: traffic between hosts is always encrypted`,
+  hostLost: (host: string, rank: number, reason: string) => `lost host ${host} (running rank ${rank} and maybe others): ${reason}`,
 
   // program and start
   programUnreadable: (program: string, reason: string) => `cannot read program "${program}": ${reason}`,
@@ -150,15 +159,12 @@ export const Texts = {
     `cannot find the local address that reaches "${destination}": ${reason}`,
 
   // how the job ended (first line of the diagnostic)
-  exited: (rank: number, pid: number | undefined, code: number) => `${who(rank, pid)} exited with code ${code}`,
-  killed: (rank: number, pid: number | undefined, signal: string) => `${who(rank, pid)} was killed by signal ${signal}`,
-  exception: (rank: number, pid: number | undefined, stack: string) =>
-    `${who(rank, pid)} failed with an uncaught exception:\n${stack}`,
-  rejection: (rank: number, pid: number | undefined, stack: string) =>
-    `${who(rank, pid)} failed with an unhandled rejection:\n${stack}`,
-  aborted: (rank: number, pid: number | undefined, code: number) => `${who(rank, pid)} called abort(${code})`,
-  notJoined: (rank: number, pid: number | undefined) =>
-    `${who(rank, pid)} exited before joining the job, so the ranks that joined cannot go on`,
+  exited: (w: Who, code: number) => `${who(w)} exited with code ${code}`,
+  killed: (w: Who, signal: string) => `${who(w)} was killed by signal ${signal}`,
+  exception: (w: Who, stack: string) => `${who(w)} failed with an uncaught exception:\n${stack}`,
+  rejection: (w: Who, stack: string) => `${who(w)} failed with an unhandled rejection:\n${stack}`,
+  aborted: (w: Who, code: number) => `${who(w)} called abort(${code})`,
+  notJoined: (w: Who) => `${who(w)} exited before joining the job, so the ranks that joined cannot go on`,
   spawnFailed: (rank: number, reason: string) => `rank ${rank} could not be started: ${reason}`,
   timedOut: (seconds: number) => `job timed out after ${seconds} s`,
   interrupted: (signal: string) => `received ${signal}`,
@@ -181,13 +187,14 @@ export function describeFsError(error: unknown): string {
 /** The first line (and stack) of the diagnostic for a job that did not end well. */
 export function describeEnd(end: Exclude<JobEnd, { kind: 'ok' }>): string {
   switch (end.kind) {
-    case 'exit': return Texts.exited(end.rank, end.pid, end.exitCode);
-    case 'signal': return Texts.killed(end.rank, end.pid, end.signal);
-    case 'exception': return Texts.exception(end.rank, end.pid, end.stack);
-    case 'rejection': return Texts.rejection(end.rank, end.pid, end.stack);
-    case 'abort': return Texts.aborted(end.rank, end.pid, end.code);
-    case 'not-joined': return Texts.notJoined(end.rank, end.pid);
+    case 'exit': return Texts.exited(end, end.exitCode);
+    case 'signal': return Texts.killed(end, end.signal);
+    case 'exception': return Texts.exception(end, end.stack);
+    case 'rejection': return Texts.rejection(end, end.stack);
+    case 'abort': return Texts.aborted(end, end.code);
+    case 'not-joined': return Texts.notJoined(end);
     case 'spawn': return Texts.spawnFailed(end.rank, end.error.message);
+    case 'host-lost': return Texts.hostLost(end.host, end.rank, end.reason);
     case 'timeout': return Texts.timedOut(end.seconds);
     case 'interrupted': return Texts.interrupted(end.signal);
   }

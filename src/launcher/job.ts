@@ -130,8 +130,8 @@ export async function runJob(options: LaunchOptions, program: string, programArg
     const stderr = new OutputSink(io.stderr);
     const tag = (r: RankProcess): string => (options.tagOutput ? `[${r.rank}] ` : '');
     const outputs = ranks.flatMap((r) => [
-      r.child.stdout ? forwardLines(r.child.stdout, stdout, tag(r)) : Promise.resolve(),
-      r.child.stderr ? forwardLines(r.child.stderr, stderr, tag(r)) : Promise.resolve(),
+      r.stdout ? forwardLines(r.stdout, stdout, tag(r)) : Promise.resolve(),
+      r.stderr ? forwardLines(r.stderr, stderr, tag(r)) : Promise.resolve(),
     ]);
     const stopStdin = forwardStdin(io.stdin, ranks[0]);
     signals.attach(supervisor);
@@ -154,7 +154,7 @@ export async function runJob(options: LaunchOptions, program: string, programArg
       process.off('SIGUSR1', onReportSignal);
       stopStdin();
     }
-    const pipes = ranks.flatMap((r) => [r.child.stdout, r.child.stderr].flatMap((p) => (p ? [p] : [])));
+    const pipes = ranks.flatMap((r) => [r.stdout, r.stderr].flatMap((p) => (p ? [p] : [])));
     await Promise.all([drainForwarding(outputs, pipes, kKillGraceMs), settleReports(supervisor)]);
     const end = supervisor.end ?? { kind: 'ok' };
     return { end, exitStatus: exitStatusOf(end), stopped: supervisor.stopped, size: n };

@@ -49,6 +49,7 @@ export class RendezvousServer {
   readonly #size: number;
   readonly #handlers: ControlHandlers;
   readonly #endpoints = new Map<number, string>();
+  readonly #hosts = new Map<number, string>();
   #directory: string[] | undefined;
   // zeromq.js allows one send in flight per socket.
   #sending: Promise<unknown> = Promise.resolve();
@@ -78,6 +79,15 @@ export class RendezvousServer {
     const server = new RendezvousServer(router, endpoint, size, handlers);
     void server.#receiveLoop();
     return server;
+  }
+
+  /**
+   * Binds one more endpoint (tcp for ranks on other hosts: `tcp://10.0.0.1:*`) and gives it
+   * with the port chosen.
+   */
+  async bindAlso(endpoint: string): Promise<string> {
+    await this.#router.bind(endpoint);
+    return this.#router.lastEndpoint ?? endpoint;
   }
 
   /** Whether `rank` has said hello. */
@@ -159,6 +169,7 @@ export class RendezvousServer {
       return;
     }
     this.#endpoints.set(message.rank, message.endpoint);
+    this.#hosts.set(message.rank, message.host);
     this.#handlers.hello?.(message);
     if (this.#endpoints.size < this.#size) return;
     this.#directory = Array.from({ length: this.#size }, (_, rank) => this.#endpoints.get(rank) ?? '');
@@ -167,7 +178,8 @@ export class RendezvousServer {
   }
 
   #sendDirectory(ranks: number[]): void {
-    const frame = encodeControl({ type: 'directory', endpoints: this.#directory ?? [] });
+    const hosts = Array.from({ length: this.#size }, (_, rank) => this.#hosts.get(rank) ?? '');
+    const frame = encodeControl({ type: 'directory', endpoints: this.#directory ?? [], hosts });
     for (const rank of ranks) this.#sendTo(rank, frame);
   }
 }

@@ -5,7 +5,6 @@
  * are consequences, not failures. Knows nothing of the control plane or of output, so the
  * per-host agent can reuse it for its own ranks.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { RankExit, RankProcess } from './spawn/local.js';
 
@@ -14,13 +13,14 @@ export const kKillGraceMs = 1000;
 const kPollMs = 20;
 
 /** Why one rank made the job fail. */
-export type RankFailure =
-  | { kind: 'exit'; rank: number; pid?: number; exitCode: number }
-  | { kind: 'signal'; rank: number; pid?: number; signal: NodeJS.Signals }
-  | { kind: 'exception' | 'rejection'; rank: number; pid?: number; stack: string }
-  | { kind: 'abort'; rank: number; pid?: number; code: number }
-  | { kind: 'not-joined'; rank: number; pid?: number }
-  | { kind: 'spawn'; rank: number; pid?: number; error: Error };
+export type RankFailure = { rank: number; pid?: number; /** Where it ran, when not on this host. */ host?: string } & (
+  | { kind: 'exit'; exitCode: number }
+  | { kind: 'signal'; signal: NodeJS.Signals }
+  | { kind: 'exception' | 'rejection'; stack: string }
+  | { kind: 'abort'; code: number }
+  | { kind: 'not-joined' }
+  | { kind: 'spawn'; error: Error }
+  | { kind: 'host-lost'; host: string; reason: string });
 
 /** How a job ended. */
 export type JobEnd =
@@ -42,38 +42,6 @@ export function exitStatusOf(end: JobEnd): number {
     case 'timeout': return 124;
     default: return 1;
   }
-}
-
-/** Sends `signal` to the process group led by `pid`; errors (ESRCH: already gone) are ignored. */
-function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Whether the group led by `pgid` still has a member that is not a zombie. A zombie has
- * already died; it lingers only until its new parent, init, reaps it, which some inits do
- * lazily, and that is no reason to keep the launcher waiting.
- */
-function groupAlive(pgid: number): boolean {
-  if (!signalGroup(pgid, 0)) return false;
-  if (process.platform !== 'linux') return true;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^[0-9]+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // "pid (comm) state ppid pgrp ...": comm may contain spaces and parentheses.
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(pgrp) === pgid && state !== 'Z') return true;
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return false;
 }
 
 /**
@@ -126,7 +94,7 @@ export class Supervisor {
     const failed = 'rank' in end ? end.rank : undefined;
     const others = this.#ranks.filter((r) => this.#alive.has(r.rank) && r.rank !== failed);
     this.#stopped = others.length;
-    for (const r of others) this.#terminate(r, 'SIGTERM');
+    for (const r of others) r.signal('SIGTERM');
     // A rank that reported its own failure is exiting by itself (with its own status); one
     // that merely exited is gone. Either way only the SIGKILL below may still be needed.
     this.#killTimer = setTimeout(() => this.killAll(), this.#graceMs);
@@ -138,20 +106,15 @@ export class Supervisor {
    * user needs. Reports from other ranks after the first failure are consequences.
    */
   report(report: RankReport): void {
-    const pid = this.#ranks.find((r) => r.rank === report.rank)?.pid;
-    const withPid = { ...report, ...(pid === undefined ? {} : { pid }) };
+    const r = this.#ranks.find((x) => x.rank === report.rank);
+    const withPid = { ...report, ...(r?.pid === undefined ? {} : { pid: r.pid }), ...(r?.host === undefined ? {} : { host: r.host }) };
     if (this.#end === undefined) this.fail(withPid);
     else if (this.#end.kind === 'exit' && this.#end.rank === report.rank) this.#end = withPid;
   }
 
   /** SIGKILL to every rank's process group, now. Synchronous, so safe in process.on('exit'). */
   killAll(): void {
-    for (const r of this.#ranks) {
-      if (r.pid === undefined) continue;
-      // A group outlives its leader while anything the rank started is alive; only a rank
-      // not yet reaped may be signalled by pid (after reaping its pid may belong to another).
-      if (!signalGroup(r.pid, 'SIGKILL') && this.#alive.has(r.rank)) r.child.kill('SIGKILL');
-    }
+    for (const r of this.#ranks) r.signal('SIGKILL');
   }
 
   /**
@@ -162,23 +125,20 @@ export class Supervisor {
     await this.#allExited;
     this.killAll();
     const deadline = Date.now() + this.#graceMs;
-    const pids = this.#ranks.flatMap((r) => (r.pid === undefined ? [] : [r.pid]));
-    while (pids.some(groupAlive) && Date.now() < deadline) {
+    while (this.#ranks.some((r) => r.lingering()) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, kPollMs));
     }
     return this.#end ?? { kind: 'ok' };
   }
 
-  #terminate(r: RankProcess, signal: NodeJS.Signals): void {
-    if (r.pid !== undefined && !signalGroup(r.pid, signal)) r.child.kill(signal);
-  }
-
   #onExit(r: RankProcess, exit: RankExit): void {
     this.#alive.delete(r.rank);
     if (this.#end !== undefined) return;
-    if (exit.error) this.fail({ kind: 'spawn', rank: r.rank, error: exit.error });
-    else if (exit.signal !== null) this.fail({ kind: 'signal', rank: r.rank, pid: r.pid, signal: exit.signal });
-    else if (exit.code !== 0) this.fail({ kind: 'exit', rank: r.rank, pid: r.pid, exitCode: exit.code ?? 1 });
+    const at = { rank: r.rank, ...(r.pid === undefined ? {} : { pid: r.pid }), ...(r.host === undefined ? {} : { host: r.host }) };
+    if (exit.lost !== undefined) this.fail({ ...at, kind: 'host-lost', host: r.host ?? '', reason: exit.lost });
+    else if (exit.error) this.fail({ ...at, kind: 'spawn', error: exit.error });
+    else if (exit.signal !== null) this.fail({ ...at, kind: 'signal', signal: exit.signal });
+    else if (exit.code !== 0) this.fail({ ...at, kind: 'exit', exitCode: exit.code ?? 1 });
     else this.#onCleanExit?.(r);
   }
 }

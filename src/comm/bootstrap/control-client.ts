@@ -37,7 +37,7 @@ type Global = typeof globalThis & { [kSingleton]?: ControlClient };
  * A rank's connection to its launcher. Get it with {@link controlClient}.
  *
  * ```ts
- * const endpoints = await controlClient()!.hello('ipc:///tmp/tsmpi-x/0', os.hostname());
+ * const { endpoints, hosts } = await controlClient()!.hello('ipc:///tmp/tsmpi-x/0', os.hostname());
  * ```
  */
 export class ControlClient {
@@ -69,18 +69,21 @@ export class ControlClient {
   }
 
   /**
-   * Announces this rank's data-plane endpoint; resolves with every rank's endpoint
-   * (index = rank) once all ranks of the job have said hello.
+   * Announces this rank's data-plane endpoints (space-separated) and host; resolves with every
+   * rank's (index = rank) once all ranks of the job have said hello.
    */
-  async hello(endpoint: string, host: string): Promise<string[]> {
+  async hello(endpoint: string, host: string): Promise<{ endpoints: string[]; hosts: string[] }> {
     let endpoints: string[] | undefined;
+    let hosts: string[] | undefined;
+    const strings = (a: unknown): a is string[] => Array.isArray(a) && a.every((e) => typeof e === 'string');
     const directory = this.#waitFor((m) => {
-      if (m.type !== 'directory' || !Array.isArray(m.endpoints) || !m.endpoints.every((e) => typeof e === 'string')) return false;
+      if (m.type !== 'directory' || !strings(m.endpoints) || !strings(m.hosts)) return false;
       endpoints = m.endpoints;
+      hosts = m.hosts;
       return true;
     });
     await Promise.all([this.#send({ type: 'hello', rank: this.rank, pid: process.pid, host, endpoint }), directory]);
-    return endpoints ?? [];
+    return { endpoints: endpoints ?? [], hosts: hosts ?? [] };
   }
 
   /**

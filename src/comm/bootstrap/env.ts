@@ -5,7 +5,8 @@
  * Public (documented for users): TSMPI_RANK, TSMPI_SIZE, TSMPI_LOCAL_RANK, TSMPI_LOCAL_SIZE.
  * Internal: TSMPI_JOB_ID, TSMPI_CONTROL (the launcher's control endpoint), TSMPI_JOB_DIR (a
  * private directory for this host's ipc endpoints), TSMPI_KEYS (the path of the job's key file,
- * see keys.ts: the secret itself is never in the environment, which `ps e` shows).
+ * see keys.ts: the secret itself is never in the environment, which `ps e` shows), and for
+ * jobs spanning hosts TSMPI_ADDRESS and TSMPI_NODE.
  */
 export interface RankEnv {
   rank: number;
@@ -22,6 +23,13 @@ export interface RankEnv {
    * it; only in-process tests build a RankEnv without one (no CURVE).
    */
   keys?: string;
+  /**
+   * When the job spans hosts: the address this rank binds a tcp endpoint on, besides its ipc
+   * one (the interface that reaches the launcher, or --iface).
+   */
+  address?: string;
+  /** The host this rank runs on as the launcher names it; ranks on the same host talk over ipc. */
+  node?: string;
 }
 
 export const kEnv = {
@@ -33,6 +41,8 @@ export const kEnv = {
   control: 'TSMPI_CONTROL',
   jobDir: 'TSMPI_JOB_DIR',
   keys: 'TSMPI_KEYS',
+  address: 'TSMPI_ADDRESS',
+  node: 'TSMPI_NODE',
 } as const;
 
 function readInt(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number {
@@ -69,6 +79,8 @@ export function parseRankEnv(env: NodeJS.ProcessEnv = process.env): RankEnv {
     control: readString(env, kEnv.control),
     jobDir: readString(env, kEnv.jobDir),
     keys: readString(env, kEnv.keys),
+    ...(env[kEnv.address] ? { address: env[kEnv.address] } : {}),
+    ...(env[kEnv.node] ? { node: env[kEnv.node] } : {}),
   };
 }
 
@@ -82,5 +94,7 @@ export function formatRankEnv(e: RankEnv): Record<string, string> {
     [kEnv.control]: e.control,
     [kEnv.jobDir]: e.jobDir,
     ...(e.keys === undefined ? {} : { [kEnv.keys]: e.keys }),
+    ...(e.address === undefined ? {} : { [kEnv.address]: e.address }),
+    ...(e.node === undefined ? {} : { [kEnv.node]: e.node }),
   };
 }

@@ -4,7 +4,7 @@
  * cost does not matter and a human can read them in a capture.
  *
  *   rank → launcher   hello    { rank, pid, host, endpoint }   once, after binding its socket
- *   launcher → rank   directory{ endpoints }                   once every rank has said hello
+ *   launcher → rank   directory{ endpoints, hosts }            once every rank has said hello
  *   rank → launcher   failed   { rank, reason, message, stack } uncaught error / rejection
  *   rank → launcher   abort    { rank, code }                  comm.abort(code)
  *   launcher → rank   failed / abort echoed back               the report was handled: the rank
@@ -14,7 +14,11 @@
  *                                                              launcher asks (SIGUSR2 to the rank)
  */
 export interface HelloMessage { type: 'hello'; rank: number; pid: number; host: string; endpoint: string }
-export interface DirectoryMessage { type: 'directory'; endpoints: string[] }
+/**
+ * `endpoints[r]`: rank r's endpoints separated by spaces (ipc, and tcp when the job spans
+ * hosts); `hosts[r]`: the host it runs on, so ranks on the same host use ipc.
+ */
+export interface DirectoryMessage { type: 'directory'; endpoints: string[]; hosts: string[] }
 export interface FailedMessage {
   type: 'failed';
   rank: number;

@@ -11,8 +11,11 @@ export type MessageHandler = (peer: number, header: Buffer, packets: Buffer[]) =
 export interface Transport {
   /** This rank's address, as other ranks connect to it. */
   readonly endpoint: string;
-  /** Where every rank listens, index = rank; given once the launcher has heard from every rank. */
-  setDirectory(endpoints: readonly string[]): void;
+  /**
+   * Where every rank listens (index = rank; several endpoints separated by spaces) and on
+   * which host; given once the launcher has heard from every rank.
+   */
+  setDirectory(endpoints: readonly string[], hosts?: readonly string[]): void;
   send(peer: number, frames: Buffer[]): Promise<void>;
   onMessage(handler: MessageHandler): void;
   /**

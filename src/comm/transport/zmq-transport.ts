@@ -23,8 +23,11 @@ const kLingerMs = 30_000;
 export interface ZmqTransportOptions {
   rank: number;
   size: number;
-  /** Where to bind, e.g. `ipc:///tmp/tsmpi-x/3` or `tcp://10.0.0.1:0`. */
-  bindAddress: string;
+  /**
+   * Where to bind, e.g. `ipc:///tmp/tsmpi-x/3`, and for a job spanning hosts also
+   * `tcp://10.0.0.1:*` (the port is chosen at bind).
+   */
+  bindAddresses: readonly string[];
   /**
    * CURVE (see bootstrap/keys.ts): the ROUTER's server options and every DEALER's client
    * options. Absent: no encryption (trusted single-host runs over the private job directory,
@@ -72,17 +75,31 @@ export class ZmqTransport implements Transport {
 
   static async bind(options: ZmqTransportOptions): Promise<ZmqTransport> {
     const t = new ZmqTransport(options);
-    await t.#router.bind(options.bindAddress);
-    t.#endpoint = t.#router.lastEndpoint ?? options.bindAddress;
+    const bound: string[] = [];
+    for (const address of options.bindAddresses) {
+      await t.#router.bind(address);
+      bound.push(t.#router.lastEndpoint ?? address);
+    }
+    t.#endpoint = bound.join(' ');
     return t;
   }
 
+  /** Every endpoint this rank listens on, separated by spaces. */
   get endpoint(): string {
     return this.#endpoint;
   }
 
-  setDirectory(endpoints: readonly string[]): void {
-    this.#endpoints = endpoints;
+  /**
+   * `endpoints[r]` lists rank r's endpoints; `hosts[r]` names its host. A peer on this rank's
+   * host is reached over ipc, any other over tcp.
+   */
+  setDirectory(endpoints: readonly string[], hosts: readonly string[] = []): void {
+    const mine = hosts[this.#rank];
+    this.#endpoints = endpoints.map((list, r) => {
+      const all = list.split(' ').filter(Boolean);
+      const local = mine !== undefined && hosts[r] === mine;
+      return all.find((e) => e.startsWith(local ? 'ipc://' : 'tcp://')) ?? all[0];
+    });
   }
 
   /**

@@ -8,24 +8,46 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { formatRankEnv, type RankEnv } from '../../comm/bootstrap/env.js';
+import { groupAlive, signalGroup } from '../process-group.js';
 
-/** How a rank process ended: `code`/`signal` as in child_process 'exit', or a spawn `error`. */
+/**
+ * How a rank process ended: `code`/`signal` as in child_process 'exit', a spawn `error`, or
+ * `lost`: its host's agent is gone (why), so nothing more will be known of it.
+ */
 export interface RankExit {
   code: number | null;
   signal: NodeJS.Signals | null;
   error?: Error;
+  lost?: string;
 }
 
-/** A started rank. `pid` is undefined when the process could not be started. */
+/**
+ * A started rank, on this host (here) or on another through its agent (spawn/remote.ts).
+ * `pid` is undefined when the process could not be started (or is not known yet).
+ */
 export interface RankProcess {
-  rank: number;
-  pid: number | undefined;
-  child: ChildProcess;
+  readonly rank: number;
+  readonly pid: number | undefined;
+  /** The host it runs on as the launcher names it; undefined for this host. */
+  readonly host?: string;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  /** Rank 0's standard input; null for the others. */
+  readonly stdin: Writable | null;
   /** Resolves once the process has exited (never rejects). */
-  exited: Promise<RankExit>;
+  readonly exited: Promise<RankExit>;
+  /** Sends `signal` to the rank's process group (errors such as "already gone" are ignored). */
+  signal(signal: NodeJS.Signals): void;
+  /** Whether something the rank started in its process group is still running after it exited. */
+  lingering(): boolean;
+}
+
+/** A rank on this host. */
+export interface LocalRankProcess extends RankProcess {
+  readonly child: ChildProcess;
 }
 
 /** What every local rank of a job shares. */
@@ -67,7 +89,7 @@ export function nodeArgsFor(program: string): string[] {
  * const { code, signal } = await r.exited;
  * ```
  */
-export function spawnLocalRank(spec: LocalJobSpec, at: { rank: number; localRank: number }): RankProcess {
+export function spawnLocalRank(spec: LocalJobSpec, at: { rank: number; localRank: number }): LocalRankProcess {
   const env = { ...spec.env, ...formatRankEnv({ ...spec.job, rank: at.rank, localRank: at.localRank }) };
   const child = spawn(process.execPath, [...nodeArgsFor(spec.program), spec.program, ...spec.programArgs], {
     cwd: spec.cwd,
@@ -84,7 +106,24 @@ export function spawnLocalRank(spec: LocalJobSpec, at: { rank: number; localRank
   });
   // A rank that exits without reading its stdin makes writes to it fail with EPIPE.
   child.stdin?.on('error', () => undefined);
-  return { rank: at.rank, pid: child.pid, child, exited };
+  let reaped = false;
+  void exited.then(() => (reaped = true));
+  const pid = child.pid;
+  return {
+    rank: at.rank,
+    pid,
+    child,
+    stdout: child.stdout,
+    stderr: child.stderr,
+    stdin: child.stdin,
+    exited,
+    // A group outlives its leader while anything the rank started is alive; only a rank not
+    // yet reaped may be signalled by pid (after reaping, its pid may belong to another).
+    signal: (signal) => {
+      if ((pid === undefined || !signalGroup(pid, signal)) && !reaped) child.kill(signal);
+    },
+    lingering: () => pid !== undefined && groupAlive(pid),
+  };
 }
 
 /**
@@ -92,7 +131,7 @@ export function spawnLocalRank(spec: LocalJobSpec, at: { rank: number; localRank
  * ends. Returns a function that stops forwarding (call it when the job ends).
  */
 export function forwardStdin(source: Readable, rank0: RankProcess): () => void {
-  const sink = rank0.child.stdin;
+  const sink = rank0.stdin;
   if (!sink) return () => undefined;
   source.pipe(sink);
   const stop = (): void => {

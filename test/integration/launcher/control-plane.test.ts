@@ -51,7 +51,7 @@ describe('hello → directory', () => {
     const clients = [2, 0, 1].map((rank) => client(rank, 3));
     const directories = await Promise.all(clients.map((c) => c.hello(`ipc:///r/${c.rank}`, 'host-a')));
     const expected = ['ipc:///r/0', 'ipc:///r/1', 'ipc:///r/2'];
-    expect(directories).toEqual([expected, expected, expected]);
+    expect(directories).toEqual([0, 1, 2].map(() => ({ endpoints: expected, hosts: ['host-a', 'host-a', 'host-a'] })));
     expect(events.formed).toEqual([expected]);
     expect(events.hello.map((m) => m.rank).sort()).toEqual([0, 1, 2]);
     expect(events.hello[0]).toMatchObject({ type: 'hello', pid: process.pid, host: 'host-a' });

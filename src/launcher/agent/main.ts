@@ -1,0 +1,121 @@
+/**
+ * The per-host agent (Open MPI's orted): `node agent/main.js`, started by tsmpirun on each
+ * remote host through the launch command (ssh, or srun inside a Slurm allocation). It owns its
+ * host's ranks: it starts them, forwards their output and exit statuses, signals them when
+ * told, and kills them when the launcher is gone: its stdin ends (ssh closed) or falls silent
+ * (the host was cut off from the network). Protocol: ./protocol.ts.
+ */
+import path from 'node:path';
+import { kKeyFileName, writeKeyFile } from '../../comm/bootstrap/keys.js';
+import { makeJobDir, removeJobDir } from '../job-dir.js';
+import { addressToward, resolveIface } from '../net/address.js';
+import { spawnLocalRank, type LocalRankProcess } from '../spawn/local.js';
+import { groupAlive, signalGroup } from '../process-group.js';
+import {
+  encodeLine, kHeartbeatMs, kSilenceMs, LineDecoder, type AgentToLauncher, type LauncherToAgent, type StartMessage,
+} from './protocol.js';
+
+const kGraceMs = 1000;
+const kPollMs = 20;
+
+function send(m: AgentToLauncher): void {
+  process.stdout.write(encodeLine(m));
+}
+
+let ranks: LocalRankProcess[] = [];
+let jobDir: string | undefined;
+let lastHeard = Date.now();
+let leaving = false;
+
+/** SIGKILL to every rank's group, synchronously (also from 'exit'). */
+function killAll(): void {
+  for (const r of ranks) if (r.pid !== undefined) signalGroup(r.pid, 'SIGKILL');
+}
+
+/** The launcher is gone or said the job is over: nothing of the job may stay on this host. */
+async function leave(code: number): Promise<void> {
+  if (leaving) return;
+  leaving = true;
+  killAll();
+  const deadline = Date.now() + kGraceMs;
+  while (ranks.some((r) => r.pid !== undefined && groupAlive(r.pid)) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, kPollMs));
+  }
+  if (jobDir !== undefined) await removeJobDir(jobDir);
+  process.exit(code);
+}
+
+async function start(m: StartMessage): Promise<void> {
+  const address = m.iface !== undefined ? resolveIface(m.iface) : await addressToward(m.launcherAddress);
+  jobDir = await makeJobDir();
+  const keys = path.join(jobDir, kKeyFileName);
+  writeKeyFile(keys, m.keys);
+  const spec = {
+    program: m.program,
+    programArgs: m.programArgs,
+    cwd: m.cwd,
+    env: { ...process.env, ...m.env, TSMPI_ADDRESS: address, TSMPI_NODE: m.host },
+    job: { ...m.job, jobDir, keys },
+  };
+  ranks = m.ranks.map((at) => spawnLocalRank(spec, at));
+  send({ type: 'started', ranks: ranks.map((r) => ({ rank: r.rank, pid: r.pid })), address });
+  const outputs = ranks.flatMap((r) => [forward(r, 1), forward(r, 2)]);
+  const exits = ranks.map((r) => r.exited.then((e) => send({ type: 'exit', rank: r.rank, code: e.code, signal: e.signal, error: e.error?.message })));
+  await Promise.all([...exits, ...outputs]);
+  // What a rank started in its process group must not outlive it either.
+  killAll();
+  send({ type: 'done' });
+  await leave(0);
+}
+
+function forward(r: LocalRankProcess, fd: 1 | 2): Promise<void> {
+  const stream = fd === 1 ? r.stdout : r.stderr;
+  if (!stream) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.on('data', (chunk: Buffer) => send({ type: 'output', rank: r.rank, fd, data: chunk.toString('base64') }));
+    stream.once('close', () => {
+      send({ type: 'eof', rank: r.rank, fd });
+      resolve();
+    });
+  });
+}
+
+function onMessage(m: LauncherToAgent): void {
+  lastHeard = Date.now();
+  switch (m.type) {
+    case 'start':
+      start(m).catch((error: unknown) => {
+        send({ type: 'failed', message: (error as Error).message });
+        void leave(1);
+      });
+      return;
+    case 'signal':
+      for (const r of ranks) {
+        if (m.ranks === 'all' || m.ranks.includes(r.rank)) r.signal(m.signal);
+      }
+      return;
+    case 'stdin':
+      ranks.find((r) => r.rank === 0)?.stdin?.write(Buffer.from(m.data, 'base64'));
+      return;
+    case 'stdinEnd':
+      ranks.find((r) => r.rank === 0)?.stdin?.end();
+      return;
+    case 'finish':
+      void leave(0);
+      return;
+    case 'ping':
+      return;
+  }
+}
+
+const decoder = new LineDecoder<LauncherToAgent>(onMessage);
+process.stdin.on('data', (chunk: Buffer) => decoder.push(chunk));
+// The launcher's end of the channel closed: tsmpirun died, or ssh did.
+process.stdin.once('end', () => void leave(1));
+process.stdout.on('error', () => void leave(1));
+process.on('exit', killAll);
+for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, () => void leave(1));
+setInterval(() => {
+  send({ type: 'ping' });
+  if (Date.now() - lastHeard > kSilenceMs) void leave(1);
+}, kHeartbeatMs);
