@@ -30,7 +30,8 @@ export interface LaunchOptions {
   /** `--timeout`, in seconds. */
   timeout?: number;
   mapBy: MapBy;
-  launchAgent: string;
+  /** `--launch-agent`; unset: TSMPI_LAUNCH_AGENT, else srun inside a Slurm allocation, else ssh. */
+  launchAgent?: string;
   iface?: string;
   trace?: string;
   stats: boolean;
@@ -42,7 +43,6 @@ export const kDefaultLaunchOptions: Readonly<LaunchOptions> = Object.freeze({
   exports: [],
   tagOutput: false,
   mapBy: 'slot',
-  launchAgent: 'ssh',
   stats: false,
 });
 

@@ -134,6 +134,8 @@ export interface ReportedRank {
   pid: number | undefined;
   alive: boolean;
   joined: boolean;
+  /** How to ask a rank on another host (through its agent); local ranks are signalled by pid. */
+  ask?: () => void;
 }
 
 /**
@@ -167,6 +169,13 @@ export class HangReporter {
     this.#answers.clear();
     const asked = new Set<number>();
     for (const r of ranks()) {
+      if (r.ask !== undefined) {
+        if (r.alive && r.joined) {
+          r.ask();
+          asked.add(r.rank);
+        }
+        continue;
+      }
       if (!r.alive || r.pid === undefined || !(handlesWaitsSignal(r.pid) ?? r.joined)) continue;
       try {
         process.kill(r.pid, kWaitsSignal);

@@ -7,17 +7,24 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
+import { kEnv } from '../comm/bootstrap/env.js';
 import { kKeyFileName, serverOptions, writeKeyFile, type JobKeys } from '../comm/bootstrap/keys.js';
 import { receiveBufferFromEnv } from '../comm/options.js';
 import type { LaunchOptions } from './args.js';
 import { LaunchError } from './errors.js';
-import { HangReporter, formatHangReport, type ReportedRank } from './hang-report.js';
+import { HangReporter, formatHangReport, kWaitsSignal, type ReportedRank } from './hang-report.js';
 import { describeFsError, diagnostic, Texts } from './help.js';
-import { parseHostfile, totalSlots, type Host } from './hostfile.js';
+import { totalSlots } from './hostfile.js';
+import { hostAddress, planHosts } from './hosts.js';
+import { makeJobDir } from './job-dir.js';
+import { addressToward, resolveIface } from './net/address.js';
+import { agentCommand, remoteArgv } from './spawn/launch-command.js';
+import { RemoteHost } from './spawn/remote.js';
 import { mapRanks, type Placement } from './mapping.js';
 import { drainForwarding, forwardLines, OutputSink } from './output.js';
 import { newJobKeys, RendezvousServer } from './rendezvous-server.js';
@@ -32,8 +39,6 @@ import { exitStatusOf, kKillGraceMs, SignalForwarder, Supervisor, type JobEnd } 
  * process.exit(), or an acknowledgement slower than the rank's bounded wait).
  */
 export const kReportSettleMs = 200;
-// sun_path holds 108 bytes; ranks bind <jobDir>/<rank>.
-const kMaxIpcPath = 100;
 
 /** Where a job reads and writes; process's own streams by default. */
 export interface JobIo {
@@ -66,13 +71,26 @@ const defaultIo = (): JobIo => ({
  * ```
  */
 export async function runJob(options: LaunchOptions, program: string, programArgs: readonly string[], io: JobIo = defaultIo()): Promise<JobResult> {
-  const hosts = await resolveHosts(options, io.cwd);
+  const plan = await planHosts(options, io.cwd, io.env);
+  const hosts = plan.hosts;
   const n = options.np ?? (hosts ? totalSlots(hosts) : os.availableParallelism());
-  const placements = mapRanks(hosts ?? [{ name: os.hostname(), slots: n }], n, options.mapBy, options.oversubscribe || !hosts);
+  const here = os.hostname();
+  const placements = mapRanks(hosts ?? [{ name: here, slots: n }], n, options.mapBy, options.oversubscribe || !hosts);
+  const remoteNames = new Set((hosts ?? []).filter((h) => !h.local).map((h) => h.name));
+  const localPlacements = placements.filter((p) => !remoteNames.has(p.host));
+  const remotePlacements = placements.filter((p) => remoteNames.has(p.host));
+  const remoteHosts = [...new Set(remotePlacements.map((p) => p.host))];
   const programPath = await checkProgram(program, io.cwd);
   const encryption = encryptionFrom(io.env);
+  if (encryption === 'off' && remoteHosts.length > 0) throw new LaunchError('ERR_USAGE', Texts.encryptionOffRemote(remoteHosts));
   const env = rankEnvironment(options, io.env);
   checkRankOptions(env);
+  // The address ranks on other hosts reach this one at, and that ranks here advertise to them.
+  // --iface NAME: that interface here and on every host; --iface ADDR: this host's address,
+  // and each other host advertises its interface toward it.
+  const launcherAddress = remoteHosts.length === 0 ? undefined
+    : options.iface !== undefined ? resolveIface(options.iface)
+    : await addressToward(await hostAddress(remoteHosts[0], plan.slurm));
   const signals = new SignalForwarder();
   const jobDir = await makeJobDir().catch((error: unknown) => {
     signals.dispose();
@@ -83,10 +101,13 @@ export async function runJob(options: LaunchOptions, program: string, programArg
   // directory; ranks get the file's path, never the keys, in their environment.
   const keyFile = path.join(jobDir, kKeyFileName);
   let supervisor: Supervisor | undefined;
+  const agents: RemoteHost[] = [];
   const leftUnjoined: RankProcess[] = [];
   const notJoined = (r: RankProcess): void => supervisor?.fail({ kind: 'not-joined', rank: r.rank, pid: r.pid });
   const cleanupOnExit = (): void => {
     supervisor?.killAll();
+    // Their agents see the channel close and kill their hosts' ranks.
+    for (const agent of agents) agent.kill();
     rmSync(jobDir, { recursive: true, force: true });
   };
   process.on('exit', cleanupOnExit);
@@ -113,12 +134,35 @@ export async function runJob(options: LaunchOptions, program: string, programArg
       return { end, exitStatus: exitStatusOf(end), stopped: 0, size: n };
     }
     const joined = server;
+    const jobId = randomBytes(8).toString('hex');
+    const spread = launcherAddress === undefined ? {} : { address: launcherAddress, node: here };
     const spec: LocalJobSpec = {
       program: programPath, programArgs, cwd: io.cwd, env,
-      // Every host is this machine for now, so the local numbering is the global one.
-      job: { size: n, localSize: n, jobId: randomBytes(8).toString('hex'), control, jobDir, keys: keyFile },
+      job: { size: n, localSize: localPlacements[0]?.localSize ?? 0, jobId, control, jobDir, keys: keyFile, ...spread },
     };
-    const ranks = spawnAll(spec, placements);
+    const local = spawnAll(spec, localPlacements);
+    if (launcherAddress !== undefined) {
+      const tcpControl = await server.bindAlso(`tcp://${launcherAddress}:*`).catch((error: unknown) => {
+        new Supervisor(local).killAll();
+        throw new LaunchError('ERR_CONTROL', Texts.controlFailed(`tcp://${launcherAddress}`, describeFsError(error)), { cause: error });
+      });
+      const command = agentCommand();
+      const remoteEnv = remoteEnvironment(options, io.env, env);
+      for (const host of remoteHosts) {
+        const mine = remotePlacements.filter((p) => p.host === host);
+        agents.push(new RemoteHost({
+          argv: remoteArgv(plan.launch, host, command),
+          start: {
+            type: 'start', host, program: programPath, programArgs: [...programArgs], cwd: io.cwd, env: remoteEnv,
+            job: { size: n, localSize: mine[0].localSize, jobId, control: tcpControl }, keys,
+            ranks: mine.map((p) => ({ rank: p.rank, localRank: p.localRank })),
+            ...(options.iface !== undefined && isIP(options.iface) === 0 ? { iface: options.iface } : {}),
+            launcherAddress,
+          },
+        }));
+      }
+    }
+    const ranks = [...local, ...agents.flatMap((a) => a.ranks)].sort((a, b) => a.rank - b.rank);
     supervisor = new Supervisor(ranks, {
       onCleanExit: (r) => {
         if (joined.hasJoined(r.rank)) return;
@@ -136,7 +180,10 @@ export async function runJob(options: LaunchOptions, program: string, programArg
     const stopStdin = forwardStdin(io.stdin, ranks[0]);
     signals.attach(supervisor);
     const running = supervisor;
-    const states = (): ReportedRank[] => ranks.map((r) => ({ rank: r.rank, pid: r.pid, alive: running.isAlive(r.rank), joined: joined.hasJoined(r.rank) }));
+    const states = (): ReportedRank[] => ranks.map((r) => ({
+      rank: r.rank, pid: r.pid, alive: running.isAlive(r.rank), joined: joined.hasJoined(r.rank),
+      ...(r.host === undefined ? {} : { ask: () => r.signal(kWaitsSignal) }),
+    }));
     const hangReport = async (): Promise<string[]> => formatHangReport(await hang.collect(states));
     // SIGUSR1: print the hang report and go on (Node's default for it, the inspector, is off meanwhile).
     const onReportSignal = (): void => {
@@ -149,6 +196,7 @@ export async function runJob(options: LaunchOptions, program: string, programArg
     }, seconds * 1000);
     try {
       await supervisor.wait();
+      await Promise.all(agents.map(finishAgent));
     } finally {
       clearTimeout(timer);
       process.off('SIGUSR1', onReportSignal);
@@ -166,33 +214,6 @@ export async function runJob(options: LaunchOptions, program: string, programArg
   }
 }
 
-/** The hosts of --host/--hostfile (local aliases merged into this host), or undefined. */
-async function resolveHosts(options: LaunchOptions, cwd: string): Promise<Host[] | undefined> {
-  let hosts = options.hosts;
-  if (options.hostfile !== undefined) {
-    const file = options.hostfile;
-    const text = await fs.readFile(path.resolve(cwd, file), 'utf8').catch((error: unknown) => {
-      throw new LaunchError('ERR_HOSTFILE', Texts.hostfileRead(file, describeFsError(error)), { cause: error });
-    });
-    hosts = parseHostfile(text, file);
-  }
-  if (hosts === undefined) return undefined;
-  const local = localNames();
-  const remote = hosts.filter((h) => !local.has(h.name) && !/^127\./.test(h.name));
-  if (remote.length > 0) {
-    throw new LaunchError('ERR_REMOTE_HOST', Texts.remoteHosts(remote.map((h) => h.name)), { host: remote[0].name });
-  }
-  return [{ name: os.hostname(), slots: totalSlots(hosts) }];
-}
-
-function localNames(): Set<string> {
-  const names = new Set(['localhost', 'localhost.localdomain', '::1', '[::1]', os.hostname(), os.hostname().split('.')[0]]);
-  for (const addresses of Object.values(os.networkInterfaces())) {
-    for (const a of addresses ?? []) names.add(a.address);
-  }
-  return names;
-}
-
 /** The absolute path of a readable program file. */
 async function checkProgram(program: string, cwd: string): Promise<string> {
   const absolute = path.resolve(cwd, program);
@@ -203,28 +224,6 @@ async function checkProgram(program: string, cwd: string): Promise<string> {
     return absolute;
   } catch (error) {
     throw new LaunchError('ERR_PROGRAM', Texts.programUnreadable(program, describeFsError(error)), { cause: error });
-  }
-}
-
-/**
- * A private (0700) directory for the job's ipc sockets and key file, short enough for their
- * paths. Checked after creation: the key file and the same-host endpoints rely on nobody else
- * being able to enter it (a umask or a tmpdir with odd ACL defaults must not silently widen it).
- */
-async function makeJobDir(): Promise<string> {
-  const base = path.join(os.tmpdir(), 'tsmpi-').length + 16 < kMaxIpcPath ? os.tmpdir() : '/tmp';
-  let dir: string | undefined;
-  try {
-    dir = await fs.mkdtemp(path.join(base, 'tsmpi-'));
-    const stat = await fs.lstat(dir);
-    const uid = process.getuid?.();
-    if (!stat.isDirectory() || (stat.mode & 0o777) !== 0o700 || (uid !== undefined && stat.uid !== uid)) {
-      throw new Error(`${dir} is not a directory of mode 700 owned by this user`);
-    }
-    return dir;
-  } catch (error) {
-    if (dir !== undefined) await fs.rm(dir, { recursive: true, force: true });
-    throw new LaunchError('ERR_CONTROL', Texts.jobDirFailed(describeFsError(error)), { cause: error });
   }
 }
 
@@ -262,6 +261,31 @@ function rankEnvironment(options: LaunchOptions, env: NodeJS.ProcessEnv): NodeJS
     if (exported !== undefined) result[name] = exported;
   }
   return result;
+}
+
+/**
+ * What ranks on other hosts get on top of their agent's environment: -x exports (as mpirun
+ * forwards only those) and the TSMPI_* options of this one, so every rank runs the same way.
+ */
+function remoteEnvironment(options: LaunchOptions, launcherEnv: NodeJS.ProcessEnv, rankEnv: NodeJS.ProcessEnv): Record<string, string> {
+  const result: Record<string, string> = {};
+  const contract = new Set<string>(Object.values(kEnv));
+  for (const [name, value] of Object.entries(rankEnv)) {
+    if (name.startsWith('TSMPI_') && !contract.has(name) && value !== undefined) result[name] = value;
+  }
+  for (const { name, value } of options.exports) {
+    const exported = value ?? launcherEnv[name];
+    if (exported !== undefined) result[name] = exported;
+  }
+  return result;
+}
+
+/** The job is over: the agent stops what is left and leaves; one that does not is cut off. */
+async function finishAgent(agent: RemoteHost): Promise<void> {
+  agent.finish();
+  const timer = setTimeout(() => agent.kill(), 3 * kKillGraceMs);
+  await agent.closed;
+  clearTimeout(timer);
 }
 
 /** Spawns every rank; if one cannot even be attempted, the ones started are killed. */

@@ -10,6 +10,7 @@ import { kKeyFileName, writeKeyFile } from '../../comm/bootstrap/keys.js';
 import { makeJobDir, removeJobDir } from '../job-dir.js';
 import { addressToward, resolveIface } from '../net/address.js';
 import { spawnLocalRank, type LocalRankProcess } from '../spawn/local.js';
+import { kWaitsSignal } from '../hang-report.js';
 import { groupAlive, signalGroup } from '../process-group.js';
 import {
   encodeLine, kHeartbeatMs, kSilenceMs, LineDecoder, type AgentToLauncher, type LauncherToAgent, type StartMessage,
@@ -91,7 +92,11 @@ function onMessage(m: LauncherToAgent): void {
       return;
     case 'signal':
       for (const r of ranks) {
-        if (m.ranks === 'all' || m.ranks.includes(r.rank)) r.signal(m.signal);
+        if (m.ranks !== 'all' && !m.ranks.includes(r.rank)) continue;
+        // The hang report's question is for the rank alone: its default action would kill
+        // whatever else the rank started.
+        if (m.signal === kWaitsSignal) r.child.kill(m.signal);
+        else r.signal(m.signal);
       }
       return;
     case 'stdin':

@@ -19,7 +19,7 @@ function usageError(argv: string[]): string {
 describe('parseLaunchArgs', () => {
   it('gives the defaults for a bare program', () => {
     expect(parseLaunchArgs(['prog.ts'])).toEqual({ action: 'run', options: { ...kDefaultLaunchOptions, exports: [] }, program: 'prog.ts', programArgs: [] });
-    expect(kDefaultLaunchOptions).toEqual({ oversubscribe: false, exports: [], tagOutput: false, mapBy: 'slot', launchAgent: 'ssh', stats: false });
+    expect(kDefaultLaunchOptions).toEqual({ oversubscribe: false, exports: [], tagOutput: false, mapBy: 'slot', stats: false });
   });
 
   it('splits at the program: everything after it belongs to the program', () => {
