@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { controlClient } from './bootstrap/control-client.js';
 import { isLaunched, parseRankEnv } from './bootstrap/env.js';
+import { joinSlurmStep } from './bootstrap/slurm-step.js';
 import { clientOptions, readKeyFile, serverOptions } from './bootstrap/keys.js';
 import { Communicator } from './communicator.js';
 import { kWorldContext } from './constants.js';
@@ -23,7 +24,7 @@ export interface World {
 
 export async function initWorld(env: NodeJS.ProcessEnv = process.env): Promise<World> {
   const algorithms = forcedAlgorithmsFromEnv(env);
-  if (!isLaunched(env)) {
+  if (!isLaunched(env) && !(await joinSlurmStep(env))) {
     const engine = new P2PEngine(0, 1, undefined);
     return { engine, comm: new Communicator({ engine, group: [0], rank: 0, ctx: kWorldContext, algorithms }) };
   }

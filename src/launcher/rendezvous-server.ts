@@ -66,10 +66,10 @@ export class RendezvousServer {
    * `curve` (tsmpirun always gives it), a peer that does not know the job's keys fails the
    * handshake and none of its frames reach this loop.
    */
-  static async bind(endpoint: string, size: number, handlers: ControlHandlers, curve?: CurveServerOptions): Promise<RendezvousServer> {
+  static async bind(endpoint: string, size: number, handlers: ControlHandlers, curve?: CurveServerOptions, lingerMs = 0): Promise<RendezvousServer> {
     // handover: a rank that reconnects (its client was closed and re-created, e.g. to report
     // a failure after finalize) replaces its old connection instead of being refused.
-    const router = new Router({ linger: 0, handover: true, ...curve });
+    const router = new Router({ linger: lingerMs, handover: true, ...curve });
     try {
       await router.bind(endpoint);
     } catch (error) {
@@ -100,7 +100,16 @@ export class RendezvousServer {
     return this.#endpoints.size;
   }
 
-  /** Stops receiving and closes the socket; undelivered frames are dropped. */
+  /** Resolves once every frame sent so far has been handed to ZeroMQ. */
+  async flush(): Promise<void> {
+    let last: Promise<unknown>;
+    do {
+      last = this.#sending;
+      await last;
+    } while (last !== this.#sending);
+  }
+
+  /** Stops receiving and closes the socket; undelivered frames are dropped (or sent within the linger given to bind). */
   close(): void {
     if (!this.#router.closed) this.#router.close();
   }

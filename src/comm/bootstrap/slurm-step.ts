@@ -1,0 +1,92 @@
+/**
+ * Programs started directly by Slurm (`srun -n 4 node prog.js`) form one world from Slurm's
+ * environment, without tsmpirun. Each task turns its SLURM_* variables into the launcher
+ * contract (env.ts) in its own process, so the rest of the rank runs exactly as under
+ * tsmpirun:
+ *
+ * - rank, size, local rank and size: SLURM_PROCID, SLURM_STEP_NUM_TASKS, SLURM_LOCALID and the
+ *   step's tasks per node;
+ * - the rendezvous: task 0 (always on the step's first node) serves the control plane on
+ *   tcp port stepRendezvousPort(job, step) of that node; every task connects there;
+ * - the job secret: task 0 writes fresh CURVE keys to `<TSMPI_KEY_DIR or ~/.tsmpi>/slurm-<job>.<step>.json`
+ *   (0600, in a 0700 directory), which the other tasks read: that directory must be shared by
+ *   the nodes (a home directory usually is). Task 0 removes it once the world has formed.
+ *
+ * Without tsmpirun nobody supervises the tasks: `srun --kill-on-bad-exit=1` makes Slurm end the
+ * step when one task fails.
+ *
+ * The launcher's modules are loaded only here, only in such a task.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { MpiError } from '../errors.js';
+import { formatRankEnv } from './env.js';
+import { formatKeys, kKeyFileName, readKeyFile, serverOptions, writeKeyFile } from './keys.js';
+
+/** How long a task waits for task 0's key file (nodes start tasks at different times). */
+const kKeyWaitMs = 60_000;
+/** The directory replies may still be on their way when task 0 closes the rendezvous. */
+const kDirectoryLingerMs = 5_000;
+
+/**
+ * If this process is a task of a multi-task srun step, sets up the launcher contract in
+ * `env` and returns true; false otherwise (the caller makes a singleton world).
+ */
+export async function joinSlurmStep(env: NodeJS.ProcessEnv): Promise<boolean> {
+  const { stepFromEnv, stepRendezvousPort } = await import('../../launcher/slurm/environment.js');
+  const step = stepFromEnv(env);
+  if (step === undefined || step.size === 1) return false;
+  const [{ makeJobDir, removeJobDir }, { addressToward }, { hostAddress }] = await Promise.all([
+    import('../../launcher/job-dir.js'), import('../../launcher/net/address.js'), import('../../launcher/hosts.js'),
+  ]);
+  const port = stepRendezvousPort(step.jobId, step.stepId);
+  const rootNode = step.nodes[0];
+  const node = step.nodes[step.nodeId];
+  const rootAddress = await hostAddress(rootNode, true);
+  const keyDir = env.TSMPI_KEY_DIR || path.join(os.homedir(), '.tsmpi');
+  const shared = path.join(keyDir, `slurm-${step.jobId}.${step.stepId}.json`);
+  const jobDir = await makeJobDir();
+  process.on('exit', () => rmSync(jobDir, { recursive: true, force: true }));
+  const keyFile = path.join(jobDir, kKeyFileName);
+  try {
+    if (step.rank === 0) {
+      const { newJobKeys, RendezvousServer } = await import('../../launcher/rendezvous-server.js');
+      const keys = newJobKeys('on');
+      writeKeyFile(keyFile, keys);
+      const server = await RendezvousServer.bind(`tcp://*:${port}`, step.size, {
+        formed: () => {
+          rmSync(shared, { force: true });
+          void server.flush().then(() => server.close());
+        },
+      }, serverOptions(keys), kDirectoryLingerMs).catch((error: unknown) => {
+        throw new MpiError('ERR_BOOTSTRAP', `task 0 of Slurm step ${step.jobId}.${step.stepId} cannot serve the rendezvous on port ${port}: ${(error as Error).message}`, { cause: error });
+      });
+      mkdirSync(keyDir, { recursive: true, mode: 0o700 });
+      // Written whole, then renamed, so a reader never sees half a file.
+      const partial = `${shared}.${randomBytes(4).toString('hex')}`;
+      writeFileSync(partial, formatKeys(keys), { mode: 0o600 });
+      renameSync(partial, shared);
+    } else {
+      const deadline = Date.now() + kKeyWaitMs;
+      while (!existsSync(shared)) {
+        if (Date.now() > deadline) {
+          throw new MpiError('ERR_BOOTSTRAP', `task ${step.rank} of Slurm step ${step.jobId}.${step.stepId} waited ${kKeyWaitMs / 1000} s for ${shared}, which task 0 writes: is ${keyDir} shared by the nodes? Set TSMPI_KEY_DIR to a directory they share`);
+        }
+        await delay(50);
+      }
+      writeKeyFile(keyFile, readKeyFile(shared));
+    }
+  } catch (error) {
+    await removeJobDir(jobDir);
+    throw error;
+  }
+  Object.assign(env, formatRankEnv({
+    rank: step.rank, size: step.size, localRank: step.localRank, localSize: step.tasksPerNode[step.nodeId],
+    jobId: `slurm-${step.jobId}.${step.stepId}`, control: `tcp://${rootAddress}:${port}`, jobDir, keys: keyFile,
+    address: await addressToward(rootAddress), node,
+  }));
+  return true;
+}
