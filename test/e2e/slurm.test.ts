@@ -1,0 +1,73 @@
+/**
+ * Under Slurm, on the test cluster's nodes h1..h3 (test/helpers/cluster.ts): programs started
+ * directly by srun form one world from Slurm's environment, and tsmpirun inside an allocation
+ * uses its nodes and starts its agents with srun. Skipped, with the reason, where the test
+ * cluster cannot run (not root, no network namespaces, no Slurm packages).
+ */
+import { execFile } from 'node:child_process';
+import { describe, expect, inject, it } from 'vitest';
+import { ensureHosts, ensureSlurm, processesOnHost, type ClusterState, type SlurmStatus } from '../helpers/cluster.js';
+import { fixture, kCli } from '../helpers/run-mpi.js';
+
+const provided = inject('tsmpiCluster') as ClusterState | undefined;
+let slurm: SlurmStatus = provided?.slurm ?? { ok: false, reason: 'the cluster setup did not run' };
+if (provided === undefined) {
+  try {
+    await ensureHosts(3);
+    slurm = await ensureSlurm();
+  } catch (error) {
+    slurm = { ok: false, reason: (error as Error).message };
+  }
+}
+const skip = !slurm.ok;
+const reason = slurm.ok ? '' : ` (skipped: ${slurm.reason})`;
+const slurmEnv = slurm.ok ? slurm.env : {};
+
+interface Run { code: number | null; stdout: string; stderr: string; ms: number }
+function run(argv: string[], timeoutMs = 60_000): Promise<Run> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    execFile(argv[0], argv.slice(1), { env: { ...process.env, ...slurmEnv }, timeout: timeoutMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : null;
+      resolve({ code, stdout, stderr, ms: Date.now() - t0 });
+    });
+  });
+}
+
+const tsx = ['node', '--import', 'tsx'];
+const srun6 = ['srun', '-N', '3', '-n', '6', '--ntasks-per-node=2'];
+
+async function leftovers(pattern: string): Promise<string[]> {
+  const all = await Promise.all(['h1', 'h2', 'h3'].map(processesOnHost));
+  return all.flat().map((p) => p.command).filter((c) => c.includes(pattern));
+}
+
+describe.skipIf(skip)(`Slurm${reason}`, () => {
+  it.each(['collectives.ts', 'p2p.ts'])('srun -n 6 on 3 nodes, no tsmpirun: %s forms one world and passes', async (program) => {
+    const r = await run([...srun6, ...tsx, fixture(program)]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(`${program.replace('.ts', '')} ok 6`);
+    expect(r.code).toBe(0);
+  });
+
+  it('srun --kill-on-bad-exit=1: a task that throws ends the step, nothing is left on any node', async () => {
+    const r = await run([...srun6, '--kill-on-bad-exit=1', ...tsx, fixture('fail-after-barrier.ts'), '3']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('boom on rank 3');
+    expect(await leftovers('fail-after-barrier')).toEqual([]);
+  });
+
+  it('tsmpirun inside salloc uses the allocation (3 nodes × 2 tasks) and starts its agents with srun', async () => {
+    const r = await run(['salloc', '-N', '3', '--ntasks-per-node=2', 'node', kCli, fixture('collectives.ts')]);
+    expect(r.stdout).toContain('collectives ok 6');
+    expect(r.code).toBe(0);
+  });
+
+  it('tsmpirun inside salloc: a rank failing on a node ends the job naming the rank and its node; nothing is left', async () => {
+    const r = await run(['salloc', '-N', '3', '--ntasks-per-node=2', 'node', kCli, fixture('fail-after-barrier.ts'), '4']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/tsmpirun: rank 4 \(pid \d+ on h3\) failed with an uncaught exception:\nError: boom on rank 4/);
+    expect(r.ms).toBeLessThan(30_000);
+    expect(await leftovers('fail-after-barrier')).toEqual([]);
+  });
+});
