@@ -1,0 +1,2 @@
+import { COMM_WORLD as comm } from 'tsmpi';
+await comm.barrier();

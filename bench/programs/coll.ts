@@ -1,0 +1,44 @@
+// Collective time per call (the slowest rank's, averaged over a repetition) for each size.
+// Size: the bytes of the root's value (bcast), of each rank's operand (reduce, allreduce: a
+// Float64Array), or of the whole array of chunks (scatter, gather, allgather, alltoall: np
+// Uint8Array chunks of size/np bytes each, at least 1). Barrier ignores the size.
+// tsmpirun -n 4 bench/programs/coll.ts --colls bcast,allreduce --sizes 8,65536 --reps 3
+import { COMM_WORLD as comm, SUM } from 'tsmpi';
+import { arg, emit, list, numbers, repeat } from './common.js';
+
+const colls = list('colls', 'barrier,bcast,scatter,gather,allgather,alltoall,reduce,allreduce');
+const sizes = numbers('sizes', '8,1024,65536,1048576,16777216');
+// Collectives run above 1 MiB only when listed here (default: all).
+const large = list('large', colls.join(','));
+const reps = Number(arg('reps', '3'));
+const targetMs = Number(arg('target-ms', '60'));
+const np = comm.size;
+
+function call(coll: string, size: number): () => Promise<unknown> {
+  const f64 = new Float64Array(Math.max(1, Math.floor(size / 8))).fill(comm.rank + 1);
+  const chunk = Math.max(1, Math.floor(size / np));
+  const chunks = () => Array.from({ length: np }, () => new Uint8Array(chunk).fill(comm.rank));
+  switch (coll) {
+    case 'barrier': return () => comm.barrier();
+    case 'bcast': return () => comm.bcast(comm.rank === 0 ? f64 : null, 0);
+    case 'scatter': { const all = comm.rank === 0 ? chunks() : null; return () => comm.scatter(all, 0); }
+    case 'gather': { const mine = new Uint8Array(chunk); return () => comm.gather(mine, 0); }
+    case 'allgather': { const mine = new Uint8Array(chunk); return () => comm.allgather(mine); }
+    case 'alltoall': { const all = chunks(); return () => comm.alltoall(all); }
+    case 'reduce': return () => comm.reduce(f64, SUM, 0);
+    case 'allreduce': return () => comm.allreduce(f64, SUM);
+    default: throw new RangeError(`unknown collective ${coll}`);
+  }
+}
+
+const rows: object[] = [];
+for (const coll of colls) {
+  for (const size of coll === 'barrier' ? [0] : sizes) {
+    if (size > 1 << 20 && !large.includes(coll)) continue;
+    const big = size >= 1 << 20;
+    const seconds = await repeat(call(coll, size), reps, targetMs, big ? 1 : 20);
+    rows.push({ coll, size, reps: seconds.map((s) => s * 1e6) });
+  }
+}
+const forced = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('TSMPI_COLL_')));
+emit({ program: 'coll', np, forced, rows });

@@ -1,0 +1,49 @@
+// Point-to-point, OSU style, between ranks 0 and 1: ping-pong latency (half a round trip) and
+// streaming bandwidth (a window of isends in flight, then one ack), for a Float64Array (raw
+// path) and for a plain object holding an array of numbers (structured clone path).
+// tsmpirun -n 2 bench/programs/p2p.ts --sizes 8,1024 --kinds typed,object --reps 3 --target-ms 100
+import { COMM_WORLD as comm, waitall } from 'tsmpi';
+import { emit, list, numbers, arg, repeat } from './common.js';
+
+const sizes = numbers('sizes', '8,1024,65536,1048576,16777216');
+const kinds = list('kinds', 'typed,object');
+const metrics = list('metrics', 'latency,bandwidth');
+const reps = Number(arg('reps', '3'));
+const targetMs = Number(arg('target-ms', '100'));
+const kWindowBytes = 32 * 1024 * 1024;
+
+function payload(kind: string, size: number): unknown {
+  const n = Math.max(1, Math.floor(size / 8));
+  if (kind === 'typed') return new Float64Array(n).fill(1);
+  if (kind === 'bytes') return new Uint8Array(size).fill(1);
+  return { v: Array.from({ length: n }, (_, i) => i + 0.5) };
+}
+
+const rows: object[] = [];
+for (const kind of kinds) {
+  for (const size of sizes) {
+    const data = payload(kind, size);
+    const big = size >= 1 << 20;
+    if (metrics.includes('latency')) {
+      const seconds = await repeat(async () => {
+        if (comm.rank === 0) { await comm.send(data, 1, 1); await comm.recv(1, 1); }
+        else if (comm.rank === 1) { await comm.recv(0, 1); await comm.send(data, 0, 1); }
+      }, reps, targetMs, big ? 2 : 200);
+      rows.push({ kind, size, metric: 'latency_us', reps: seconds.map((s) => (s / 2) * 1e6) });
+    }
+    if (metrics.includes('bandwidth')) {
+      const window = Math.max(1, Math.min(64, Math.floor(kWindowBytes / size)));
+      const seconds = await repeat(async () => {
+        if (comm.rank === 0) {
+          await waitall(Array.from({ length: window }, () => comm.isend(data, 1, 2)));
+          await comm.recv(1, 3);
+        } else if (comm.rank === 1) {
+          for (let i = 0; i < window; i++) await comm.recv(0, 2);
+          await comm.send(0, 0, 3);
+        }
+      }, reps, targetMs, big ? 1 : 20);
+      rows.push({ kind, size, window, metric: 'bandwidth_MBps', reps: seconds.map((s) => (size * window) / s / 1e6) });
+    }
+  }
+}
+emit({ program: 'p2p', np: comm.size, encryption: process.env.TSMPI_ENCRYPTION ?? 'on', rows });
