@@ -27,6 +27,23 @@ let ranks: LocalRankProcess[] = [];
 let jobDir: string | undefined;
 let lastHeard = Date.now();
 let leaving = false;
+/**
+ * stdin for rank 0 that came before start() spawned the ranks (start awaits the address and
+ * the job directory first, while the launcher may already have sent all of its stdin); null
+ * once the ranks run.
+ */
+let earlyStdin: Array<Buffer | null> | null = [];
+
+/** Passes stdin data (null: its end) to rank 0, or keeps it until rank 0 exists. */
+function toRank0(data: Buffer | null): void {
+  if (earlyStdin !== null) {
+    earlyStdin.push(data);
+    return;
+  }
+  const sink = ranks.find((r) => r.rank === 0)?.stdin;
+  if (data === null) sink?.end();
+  else sink?.write(data);
+}
 
 /** SIGKILL to every rank's group, synchronously (also from 'exit'). */
 function killAll(): void {
@@ -59,6 +76,9 @@ async function start(m: StartMessage): Promise<void> {
     job: { ...m.job, jobDir, keys },
   };
   ranks = m.ranks.map((at) => spawnLocalRank(spec, at));
+  const early = earlyStdin ?? [];
+  earlyStdin = null;
+  for (const data of early) toRank0(data);
   send({ type: 'started', ranks: ranks.map((r) => ({ rank: r.rank, pid: r.pid })), address });
   const outputs = ranks.flatMap((r) => [forward(r, 1), forward(r, 2)]);
   const exits = ranks.map((r) => r.exited.then((e) => send({ type: 'exit', rank: r.rank, code: e.code, signal: e.signal, error: e.error?.message })));
@@ -100,10 +120,10 @@ function onMessage(m: LauncherToAgent): void {
       }
       return;
     case 'stdin':
-      ranks.find((r) => r.rank === 0)?.stdin?.write(Buffer.from(m.data, 'base64'));
+      toRank0(Buffer.from(m.data, 'base64'));
       return;
     case 'stdinEnd':
-      ranks.find((r) => r.rank === 0)?.stdin?.end();
+      toRank0(null);
       return;
     case 'finish':
       void leave(0);
