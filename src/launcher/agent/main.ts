@@ -50,6 +50,23 @@ function killAll(): void {
   for (const r of ranks) if (r.pid !== undefined) signalGroup(r.pid, 'SIGKILL');
 }
 
+/**
+ * Waits until everything written to stdout (the channel to the launcher) has been handed to the
+ * OS, at most `withinMs` (the launcher may be gone). process.exit() drops what is still queued:
+ * the end of the ranks' output, their exits and "done", which made the launcher take a host
+ * whose ranks printed a lot just before the end for lost ("its agent ended before the job").
+ */
+function flushStdout(withinMs: number): Promise<void> {
+  if (process.stdout.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, withinMs);
+    process.stdout.write('', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /** The launcher is gone or said the job is over: nothing of the job may stay on this host. */
 async function leave(code: number): Promise<void> {
   if (leaving) return;
@@ -60,6 +77,7 @@ async function leave(code: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, kPollMs));
   }
   if (jobDir !== undefined) await removeJobDir(jobDir);
+  await flushStdout(code === 0 ? 10_000 : kGraceMs);
   process.exit(code);
 }
 
