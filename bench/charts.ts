@@ -29,7 +29,7 @@ function lines(data: Point[], title: string, xTitle: string, yTitle: string, xLo
   const x = { field: 'x', type: 'quantitative' as const, title: xTitle, scale: xLog ? { type: 'log' as const, base: 2 } : { type: 'linear' as const, zero: false } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title, width: 560, height: 340, background: 'white', data: { values: data },
+    title, width: 560, height: 340, background: 'white', data: { values: data }, config: { legend: { labelLimit: 400 } },
     layer: [
       { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'y', type: 'quantitative', title: yTitle, scale: { type: 'log' } }, color: { field: 'series', type: 'nominal', title: null } } },
       { mark: { type: 'rule' }, encoding: { x, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'hi' }, color: { field: 'series', type: 'nominal' } } },
@@ -67,7 +67,7 @@ export async function renderCharts(dir: string, d: ChartInput): Promise<void> {
   const x = { field: 'x', type: 'quantitative' as const, title: 'np', scale: { type: 'log' as const, base: 2 } };
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: 'Collective time per call vs np (automatic algorithm; median, min–max)', background: 'white',
+    title: 'Collective time per call vs np (automatic algorithm; median, min–max)', background: 'white', config: { legend: { labelLimit: 400 } },
     data: { values: co }, columns: 4,
     facet: { field: 'collective', type: 'nominal', title: null },
     spec: {

@@ -22,7 +22,7 @@ const cfg = full ? {
   large: 'barrier,bcast,scatter,gather,allgather,alltoall,reduce,allreduce',
   nps: [2, 4, 8, 16], startupNs: [1, 4, 16], reps: 5, p2pTargetMs: 150, collTargetMs: 80,
   memIters: 10000, forced: true, refReps: 3,
-  zmqEnv: {}, mpEnv: {}, mpiLarge: '20',
+  zmqEnv: { BENCH_SMALL_ITERS: '5000', BENCH_LARGE_ITERS: '20' }, mpEnv: { BENCH_SMALL_ITERS: '2000', BENCH_LARGE_ITERS: '10' }, mpiLarge: '10',
 } : {
   sizes: [8, 1 * KiB, 64 * KiB, 1 * MiB, 16 * MiB],
   collSizes: [8, 1 * KiB, 64 * KiB, 1 * MiB, 16 * MiB],
