@@ -27,7 +27,7 @@ const cfg = full ? {
   sizes: [8, 1 * KiB, 64 * KiB, 1 * MiB, 16 * MiB],
   collSizes: [8, 1 * KiB, 64 * KiB, 1 * MiB, 16 * MiB],
   large: 'bcast,allreduce', // quick mode: 16 MiB only where a target needs it
-  nps: [2, 4, 8], startupNs: [1, 4], reps: 3, p2pTargetMs: 30, collTargetMs: 20,
+  nps: [2, 4, 8], startupNs: [1, 4], reps: 3, p2pTargetMs: 20, collTargetMs: 15,
   memIters: 2000, forced: false, refReps: 3,
   zmqEnv: { BENCH_SMALL_ITERS: '1000', BENCH_LARGE_ITERS: '5' },
   mpEnv: { BENCH_SIZES: '8,65536', BENCH_SMALL_ITERS: '500' }, mpiLarge: '3',
@@ -156,7 +156,7 @@ async function references(): Promise<void> {
   if (refs.mpi4py) {
     // np=2: ping-pong and collectives; np=4: bcast/allreduce at 8 B and 16 MiB; np=8: 8 B and barrier.
     const plans: [number, Record<string, string>][] = [
-      [2, { BENCH_SIZES: full ? cfg.sizes.join(',') : '8,65536,16777216' }],
+      [2, { BENCH_SIZES: full ? cfg.sizes.join(',') : '8,16777216' }],
       [4, { BENCH_SIZES: '8,16777216', BENCH_PINGPONG: '0' }],
       [8, { BENCH_SIZES: '8', BENCH_PINGPONG: '0' }],
     ];
