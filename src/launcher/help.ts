@@ -115,7 +115,8 @@ export const Texts = {
   emptyLaunchAgent: (option: string) => `${option} names no command`,
   encryptionOffRemote: (hosts: readonly string[]) =>
     `TSMPI_ENCRYPTION=off is for single-host runs, but ranks run on ${hosts.join(', ')}: traffic between hosts is always encrypted`,
-  hostLost: (host: string, rank: number, reason: string) => `lost host ${host} (running rank ${rank} and maybe others): ${reason}`,
+  hostLost: (host: string, ranks: readonly number[], reason: string) =>
+    `lost host ${host} (${ranks.length === 1 ? 'rank' : 'ranks'} ${ranks.join(',')}): ${reason}`,
 
   // program and start
   programUnreadable: (program: string, reason: string) => `cannot read program "${program}": ${reason}`,
@@ -194,7 +195,7 @@ export function describeEnd(end: Exclude<JobEnd, { kind: 'ok' }>): string {
     case 'abort': return Texts.aborted(end, end.code);
     case 'not-joined': return Texts.notJoined(end);
     case 'spawn': return Texts.spawnFailed(end.rank, end.error.message);
-    case 'host-lost': return Texts.hostLost(end.host, end.rank, end.reason);
+    case 'host-lost': return Texts.hostLost(end.host, end.ranks, end.reason);
     case 'timeout': return Texts.timedOut(end.seconds);
     case 'interrupted': return Texts.interrupted(end.signal);
   }

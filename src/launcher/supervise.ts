@@ -20,7 +20,7 @@ export type RankFailure = { rank: number; pid?: number; /** Where it ran, when n
   | { kind: 'abort'; code: number }
   | { kind: 'not-joined' }
   | { kind: 'spawn'; error: Error }
-  | { kind: 'host-lost'; host: string; reason: string });
+  | { kind: 'host-lost'; host: string; /** Every rank of that host. */ ranks: number[]; reason: string });
 
 /** How a job ended. */
 export type JobEnd =
@@ -91,8 +91,9 @@ export class Supervisor {
   fail(end: Exclude<JobEnd, { kind: 'ok' }>): void {
     if (this.#end !== undefined) return;
     this.#end = end;
-    const failed = 'rank' in end ? end.rank : undefined;
-    const others = this.#ranks.filter((r) => this.#alive.has(r.rank) && r.rank !== failed);
+    // The failed rank, or every rank of a lost host: these are not "stopped", they are gone.
+    const failed = new Set(end.kind === 'host-lost' ? end.ranks : 'rank' in end ? [end.rank] : []);
+    const others = this.#ranks.filter((r) => this.#alive.has(r.rank) && !failed.has(r.rank));
     this.#stopped = others.length;
     for (const r of others) r.signal('SIGTERM');
     // A rank that reported its own failure is exiting by itself (with its own status); one
@@ -135,7 +136,10 @@ export class Supervisor {
     this.#alive.delete(r.rank);
     if (this.#end !== undefined) return;
     const at = { rank: r.rank, ...(r.pid === undefined ? {} : { pid: r.pid }), ...(r.host === undefined ? {} : { host: r.host }) };
-    if (exit.lost !== undefined) this.fail({ ...at, kind: 'host-lost', host: r.host ?? '', reason: exit.lost });
+    if (exit.lost !== undefined) {
+      const ranks = this.#ranks.filter((x) => x.host === r.host).map((x) => x.rank);
+      this.fail({ ...at, kind: 'host-lost', host: r.host ?? '', ranks, reason: exit.lost });
+    }
     else if (exit.error) this.fail({ ...at, kind: 'spawn', error: exit.error });
     else if (exit.signal !== null) this.fail({ ...at, kind: 'signal', signal: exit.signal });
     else if (exit.code !== 0) this.fail({ ...at, kind: 'exit', exitCode: exit.code ?? 1 });

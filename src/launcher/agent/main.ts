@@ -83,7 +83,13 @@ async function leave(code: number): Promise<void> {
 
 async function start(m: StartMessage): Promise<void> {
   const address = m.iface !== undefined ? resolveIface(m.iface) : await addressToward(m.launcherAddress);
-  jobDir = await makeJobDir();
+  const dir = await makeJobDir();
+  // The launcher may have gone (EOF, finish) while this awaited: then nothing may start here.
+  if (leaving) {
+    await removeJobDir(dir);
+    return;
+  }
+  jobDir = dir;
   const keys = path.join(jobDir, kKeyFileName);
   writeKeyFile(keys, m.keys);
   const spec = {
