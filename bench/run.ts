@@ -16,7 +16,12 @@ const reportDir = path.join(root, 'bench', 'report');
 const full = process.argv.includes('--full');
 const KiB = 1024, MiB = 1024 * 1024;
 
-const cfg = full ? {
+interface BenchConfig {
+  sizes: number[]; collSizes: number[]; large: string; nps: number[]; startupNs: number[]; reps: number; p2pTargetMs: number;
+  collTargetMs: number; memIters: number; forced: boolean; refReps: number; zmqEnv: Record<string, string>; mpEnv: Record<string, string>; mpiLarge: string;
+}
+
+const cfg: BenchConfig = full ? {
   sizes: [8, 64, 512, 4 * KiB, 32 * KiB, 256 * KiB, 1 * MiB, 4 * MiB, 16 * MiB],
   collSizes: [8, 64, 512, 4 * KiB, 32 * KiB, 256 * KiB, 1 * MiB, 4 * MiB, 16 * MiB],
   large: 'barrier,bcast,scatter,gather,allgather,alltoall,reduce,allreduce',

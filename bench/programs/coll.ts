@@ -21,7 +21,7 @@ function call(coll: string, size: number): () => Promise<unknown> {
   switch (coll) {
     case 'barrier': return () => comm.barrier();
     case 'bcast': return () => comm.bcast(comm.rank === 0 ? f64 : null, 0);
-    case 'scatter': { const all = comm.rank === 0 ? chunks() : null; return () => comm.scatter(all, 0); }
+    case 'scatter': { const all = comm.rank === 0 ? chunks() : undefined; return () => comm.scatter(all, 0); }
     case 'gather': { const mine = new Uint8Array(chunk); return () => comm.gather(mine, 0); }
     case 'allgather': { const mine = new Uint8Array(chunk); return () => comm.allgather(mine); }
     case 'alltoall': { const all = chunks(); return () => comm.alltoall(all); }
