@@ -110,7 +110,7 @@ export const Texts = {
   badSlots: (key: string, value: string) => `${key} must be a positive integer, got "${value}"`,
   tooManyRanks: (n: number, slots: number) =>
     `${n} ranks requested but the hosts provide only ${slots} ${plural(slots, 'slot', 'slots')}; use --oversubscribe to allow more`,
-  remoteHosts: (names: readonly string[]) => `running ranks on remote hosts (${names.join(', ')}) is not supported yet`,
+  unknownHost: (host: string, reason: string) => `cannot find host "${host}" (${reason})`,
   unbalancedQuote: (option: string, value: string) => `${option} "${value}" has a quote that is never closed`,
   emptyLaunchAgent: (option: string) => `${option} names no command`,
   encryptionOffRemote: (hosts: readonly string[]) =>

@@ -89,6 +89,6 @@ export async function hostAddress(host: string, slurm: boolean): Promise<string>
       const address = /\bNodeAddr=(\S+)/.exec(stdout)?.[1];
       if (address !== undefined && address !== host) return hostAddress(address, false);
     }
-    throw new LaunchError('ERR_CONTROL', Texts.noRouteToward(host, (error as Error).message), { cause: error });
+    throw new LaunchError('ERR_REMOTE_HOST', Texts.unknownHost(host, (error as Error).message), { cause: error, host });
   }
 }

@@ -119,7 +119,7 @@ describe('command-line errors exit 2 before anything starts', () => {
     [['--map-by', 'core', 'x.ts'], 'tsmpirun: --map-by must be "slot" or "node", got "core"\n' + hint],
     [['-n', '2'], 'tsmpirun: no program given\n' + hint],
     [['-n', '2', 'missing-program.ts'], 'tsmpirun: cannot read program "missing-program.ts": no such file\n'],
-    [['--host', 'node-far-away:2', 'x.ts'], 'tsmpirun: running ranks on remote hosts (node-far-away) is not supported yet\n'],
+    [['--host', 'node-far-away.invalid:2', fixture('exit-code.ts')], 'tsmpirun: cannot find host "node-far-away.invalid" (getaddrinfo ENOTFOUND node-far-away.invalid)\n'],
     [['--host', 'localhost:2', '-n', '3', 'x.ts'],
       'tsmpirun: 3 ranks requested but the hosts provide only 2 slots; use --oversubscribe to allow more\n'],
     [['--hostfile', 'no-such-hostfile', 'x.ts'], 'tsmpirun: cannot read hostfile "no-such-hostfile": no such file\n'],

@@ -13,7 +13,7 @@ import { spawnLocalRank, type LocalRankProcess } from '../spawn/local.js';
 import { kWaitsSignal } from '../hang-report.js';
 import { groupAlive, signalGroup } from '../process-group.js';
 import {
-  encodeLine, kHeartbeatMs, kSilenceMs, LineDecoder, type AgentToLauncher, type LauncherToAgent, type StartMessage,
+  encodeLine, kHeartbeatMs, LineDecoder, SilenceWatch, type AgentToLauncher, type LauncherToAgent, type StartMessage,
 } from './protocol.js';
 
 const kGraceMs = 1000;
@@ -25,7 +25,7 @@ function send(m: AgentToLauncher): void {
 
 let ranks: LocalRankProcess[] = [];
 let jobDir: string | undefined;
-let lastHeard = Date.now();
+const silence = new SilenceWatch();
 let leaving = false;
 /**
  * stdin for rank 0 that came before start() spawned the ranks (start awaits the address and
@@ -126,7 +126,7 @@ function forward(r: LocalRankProcess, fd: 1 | 2): Promise<void> {
 }
 
 function onMessage(m: LauncherToAgent): void {
-  lastHeard = Date.now();
+  silence.heard();
   switch (m.type) {
     case 'start':
       start(m).catch((error: unknown) => {
@@ -166,5 +166,5 @@ process.on('exit', killAll);
 for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, () => void leave(1));
 setInterval(() => {
   send({ type: 'ping' });
-  if (Date.now() - lastHeard > kSilenceMs) void leave(1);
+  if (silence.tick()) void leave(1);
 }, kHeartbeatMs);

@@ -20,6 +20,32 @@ export const kHeartbeatMs = 1000;
 /** After this long without a line from the other side, it is taken for gone. */
 export const kSilenceMs = 5000;
 
+/**
+ * Counts heartbeat periods without a line from the other side; call `heard()` on every line
+ * and `tick()` every kHeartbeatMs. It counts this process's own ticks rather than wall time,
+ * so a stall of this process (a loaded machine) never looks like silence of the other side:
+ * after a stall the overdue tick runs once, before the lines that came meanwhile are read,
+ * and the next tick sees them.
+ */
+export class SilenceWatch {
+  #heard = true;
+  #missed = 0;
+
+  heard(): void {
+    this.#heard = true;
+  }
+
+  /** True once kSilenceMs / kHeartbeatMs ticks in a row passed without a line. */
+  tick(): boolean {
+    if (this.#heard) {
+      this.#heard = false;
+      this.#missed = 0;
+      return false;
+    }
+    return ++this.#missed >= kSilenceMs / kHeartbeatMs;
+  }
+}
+
 export interface StartMessage {
   type: 'start';
   /** The host as the launcher names it (hostfile), for messages. */

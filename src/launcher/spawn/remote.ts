@@ -12,7 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough, Writable } from 'node:stream';
 import {
-  encodeLine, kHeartbeatMs, kSilenceMs, LineDecoder, type AgentToLauncher, type LauncherToAgent, type StartMessage,
+  encodeLine, kHeartbeatMs, kSilenceMs, LineDecoder, SilenceWatch, type AgentToLauncher, type LauncherToAgent, type StartMessage,
 } from '../agent/protocol.js';
 import type { RankExit, RankProcess } from './local.js';
 
@@ -38,7 +38,7 @@ export class RemoteHost {
   readonly closed: Promise<void>;
   readonly #child: ChildProcess;
   readonly #ranks: Map<number, RemoteRank>;
-  #lastHeard = Date.now();
+  readonly #silence = new SilenceWatch();
   #done = false;
   #lost: string | undefined;
   #stderrTail = '';
@@ -54,7 +54,7 @@ export class RemoteHost {
     this.#child.stdin!.on('error', () => undefined);
     const decoder = new LineDecoder<AgentToLauncher>((m) => this.#onMessage(m), (line) => this.#keepStderr(`${line}\n`));
     this.#child.stdout!.on('data', (chunk: Buffer) => {
-      this.#lastHeard = Date.now();
+      this.#silence.heard();
       decoder.push(chunk);
     });
     this.#child.stderr!.on('data', (chunk: Buffer) => this.#keepStderr(chunk.toString()));
@@ -71,7 +71,7 @@ export class RemoteHost {
     });
     this.#timer = setInterval(() => {
       this.#send({ type: 'ping' });
-      if (!this.#done && Date.now() - this.#lastHeard > kSilenceMs) {
+      if (this.#silence.tick() && !this.#done) {
         this.#loseHost(`no word from its agent for ${kSilenceMs / 1000} s (the host is unreachable or stalled)`);
         this.#child.kill('SIGKILL');
       }

@@ -67,3 +67,15 @@ describe('planning hosts', () => {
     expect((await planHosts({ ...kDefaultLaunchOptions }, '/', { TSMPI_LAUNCH_AGENT: 'rsh' })).launch).toEqual(['rsh']);
   });
 });
+
+describe('silence between launcher and agent', () => {
+  it('is 5 ticks in a row without a line; a line resets it; a stall of this process costs one tick', async () => {
+    const { SilenceWatch } = await import('../../../src/launcher/agent/protocol.js');
+    const w = new SilenceWatch();
+    expect(w.tick()).toBe(false); // heard at start
+    for (let i = 0; i < 4; i++) expect(w.tick()).toBe(false);
+    w.heard();
+    expect(w.tick()).toBe(false);
+    expect([1, 2, 3, 4, 5].map(() => w.tick())).toEqual([false, false, false, false, true]);
+  });
+});
