@@ -59,7 +59,7 @@ describe.skipIf(skip)(`Slurm${reason}`, () => {
 
   it.each(['collectives.ts', 'p2p.ts'])('tsmpirun inside salloc uses the allocation (3 nodes × 2 tasks) and starts its agents with srun: %s', async (program) => {
     const r = await run(['salloc', '-N', '3', '--ntasks-per-node=2', 'node', kCli, fixture(program)]);
-    expect(r.stdout).toContain(`${program.replace('.ts', '')} ok 6`);
+    expect(r.stdout, r.stderr).toContain(`${program.replace('.ts', '')} ok 6`);
     expect(r.code).toBe(0);
   });
 

@@ -16,6 +16,13 @@ import {
 } from '../agent/protocol.js';
 import type { RankExit, RankProcess } from './local.js';
 
+/**
+ * How long the launch command may take to bring the agent up (ssh connecting, srun waiting
+ * for a node still cleaning up after the previous step). Heartbeats are watched only after the
+ * agent's first line: before it, silence is the launch command's, not the host's.
+ */
+const kAgentStartMs = 60_000;
+
 /** The end of ssh's or the agent's stderr kept for the message when a host is lost. */
 const kStderrTailBytes = 2000;
 
@@ -39,6 +46,8 @@ export class RemoteHost {
   readonly #child: ChildProcess;
   readonly #ranks: Map<number, RemoteRank>;
   readonly #silence = new SilenceWatch();
+  #started = false;
+  readonly #since = Date.now();
   #done = false;
   #lost: string | undefined;
   #stderrTail = '';
@@ -55,6 +64,7 @@ export class RemoteHost {
     const decoder = new LineDecoder<AgentToLauncher>((m) => this.#onMessage(m), (line) => this.#keepStderr(`${line}\n`));
     this.#child.stdout!.on('data', (chunk: Buffer) => {
       this.#silence.heard();
+      this.#started = true;
       decoder.push(chunk);
     });
     this.#child.stderr!.on('data', (chunk: Buffer) => this.#keepStderr(chunk.toString()));
@@ -71,7 +81,12 @@ export class RemoteHost {
     });
     this.#timer = setInterval(() => {
       this.#send({ type: 'ping' });
-      if (this.#silence.tick() && !this.#done) {
+      if (this.#done) return;
+      if (!this.#started) {
+        if (Date.now() - this.#since < kAgentStartMs) return;
+        this.#loseHost(`its agent did not start within ${kAgentStartMs / 1000} s (${spec.argv[0]} is still trying)${this.#tail()}`);
+        this.#child.kill('SIGKILL');
+      } else if (this.#silence.tick()) {
         this.#loseHost(`no word from its agent for ${kSilenceMs / 1000} s (the host is unreachable or stalled)`);
         this.#child.kill('SIGKILL');
       }
