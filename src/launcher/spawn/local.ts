@@ -12,6 +12,7 @@ import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { formatRankEnv, type RankEnv } from '../../comm/bootstrap/env.js';
 import { groupAlive, signalGroup } from '../process-group.js';
+import { programLoader } from '../ts-loader/choose.js';
 
 /**
  * How a rank process ended: `code`/`signal` as in child_process 'exit', a spawn `error`, or
@@ -74,11 +75,16 @@ function preloadUrl(): URL {
   return new URL(`../rank-preload${ext}`, import.meta.url);
 }
 
-/** Node's arguments before the program: the TypeScript loader when needed, then the preload. */
-export function nodeArgsFor(program: string): string[] {
+/** The light TypeScript loader next to this build (ts-loader/register.js). */
+const lightLoader = (): string => new URL('../ts-loader/register.js', import.meta.url).href;
+
+/** Node's arguments before the program: the TypeScript loader when needed (see ts-loader/choose.ts), then the preload. */
+export function nodeArgsFor(program: string, env: NodeJS.ProcessEnv = process.env): string[] {
   const preload = preloadUrl();
-  const needsTsx = kTypeScript.test(program) || kTypeScript.test(preload.pathname);
-  return [...(needsTsx ? ['--import', tsxLoader()] : []), '--import', preload.href];
+  // Running from the sources (tsx), the preload itself is TypeScript: tsx for everything.
+  const loader = kTypeScript.test(preload.pathname) ? 'tsx' : programLoader(program, env);
+  const loaderArgs = loader === 'tsx' ? ['--import', tsxLoader()] : loader === 'light' ? ['--import', lightLoader()] : [];
+  return [...loaderArgs, '--import', preload.href];
 }
 
 /**
@@ -91,7 +97,7 @@ export function nodeArgsFor(program: string): string[] {
  */
 export function spawnLocalRank(spec: LocalJobSpec, at: { rank: number; localRank: number }): LocalRankProcess {
   const env = { ...spec.env, ...formatRankEnv({ ...spec.job, rank: at.rank, localRank: at.localRank }) };
-  const child = spawn(process.execPath, [...nodeArgsFor(spec.program), spec.program, ...spec.programArgs], {
+  const child = spawn(process.execPath, [...nodeArgsFor(spec.program, env), spec.program, ...spec.programArgs], {
     cwd: spec.cwd,
     env,
     detached: true,
