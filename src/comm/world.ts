@@ -37,7 +37,8 @@ export async function initWorld(env: NodeJS.ProcessEnv = process.env): Promise<W
   const curve = keys.encryption === 'on' ? { server: serverOptions(keys), client: clientOptions(keys) } : undefined;
   const bindAddresses = [`ipc://${path.join(rankEnv.jobDir, String(rank))}`];
   if (rankEnv.address !== undefined) bindAddresses.push(`tcp://${rankEnv.address}:*`);
-  const transport = await ZmqTransport.bind({ rank, size, bindAddresses, curve });
+  // Unencrypted, the data plane still authenticates: the job password (a secret of the key file).
+  const transport = await ZmqTransport.bind({ rank, size, bindAddresses, curve, password: keys.clientSecretKey });
   const client = controlClient();
   if (client === undefined) throw new MpiError('ERR_BOOTSTRAP', 'rank started by tsmpirun but no control connection could be made');
   const { endpoints, hosts } = await client.hello(transport.endpoint, rankEnv.node ?? os.hostname());

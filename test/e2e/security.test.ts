@@ -133,19 +133,34 @@ describe('job secret', () => {
     }
   }, 60_000);
 
-  it('TSMPI_ENCRYPTION=off keeps the control plane closed to foreign peers', async () => {
+  it('TSMPI_ENCRYPTION=off keeps authentication: the control plane and the ranks refuse peers without the job secret', async () => {
     const job = await startGuarded({ TSMPI_ENCRYPTION: 'off' });
     const sockets: Array<{ dealer: Dealer; events: EventType[] }> = [];
     try {
       const keys = parseKeys(readFileSync(path.join(job.jobDir, 'keys.json'), 'utf8'));
       expect(keys.encryption).toBe('off');
-      for (const [, options] of attackers()) {
+      const plainGuesses: Array<[string, Record<string, unknown>]> = [
+        ['a wrong password', { plainUsername: 'tsmpi', plainPassword: 'guess' }],
+        ['the right password under another name', { plainUsername: 'root', plainPassword: keys.clientSecretKey }],
+      ];
+      for (const [, options] of [...attackers(), ...plainGuesses]) {
         const c = foreign(`ipc://${path.join(job.jobDir, 'control')}`, '0', options);
         sockets.push(c);
         await trySend(c.dealer, [control({ type: 'abort', rank: 0, code: 77 })]);
+        for (const rank of [0, 1]) {
+          const d = foreign(`ipc://${path.join(job.jobDir, String(rank))}`, String(1 - rank), options);
+          sockets.push(d);
+          for (let seq = 0; seq < 5; seq++) await trySend(d.dealer, fakeMessage(1 - rank, seq));
+        }
       }
+      // Positive control: the job's password completes a rank's handshake (nothing is sent).
+      const member = foreign(`ipc://${path.join(job.jobDir, '1')}`, 'probe', { plainUsername: 'tsmpi', plainPassword: keys.clientSecretKey });
       await delay(1000);
+      for (let waited = 0; !member.events.includes('handshake') && waited < 10_000; waited += 100) await delay(100);
+      expect(member.events).toContain('handshake');
+      member.dealer.close();
       for (const s of sockets) expect(s.events).not.toContain('handshake');
+      expect(sockets.some((s) => s.events.includes('handshake:error:auth'))).toBe(true);
       await stop(job);
     } finally {
       for (const s of sockets) s.dealer.close();

@@ -27,9 +27,11 @@
  * ```
  *
  * `encryption: "off"` (TSMPI_ENCRYPTION=off, trusted single-host runs): the data plane goes
- * without CURVE — its ipc endpoints live in the 0700 job directory, which no other user can
- * reach — while the control plane keeps CURVE, so a rank still proves the job secret before
- * it joins, gets the directory or can report anything.
+ * without CURVE but not without authentication: every connection to a rank gives the job's
+ * password (PLAIN, the client secret key; checked by transport/zap.ts), and the ipc endpoints
+ * live in the 0700 job directory, which no other user can reach. The control plane keeps
+ * CURVE, so a rank still proves the job secret before it joins, gets the directory or can
+ * report anything.
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { MpiError } from '../errors.js';
