@@ -211,16 +211,20 @@ async function measureP2P(): Promise<void> {
   if (off) { raw.p2p!.push(off); for (const row of off.rows) p2pOff[`${row.kind}:${row.metric}:${row.size}`] = stat(row.reps); }
 }
 
-/** key: 'auto', or `${collective}=${algorithm}` to force that algorithm (then colls is that one collective). */
-async function measureColl(np: number, key: string, colls: string[]): Promise<void> {
-  const algorithm = key === 'auto' ? 'auto' : key.split('=')[1]!;
-  const x = key === 'auto' ? [] : [`TSMPI_COLL_${colls[0]!.toUpperCase()}=${algorithm}`];
+/**
+ * key: 'auto', 'auto-off' (automatic algorithms with TSMPI_ENCRYPTION=off), or
+ * `${collective}=${algorithm}` to force that algorithm (then colls is that one collective).
+ */
+async function measureColl(np: number, key: string, colls: string[], sizesOverride?: number[]): Promise<void> {
+  const algorithm = key.startsWith('auto') ? 'auto' : key.split('=')[1]!;
+  const x = key.startsWith('auto') ? [] : [`TSMPI_COLL_${colls[0]!.toUpperCase()}=${algorithm}`];
+  const env = key === 'auto-off' ? { TSMPI_ENCRYPTION: 'off' } : undefined;
   const what = `coll np=${np} ${key}`;
   console.log(`tsmpi: ${what}`);
-  const sizes = np >= 16 && full ? cfg.collSizes.filter((s) => s <= 4 * MiB) : cfg.collSizes;
+  const sizes = sizesOverride ?? (np >= 16 && full ? cfg.collSizes.filter((s) => s <= 4 * MiB) : cfg.collSizes);
   const r = await tsmpi(what, np, 'coll.ts',
     ['--colls', colls.join(','), '--sizes', sizes.join(','), '--large', cfg.large, '--reps', String(cfg.reps), '--target-ms', String(cfg.collTargetMs)],
-    { x, timeoutS: full ? 900 : 90 });
+    { x, ...(env ? { env } : {}), timeoutS: full ? 900 : 90 });
   if (!r) return;
   raw.coll!.push({ algorithm: key, ...r });
   for (const row of r.rows) ((coll[key] ??= {})[`${row.coll}:${row.size}`] ??= {})[np] = stat(row.reps);
@@ -285,6 +289,9 @@ function buildReport(seconds: number): { md: string; targets: object[] } {
     add('2', '16 MiB Float64Array ping-pong throughput vs raw zeromq.js', `${fmt(t)} vs ${fmt(zbw(16 * MiB))} MB/s`, ratio(t, zbw(16 * MiB)), '≥ 0.9', (r) => r >= 0.9);
     const o = ppbw(mpiStat(2, `pp_obj:${16 * MiB}`), 16 * MiB);
     add('2', '16 MiB Float64Array ping-pong throughput vs mpi4py objects', `${fmt(t)} vs ${fmt(o)} MB/s`, ratio(t, o), '≥ 4', (r) => r >= 4);
+    const toff = ppbw(lat('typed', 16 * MiB, p2pOff), 16 * MiB);
+    add('2', 'the same, TSMPI_ENCRYPTION=off, vs raw zeromq.js', `${fmt(toff)} vs ${fmt(zbw(16 * MiB))} MB/s`, ratio(toff, zbw(16 * MiB)), '≥ 0.9', (r) => r >= 0.9);
+    add('2', 'the same, TSMPI_ENCRYPTION=off, vs mpi4py objects', `${fmt(toff)} vs ${fmt(o)} MB/s`, ratio(toff, o), '≥ 4', (r) => r >= 4);
   }
   {
     const b = cAt('bcast', 16 * MiB, 4), ob = mpiStat(4, `bcast_obj:${16 * MiB}`);
@@ -292,6 +299,11 @@ function buildReport(seconds: number): { md: string; targets: object[] } {
     const a = cAt('allreduce', 16 * MiB, 4), oa = mpiStat(4, `allreduce_obj:${16 * MiB}`), ba = mpiStat(4, `allreduce_buf:${16 * MiB}`);
     add('3', 'np=4 allreduce 16 MiB Float64Array vs mpi4py object allreduce', `${fmt(a)} vs ${fmt(oa)} µs`, ratio(a, oa), '≤ 0.5', (r) => r <= 0.5);
     add('3', 'np=4 allreduce 16 MiB Float64Array vs mpi4py buffer Allreduce', `${fmt(a)} vs ${fmt(ba)} µs`, ratio(a, ba), '≤ 3', (r) => r <= 3);
+    const off = coll['auto-off'] ?? {};
+    const bo = off[`bcast:${16 * MiB}`]?.[4] ?? null, ao = off[`allreduce:${16 * MiB}`]?.[4] ?? null;
+    add('3', 'the same bcast, TSMPI_ENCRYPTION=off', `${fmt(bo)} vs ${fmt(ob)} µs`, ratio(bo, ob), '≤ 0.5', (r) => r <= 0.5);
+    add('3', 'the same allreduce vs objects, TSMPI_ENCRYPTION=off', `${fmt(ao)} vs ${fmt(oa)} µs`, ratio(ao, oa), '≤ 0.5', (r) => r <= 0.5);
+    add('3', 'the same allreduce vs buffers, TSMPI_ENCRYPTION=off', `${fmt(ao)} vs ${fmt(ba)} µs`, ratio(ao, ba), '≤ 3', (r) => r <= 3);
   }
   {
     const growth = (a: Stat | null, b: Stat | null) => ratio(b, a);
@@ -395,6 +407,7 @@ const steps: [string, () => Promise<void>][] = [
   ['references', references],
   ['p2p', measureP2P],
   ...cfg.nps.map((np): [string, () => Promise<void>] => [`coll np=${np}`, () => measureColl(np, 'auto', kColls)]),
+  ['coll np=4 encryption off', () => measureColl(4, 'auto-off', ['bcast', 'allreduce'], [8, 16 * MiB])],
   ['start-up', measureStartup],
   ['memory', measureMemory],
 ];
