@@ -128,6 +128,21 @@ function handlesWaitsSignal(pid: number): boolean | undefined {
   }
 }
 
+/** Whether process `pid` is gone or a zombie (dead, waiting to be reaped). */
+function processEnded(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z';
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  }
+}
+
 /** A rank as the collector sees it. */
 export interface ReportedRank {
   rank: number;
@@ -198,7 +213,8 @@ export class HangReporter {
     return ranks().map((r): RankState => {
       const waits = this.#answers.get(r.rank);
       if (waits !== undefined) return waits.length > 0 ? { rank: r.rank, kind: 'waiting', waits } : { rank: r.rank, kind: 'idle' };
-      if (!r.alive) return { rank: r.rank, kind: 'finished' };
+      // A dead rank the launcher has not reaped yet (a loaded machine) has finished too.
+      if (!r.alive || (r.ask === undefined && r.pid !== undefined && processEnded(r.pid))) return { rank: r.rank, kind: 'finished' };
       return { rank: r.rank, kind: r.joined ? 'busy' : 'not-joined' };
     });
   }

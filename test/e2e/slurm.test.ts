@@ -35,7 +35,8 @@ function run(argv: string[], timeoutMs = 60_000): Promise<Run> {
 }
 
 const tsx = ['node', '--import', 'tsx'];
-const srun6 = ['srun', '-N', '3', '-n', '6', '--ntasks-per-node=2'];
+// --quiet: no "job queued and waiting for resources" notes when the previous step's nodes are still busy.
+const srun6 = ['srun', '--quiet', '-N', '3', '-n', '6', '--ntasks-per-node=2'];
 
 async function leftovers(pattern: string): Promise<string[]> {
   const all = await Promise.all(['h1', 'h2', 'h3'].map(processesOnHost));

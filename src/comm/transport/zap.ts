@@ -36,7 +36,8 @@ export class ZapAuthenticator {
     if (this.#draining || this.#router.closed) return;
     this.#draining = true;
     try {
-      for (;;) {
+      // `readable` first: an empty receive would fail with EAGAIN, an exception every tick.
+      while (!this.#router.closed && this.#router.readable) {
         let frames: Buffer[];
         try {
           frames = await this.#router.receive();

@@ -122,7 +122,8 @@ export class ZmqTransport implements Transport {
     this.#handler = handler;
     if (this.#idleTimer === undefined) {
       this.#idleTimer = setInterval(() => {
-        void this.#read(0);
+        // Nothing waiting: no receive (an empty one fails with EAGAIN, an exception every tick).
+        if (!this.#closed && this.#router.readable) void this.#read(0);
         void this.#zap?.drain();
       }, kIdleDrainMs);
       this.#idleTimer.unref();
