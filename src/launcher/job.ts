@@ -23,7 +23,8 @@ import { totalSlots } from './hostfile.js';
 import { hostAddress, planHosts } from './hosts.js';
 import { makeJobDir } from './job-dir.js';
 import { addressToward, resolveIface } from './net/address.js';
-import { agentCommand, remoteArgv } from './spawn/launch-command.js';
+import { kSilenceMs, kSilenceThroughSlurmMs } from './agent/protocol.js';
+import { agentCommand, isSrun, remoteArgv } from './spawn/launch-command.js';
 import { RemoteHost } from './spawn/remote.js';
 import { mapRanks, type Placement } from './mapping.js';
 import { drainForwarding, forwardLines, OutputSink } from './output.js';
@@ -158,6 +159,7 @@ export async function runJob(options: LaunchOptions, program: string, programArg
             ranks: mine.map((p) => ({ rank: p.rank, localRank: p.localRank })),
             ...(options.iface !== undefined && isIP(options.iface) === 0 ? { iface: options.iface } : {}),
             launcherAddress,
+            silenceMs: isSrun(plan.launch) ? kSilenceThroughSlurmMs : kSilenceMs,
           },
         }));
       }

@@ -25,7 +25,7 @@ function send(m: AgentToLauncher): void {
 
 let ranks: LocalRankProcess[] = [];
 let jobDir: string | undefined;
-const silence = new SilenceWatch();
+let silence = new SilenceWatch();
 let leaving = false;
 /**
  * stdin for rank 0 that came before start() spawned the ranks (start awaits the address and
@@ -129,6 +129,7 @@ function onMessage(m: LauncherToAgent): void {
   silence.heard();
   switch (m.type) {
     case 'start':
+      if (Number.isFinite(m.silenceMs) && m.silenceMs > 0) silence = new SilenceWatch(m.silenceMs);
       start(m).catch((error: unknown) => {
         send({ type: 'failed', message: (error as Error).message });
         void leave(1);

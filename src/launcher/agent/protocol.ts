@@ -19,6 +19,13 @@ import type { JobKeys } from '../../comm/bootstrap/keys.js';
 export const kHeartbeatMs = 1000;
 /** After this long without a line from the other side, it is taken for gone. */
 export const kSilenceMs = 5000;
+/**
+ * The same through srun: the lines travel through slurmstepd and srun's own I/O forwarding,
+ * which on a loaded node can hold them for seconds (seen: a live agent taken for lost after
+ * 5 s in the full suite). Slurm ends the step itself when a node is lost, which closes the
+ * channel, so the heartbeat is only the second line of defence there.
+ */
+export const kSilenceThroughSlurmMs = 15_000;
 
 /**
  * Counts heartbeat periods without a line from the other side; call `heard()` on every line
@@ -30,6 +37,15 @@ export const kSilenceMs = 5000;
 export class SilenceWatch {
   #heard = true;
   #missed = 0;
+  readonly #limit: number;
+
+  constructor(silenceMs = kSilenceMs) {
+    this.#limit = Math.ceil(silenceMs / kHeartbeatMs);
+  }
+
+  get silenceMs(): number {
+    return this.#limit * kHeartbeatMs;
+  }
 
   heard(): void {
     this.#heard = true;
@@ -42,7 +58,7 @@ export class SilenceWatch {
       this.#missed = 0;
       return false;
     }
-    return ++this.#missed >= kSilenceMs / kHeartbeatMs;
+    return ++this.#missed >= this.#limit;
   }
 }
 
@@ -61,6 +77,8 @@ export interface StartMessage {
   /** The interface to advertise (--iface); else the one that reaches `launcherAddress`. */
   iface?: string;
   launcherAddress: string;
+  /** How long the agent waits without a line from the launcher before it takes it for gone. */
+  silenceMs: number;
 }
 
 export type LauncherToAgent =

@@ -5,14 +5,14 @@
  * here as a RankProcess like a local one: its output streams, its exit, signals to it.
  *
  * The host is lost when its agent's channel closes before the agent said it was done, when the
- * agent reports it could not start, or when nothing has come from it for kSilenceMs (a host
- * cut off from the network sends no EOF). Then every rank of the host not yet exited "exits"
+ * agent reports it could not start, or when nothing has come from it for its silence limit
+ * (kSilenceMs; longer through srun; a host cut off from the network sends no EOF). Then every rank of the host not yet exited "exits"
  * with `lost` set, which the supervisor reports naming the host.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough, Writable } from 'node:stream';
 import {
-  encodeLine, kHeartbeatMs, kSilenceMs, LineDecoder, SilenceWatch, type AgentToLauncher, type LauncherToAgent, type StartMessage,
+  encodeLine, kHeartbeatMs, LineDecoder, SilenceWatch, type AgentToLauncher, type LauncherToAgent, type StartMessage,
 } from '../agent/protocol.js';
 import type { RankExit, RankProcess } from './local.js';
 
@@ -45,7 +45,7 @@ export class RemoteHost {
   readonly closed: Promise<void>;
   readonly #child: ChildProcess;
   readonly #ranks: Map<number, RemoteRank>;
-  readonly #silence = new SilenceWatch();
+  readonly #silence: SilenceWatch;
   #started = false;
   readonly #since = Date.now();
   #done = false;
@@ -55,6 +55,7 @@ export class RemoteHost {
 
   constructor(spec: RemoteHostSpec) {
     this.name = spec.start.host;
+    this.#silence = new SilenceWatch(spec.start.silenceMs);
     this.#ranks = new Map(spec.start.ranks.map(({ rank }) => [rank, this.#rank(rank)]));
     this.ranks = [...this.#ranks.values()];
     // Its own process group: a Ctrl-C at the terminal reaches tsmpirun, which then stops the
@@ -87,7 +88,7 @@ export class RemoteHost {
         this.#loseHost(`its agent did not start within ${kAgentStartMs / 1000} s (${spec.argv[0]} is still trying)${this.#tail()}`);
         this.#child.kill('SIGKILL');
       } else if (this.#silence.tick()) {
-        this.#loseHost(`no word from its agent for ${kSilenceMs / 1000} s (the host is unreachable or stalled)`);
+        this.#loseHost(`no word from its agent for ${this.#silence.silenceMs / 1000} s (the host is unreachable or stalled)`);
         this.#child.kill('SIGKILL');
       }
     }, kHeartbeatMs);
