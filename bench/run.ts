@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { kAlgorithms as kSelectable } from '../src/comm/coll/select.js';
 import { renderCharts } from './charts.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -37,20 +38,10 @@ const cfg: BenchConfig = full ? {
   zmqEnv: { BENCH_SMALL_ITERS: '1000', BENCH_LARGE_ITERS: '5' },
   mpEnv: { BENCH_SIZES: '8,65536', BENCH_SMALL_ITERS: '500' }, mpiLarge: '3',
 };
-// Every algorithm the selector can pick (kAlgorithms in src/comm/coll/select.ts), for --full.
-const kKnownAlgorithms: Record<string, string[]> = {
-  barrier: ['dissemination', 'linear'],
-  bcast: ['binomial', 'scatter-allgather', 'linear'],
-  scatter: ['binomial', 'linear'],
-  gather: ['binomial', 'linear'],
-  allgather: ['bruck', 'ring', 'gather-bcast'],
-  alltoall: ['pairwise', 'linear'],
-  reduce: ['binomial', 'linear'],
-  allreduce: ['recursive-doubling', 'ring', 'reduce-bcast'],
-};
-const kAlgorithms: Record<string, string[]> = await import(path.join(root, 'dist', 'comm', 'coll', 'select.js'))
-  .then((m: { kAlgorithms?: Record<string, readonly string[]> }) => Object.fromEntries(Object.keys(kKnownAlgorithms).map((c) => [c, [...(m.kAlgorithms?.[c] ?? kKnownAlgorithms[c]!)]])))
-  .catch(() => kKnownAlgorithms);
+// Every algorithm the selector can pick, for --full (scan and exscan are not benchmarked).
+const kAlgorithms: Record<string, readonly string[]> = Object.fromEntries(
+  Object.entries(kSelectable).filter(([c]) => c !== 'scan' && c !== 'exscan'),
+);
 const kColls = Object.keys(kAlgorithms);
 
 // ---------- running children ----------

@@ -123,19 +123,16 @@ interface Exec {
   stderr: string;
 }
 
-function exec(argv: readonly string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<Exec> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), {
-      env: { ...process.env, PATH: sbinPath(), ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(opts.input);
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+/** Feeds `input` to a started child, collects its output and kills it after `killAfterMs`. */
+function watched(child: ChildProcess, input: string | undefined, killAfterMs: number): HostRun {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdin!.on('error', () => undefined);
+  child.stdin!.end(input);
+  const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  const result = new Promise<Exec>((resolve, reject) => {
     child.once('error', (e) => {
       clearTimeout(timer);
       reject(e);
@@ -145,6 +142,12 @@ function exec(argv: readonly string[], opts: { env?: NodeJS.ProcessEnv; timeoutM
       resolve({ code, signal, stdout, stderr });
     });
   });
+  return { child, stdout: () => stdout, stderr: () => stderr, result };
+}
+
+function exec(argv: readonly string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<Exec> {
+  const child = spawn(argv[0], argv.slice(1), { env: { ...process.env, PATH: sbinPath(), ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  return watched(child, opts.input, opts.timeoutMs ?? 60_000).result;
 }
 
 /**
@@ -371,21 +374,7 @@ export function startOnHost(name: string, argv: readonly string[], opts: HostRun
     env: { ...process.env, ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  child.stdin.on('error', () => undefined);
-  child.stdin.end(opts.input);
-  const timer = setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs ?? 60_000);
-  const result = new Promise<Exec>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-  return { child, stdout: () => stdout, stderr: () => stderr, result };
+  return watched(child, opts.input, opts.killAfterMs ?? 60_000);
 }
 
 /** Runs `argv` on host `name` (see startOnHost) to completion. */
