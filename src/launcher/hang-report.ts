@@ -13,6 +13,7 @@
  * default action would kill a rank whose preload has not run yet. Formatting is pure.
  */
 import { readFileSync } from 'node:fs';
+import { processEnded } from './process-group.js';
 import type { WaitArg, WaitInfo, WaitsMessage } from '../comm/bootstrap/protocol.js';
 
 /** How long the launcher waits for the ranks' answers. */
@@ -125,21 +126,6 @@ function handlesWaitsSignal(pid: number): boolean | undefined {
     return (BigInt(`0x${caught[1]}`) & (1n << BigInt(kSignalNumber - 1))) !== 0n;
   } catch {
     return undefined;
-  }
-}
-
-/** Whether process `pid` is gone or a zombie (dead, waiting to be reaped). */
-function processEnded(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z';
-  } catch {
-    try {
-      process.kill(pid, 0);
-      return false;
-    } catch {
-      return true;
-    }
   }
 }
 

@@ -148,7 +148,7 @@ export async function runJob(options: LaunchOptions, program: string, programArg
         throw new LaunchError('ERR_CONTROL', Texts.controlFailed(`tcp://${launcherAddress}`, describeFsError(error)), { cause: error });
       });
       const command = agentCommand();
-      const remoteEnv = remoteEnvironment(options, io.env, env);
+      const remoteEnv = remoteEnvironment(options, env);
       for (const host of remoteHosts) {
         const mine = remotePlacements.filter((p) => p.host === host);
         agents.push(new RemoteHost({
@@ -269,15 +269,12 @@ function rankEnvironment(options: LaunchOptions, env: NodeJS.ProcessEnv): NodeJS
  * What ranks on other hosts get on top of their agent's environment: -x exports (as mpirun
  * forwards only those) and the TSMPI_* options of this one, so every rank runs the same way.
  */
-function remoteEnvironment(options: LaunchOptions, launcherEnv: NodeJS.ProcessEnv, rankEnv: NodeJS.ProcessEnv): Record<string, string> {
-  const result: Record<string, string> = {};
+function remoteEnvironment(options: LaunchOptions, rankEnv: NodeJS.ProcessEnv): Record<string, string> {
   const contract = new Set<string>(Object.values(kEnv));
+  const exported = new Set(options.exports.map((e) => e.name));
+  const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(rankEnv)) {
-    if (name.startsWith('TSMPI_') && !contract.has(name) && value !== undefined) result[name] = value;
-  }
-  for (const { name, value } of options.exports) {
-    const exported = value ?? launcherEnv[name];
-    if (exported !== undefined) result[name] = exported;
+    if (value !== undefined && (exported.has(name) || (name.startsWith('TSMPI_') && !contract.has(name)))) result[name] = value;
   }
   return result;
 }
