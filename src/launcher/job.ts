@@ -84,7 +84,7 @@ export async function runJob(options: LaunchOptions, program: string, programArg
   const programPath = await checkProgram(program, io.cwd);
   const encryption = encryptionFrom(io.env);
   if (encryption === 'off' && remoteHosts.length > 0) throw new LaunchError('ERR_USAGE', Texts.encryptionOffRemote(remoteHosts));
-  const env = rankEnvironment(options, io.env);
+  const env = rankEnvironment(options, io.env, terminalColumns(io.stderr));
   checkRankOptions(env);
   // The address ranks on other hosts reach this one at, and that ranks here advertise to them.
   // --iface NAME: that interface here and on every host; --iface ADDR: this host's address,
@@ -175,9 +175,10 @@ export async function runJob(options: LaunchOptions, program: string, programArg
     const stdout = new OutputSink(io.stdout);
     const stderr = new OutputSink(io.stderr);
     const tag = (r: RankProcess): string => (options.tagOutput ? `[${r.rank}] ` : '');
+    const live = { live: terminalColumns(io.stderr) !== undefined };
     const outputs = ranks.flatMap((r) => [
       r.stdout ? forwardLines(r.stdout, stdout, tag(r)) : Promise.resolve(),
-      r.stderr ? forwardLines(r.stderr, stderr, tag(r)) : Promise.resolve(),
+      r.stderr ? forwardLines(r.stderr, stderr, tag(r), live) : Promise.resolve(),
     ]);
     const stopStdin = forwardStdin(io.stdin, ranks[0]);
     signals.attach(supervisor);
@@ -251,12 +252,24 @@ function checkRankOptions(env: NodeJS.ProcessEnv): void {
 }
 
 /**
+ * The width of `stream` when it is a terminal. Ranks' stderr is a pipe to the launcher, so
+ * they learn from TSMPI_STDERR_COLUMNS that what they draw there reaches a terminal (a
+ * progress bar), and the launcher passes their redrawn lines on as they change.
+ */
+function terminalColumns(stream: Writable): number | undefined {
+  const tty = stream as Partial<NodeJS.WriteStream>;
+  return tty.isTTY === true ? tty.columns ?? 80 : undefined;
+}
+
+/**
  * The launcher's environment plus `-x` exports (a bare `-x NAME` exports the launcher's value).
  * With --timeout the user asked for a hang report, so ranks record call sites (a cost on every
  * call, off otherwise) unless TSMPI_CALL_SITES was set explicitly.
  */
-function rankEnvironment(options: LaunchOptions, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+function rankEnvironment(options: LaunchOptions, env: NodeJS.ProcessEnv, stderrColumns: number | undefined): NodeJS.ProcessEnv {
   const result = { ...env };
+  if (stderrColumns !== undefined) result[kEnv.stderrColumns] = String(stderrColumns);
+  else delete result[kEnv.stderrColumns];
   if (options.timeout !== undefined && result.TSMPI_CALL_SITES === undefined) result.TSMPI_CALL_SITES = 'on';
   for (const { name, value } of options.exports) {
     const exported = value ?? env[name];

@@ -14,6 +14,13 @@ import type { Readable, Writable } from 'node:stream';
 export const kMaxLineBytes = 16 * 1024 * 1024;
 
 const kNewline = 0x0a;
+const kCarriageReturn = 0x0d;
+const kEscape = 0x1b;
+
+/** Whether `part` redraws its line in place (a carriage return or a terminal control sequence). */
+function redrawsLine(part: Buffer): boolean {
+  return part.includes(kCarriageReturn) || part.includes(kEscape);
+}
 
 /**
  * Turns a byte stream into complete lines, each optionally prefixed (`[3] `).
@@ -26,11 +33,21 @@ const kNewline = 0x0a;
  */
 export class LineSplitter {
   readonly #prefix: Buffer;
+  readonly #live: boolean;
   #pending: Buffer[] = [];
   #pendingBytes = 0;
+  /** The start of the current line (and its prefix) has already been passed on (live mode). */
+  #midLine = false;
 
-  constructor(prefix = '') {
+  /**
+   * `live`: a partial line that redraws itself (`\r` or an escape sequence, as a progress bar
+   * writes) is passed on at once instead of waiting for its newline, so a terminal shows it
+   * as it changes. Only for a destination that is a terminal: another rank's line can then
+   * land after a half-drawn bar, which the bar's next redraw covers.
+   */
+  constructor(prefix = '', options: { live?: boolean } = {}) {
     this.#prefix = Buffer.from(prefix);
+    this.#live = options.live ?? false;
   }
 
   /** Adds a chunk; returns every line it completes (prefixed, newline kept), or undefined. */
@@ -38,19 +55,57 @@ export class LineSplitter {
     const last = chunk.lastIndexOf(kNewline);
     if (last < 0) {
       this.#hold(chunk);
+      if (this.#live && redrawsLine(chunk)) return this.#passPartial();
       return this.#pendingBytes > kMaxLineBytes ? this.end() : undefined;
     }
-    const complete = this.#take(chunk.subarray(0, last + 1));
+    const complete = this.#prefixed(this.#take(chunk.subarray(0, last + 1)));
+    this.#midLine = false;
     const rest = chunk.subarray(last + 1);
-    if (rest.length > 0) this.#hold(rest);
-    return this.#prefix.length === 0 ? complete : this.#prefixLines(complete);
+    if (rest.length === 0) return complete;
+    this.#hold(rest);
+    if (!this.#live || !redrawsLine(rest)) return complete;
+    const partial = this.#passPartial();
+    return Buffer.concat([complete, partial]);
   }
 
   /** Returns the partial last line with a newline added (so the next line starts clean), or undefined. */
   end(): Buffer | undefined {
-    if (this.#pendingBytes === 0) return undefined;
-    const line = this.#take(Buffer.from('\n'));
-    return this.#prefix.length === 0 ? line : this.#prefixLines(line);
+    if (this.#pendingBytes === 0) {
+      if (!this.#midLine) return undefined;
+      this.#midLine = false;
+      return Buffer.from('\n');
+    }
+    const line = this.#prefixed(this.#take(Buffer.from('\n')));
+    this.#midLine = false;
+    return line;
+  }
+
+  /** The held partial line, passed on now; a redraw (`\r`) starts again with the prefix. */
+  #passPartial(): Buffer {
+    const part = this.#take(Buffer.alloc(0));
+    const head = this.#midLine ? [] : [this.#prefix];
+    this.#midLine = true;
+    if (this.#prefix.length === 0) return Buffer.concat([...head, part]);
+    const pieces: Buffer[] = head;
+    for (let start = 0; start < part.length;) {
+      const cr = part.indexOf(kCarriageReturn, start);
+      if (cr < 0) {
+        pieces.push(part.subarray(start));
+        break;
+      }
+      pieces.push(part.subarray(start, cr + 1), this.#prefix);
+      start = cr + 1;
+    }
+    return Buffer.concat(pieces);
+  }
+
+  /** Prefixes every line of `lines`, except the first when its start was passed on already. */
+  #prefixed(lines: Buffer): Buffer {
+    if (this.#prefix.length === 0) return lines;
+    if (!this.#midLine) return this.#prefixLines(lines);
+    const first = lines.indexOf(kNewline) + 1;
+    const rest = lines.subarray(first);
+    return rest.length === 0 ? lines : Buffer.concat([lines.subarray(0, first), this.#prefixLines(rest)]);
   }
 
   #hold(part: Buffer): void {
@@ -123,8 +178,8 @@ export class OutputSink {
  * Forwards `source` (a rank's stdout or stderr) to `sink` line by line until it ends; the
  * partial last line is flushed at the end. Never rejects: a source that errors just ends.
  */
-export async function forwardLines(source: Readable, sink: OutputSink, prefix = ''): Promise<void> {
-  const splitter = new LineSplitter(prefix);
+export async function forwardLines(source: Readable, sink: OutputSink, prefix = '', options: { live?: boolean } = {}): Promise<void> {
+  const splitter = new LineSplitter(prefix, options);
   try {
     for await (const chunk of source) {
       const lines = splitter.push(chunk as Buffer);

@@ -43,7 +43,19 @@ export const kEnv = {
   keys: 'TSMPI_KEYS',
   address: 'TSMPI_ADDRESS',
   node: 'TSMPI_NODE',
+  /** Set for ranks on the launcher's host when its stderr is a terminal: that terminal's width. */
+  stderrColumns: 'TSMPI_STDERR_COLUMNS',
 } as const;
+
+/**
+ * The width of the terminal a rank's stderr reaches: its own when it is one, else the
+ * launcher's (whose forwarding passes redrawn lines on as they change); undefined otherwise.
+ */
+export function stderrTerminalColumns(env: NodeJS.ProcessEnv = process.env, stderr: Partial<NodeJS.WriteStream> = process.stderr): number | undefined {
+  if (stderr.isTTY === true) return stderr.columns ?? 80;
+  const columns = Number(env[kEnv.stderrColumns]);
+  return Number.isInteger(columns) && columns > 0 ? columns : undefined;
+}
 
 function readInt(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number {
   const raw = env[name];

@@ -71,6 +71,30 @@ function slowSink(highWaterMark = 16): { stream: Writable; writes: string[] } {
   return { stream, writes };
 }
 
+describe('LineSplitter, live (destination is a terminal)', () => {
+  const live = (chunks: string[], prefix = ''): string[] => {
+    const s = new LineSplitter(prefix, { live: true });
+    return [...chunks.map((c) => text(s.push(Buffer.from(c))) ?? ''), text(s.end()) ?? ''];
+  };
+
+  it('passes a redrawing partial line on at once, and the rest of it when it ends', () => {
+    expect(live(['\r10%', '\r50%', '\r100%', '\n', 'next\n'])).toEqual(['\r10%', '\r50%', '\r100%', '\n', 'next\n', '']);
+    expect(live(['\x1b[1G 10%', '\x1b[1G 20%\ndone\n'])).toEqual(['\x1b[1G 10%', '\x1b[1G 20%\ndone\n', '']);
+  });
+
+  it('still holds an ordinary partial line until its newline', () => {
+    expect(live(['ab', 'c\n'])).toEqual(['', 'abc\n', '']);
+  });
+
+  it('prefixes the line once and again after each carriage return', () => {
+    expect(live(['a\n\r1%', '\r2%', '\n'], '[0] ')).toEqual(['[0] a\n[0] \r[0] 1%', '\r[0] 2%', '\n', '']);
+  });
+
+  it('ends a bar left without its newline with one', () => {
+    expect(live(['\r99%'])).toEqual(['\r99%', '\n']);
+  });
+});
+
 describe('forwardLines', () => {
   it('writes whole lines only, so concurrent sources never mix within a line', async () => {
     const { stream, writes } = slowSink();
