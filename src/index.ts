@@ -59,3 +59,5 @@ export { MpiError, RemoteError, isMpiError, type ErrorCode } from './comm/errors
 export { SUM, PROD, MIN, MAX, LAND, LOR, LXOR, BAND, BOR, BXOR, MINLOC, MAXLOC } from './comm/ops/builtin.js';
 export { createOp } from './comm/ops/create.js';
 export type { Op, OpLike } from './comm/ops/op.js';
+export { startPool, Pool, TaskError, TaskCancelledError, PoolClosedError } from './pool/index.js';
+export type { MapOptions, PoolStats, StartPoolOptions, SubmitOptions, TaskArgs, TaskName, TaskRegistry, TaskResult } from './pool/index.js';
