@@ -75,7 +75,7 @@ export interface DiagCounters {
   bytesRecv: number;
   /** Time with the program inside a blocking tsmpi call (or waiting on a request). */
   waitMs: number;
-  /** From the rank's first import of tsmpi to its report. */
+  /** From the job's forming (every rank joined) to the rank's report. */
   totalMs: number;
   /** Spans not kept because the rank's buffer was full. */
   droppedSpans: number;

@@ -27,7 +27,8 @@ const kMaxSpans = 500_000;
 
 const spans: DiagSpan[] = [];
 const counters: DiagCounters = { msgsSent: 0, msgsRecv: 0, bytesSent: 0, bytesRecv: 0, waitMs: 0, totalMs: 0, droppedSpans: 0 };
-const born = performance.now();
+/** When the rank's clock starts: once the job has formed (see {@link observeInit}). */
+let born = performance.now();
 /** Blocking calls in progress (they overlap: waitall, sendrecv), and since when the first. */
 let busy = 0;
 let busySince = 0;
@@ -76,6 +77,18 @@ export function observeCall(kind: 'coll' | 'wait', name: string, start: number, 
     const end = performance.now();
     leaveWait(end);
     if (span) recordCall(kind, name, start, end, comm, call);
+  };
+  settled.then(done, done);
+}
+
+/**
+ * Joining the job (the import of tsmpi) is a span, but neither waiting nor computing: the
+ * counters start once every rank is there, so a slow start does not read as communication.
+ */
+export function observeInit(start: number, settled: PromiseLike<unknown>): void {
+  const done = (): void => {
+    born = performance.now();
+    recordCall('wait', 'init', start, born);
   };
   settled.then(done, done);
 }

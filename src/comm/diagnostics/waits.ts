@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WaitArg, WaitInfo } from '../bootstrap/protocol.js';
 import { kCompletion } from '../request.js';
-import { observeCall, recording } from './recorder.js';
+import { observeCall, observeInit, recording } from './recorder.js';
 
 /** Frames kept per capture: the program's call, or tsmpi's finalize() and then the program's. */
 const kStackFrames = 2;
@@ -140,7 +140,8 @@ export function tracked<A extends unknown[], R>(
     if (typeof settled?.then !== 'function') return result;
     // --trace/--stats: every call but isend/irecv is time waiting; collectives and calls that
     // carry no message of their own (probe, finalize, init) are spans too.
-    if (recording && settled === (result as unknown)) {
+    if (recording && op === 'init') observeInit(start, settled);
+    else if (recording && settled === (result as unknown)) {
       observeCall(collective ? 'coll' : 'wait', op, start, settled, op !== 'send' && op !== 'recv' && op !== 'sendrecv', self.name, call);
     }
     const entry: Pending = { op, comm: self.name, spec, args, call, since: performance.now(), site };
