@@ -1,7 +1,8 @@
 /**
  * Gathers the --trace/--stats reports of a job's ranks as their parts arrive over the control
- * channel. A rank counts as reported once its last part is here; a rank stopped before it
- * could report (SIGKILL, a launcher that gave up on it) is simply missing.
+ * channel. A rank is complete once its last part is here; one stopped while reporting keeps
+ * what arrived (from its first part, which has its counters, on); one stopped before it could
+ * report (SIGKILL) is missing.
  */
 import type { DiagCounters, DiagMessage, DiagSpan } from '../../comm/bootstrap/protocol.js';
 
@@ -11,6 +12,8 @@ export interface RankReport {
   host: string;
   counters: DiagCounters;
   spans: DiagSpan[];
+  /** Every part arrived. */
+  complete: boolean;
 }
 
 interface Partial {
@@ -38,11 +41,11 @@ export class ProfileCollector {
     if (m.last) r.complete = true;
   }
 
-  /** The ranks whose report is whole, by rank. */
+  /** The ranks that reported, whole or in part, by rank. */
   reports(): RankReport[] {
     return [...this.#ranks.entries()]
-      .filter(([, r]) => r.complete && r.counters !== undefined)
+      .filter(([, r]) => r.counters !== undefined)
       .sort(([a], [b]) => a - b)
-      .map(([rank, r]) => ({ rank, host: r.host ?? '', counters: r.counters!, spans: r.spans }));
+      .map(([rank, r]) => ({ rank, host: r.host ?? '', counters: r.counters!, spans: r.spans, complete: r.complete }));
   }
 }

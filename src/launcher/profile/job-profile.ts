@@ -53,7 +53,8 @@ export class JobProfile {
     if (this.#trace !== undefined) {
       try {
         await writeTraceFile(this.#trace.file, buildTrace(reports));
-        if (reports.length < size) out += diagnostic(Texts.tracePartial(reports.length, size, this.#trace.shown));
+        const whole = reports.filter((r) => r.complete).length;
+        if (whole < size) out += diagnostic(Texts.tracePartial(whole, size, this.#trace.shown));
       } catch (error) {
         out += diagnostic(Texts.traceFailed(this.#trace.shown, describeFsError(error)));
       }

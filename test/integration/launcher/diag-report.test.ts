@@ -50,7 +50,7 @@ describe('diag reports', () => {
     expect(await client(1).reportDiagnostics(parts)).toBe(true);
     expect(seen).toEqual([0, 1, 2]);
     const [report] = collector.reports();
-    expect(report).toMatchObject({ rank: 1, host: 'h1', counters });
+    expect(report).toMatchObject({ rank: 1, host: 'h1', counters, complete: true });
     expect(report.spans.map((x) => x.seq)).toEqual(Array.from({ length: 8001 }, (_, i) => i));
   });
 

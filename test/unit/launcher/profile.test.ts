@@ -11,15 +11,19 @@ const counters = (over: Partial<DiagCounters> = {}): DiagCounters => ({
 const s = (start: number, end: number, over: Partial<DiagSpan> = {}): DiagSpan => ({ kind: 'wait', name: 'wait', start, end, ...over });
 
 describe('ProfileCollector', () => {
-  it('keeps a rank once its last part is in; parts out of order and repeats are ignored', () => {
+  it('completes a rank with its last part, keeps what arrived of the others; parts out of order and repeats are ignored', () => {
     const c = new ProfileCollector();
     c.receive({ type: 'diag', rank: 1, part: 0, last: false, host: 'h', counters: counters({ msgsSent: 3 }), spans: [s(0, 1)] });
     c.receive({ type: 'diag', rank: 1, part: 2, last: true, spans: [s(9, 9)] });
-    c.receive({ type: 'diag', rank: 0, part: 0, last: false, host: 'h', counters: counters(), spans: [] });
-    expect(c.reports()).toEqual([]);
+    c.receive({ type: 'diag', rank: 2, part: 1, last: true, spans: [s(9, 9)] });
+    c.receive({ type: 'diag', rank: 0, part: 0, last: false, host: 'g', counters: counters(), spans: [] });
+    expect(c.reports()).toEqual([
+      { rank: 0, host: 'g', counters: counters(), spans: [], complete: false },
+      { rank: 1, host: 'h', counters: counters({ msgsSent: 3 }), spans: [s(0, 1)], complete: false },
+    ]);
     c.receive({ type: 'diag', rank: 1, part: 1, last: true, spans: [s(1, 2)] });
     c.receive({ type: 'diag', rank: 1, part: 0, last: true, host: 'x', counters: counters(), spans: [s(5, 6)] });
-    expect(c.reports()).toEqual([{ rank: 1, host: 'h', counters: counters({ msgsSent: 3 }), spans: [s(0, 1), s(1, 2)] }]);
+    expect(c.reports()[1]).toEqual({ rank: 1, host: 'h', counters: counters({ msgsSent: 3 }), spans: [s(0, 1), s(1, 2)], complete: true });
   });
 });
 
@@ -42,12 +46,12 @@ describe('assignLanes', () => {
 
 describe('buildTrace', () => {
   const reports: RankReport[] = [
-    { rank: 0, host: 'a', counters: counters(), spans: [
+    { rank: 0, host: 'a', complete: true, counters: counters(), spans: [
       s(1, 4, { kind: 'coll', name: 'allreduce', comm: 'COMM_WORLD', call: 1 }),
       s(1, 2, { kind: 'send', name: 'send', peer: 1, tag: 1, bytes: 8, seq: 0 }),
       s(1.5, 1.75, { kind: 'send', name: 'send', peer: 2, tag: 1, bytes: 8, seq: 0 }),
     ] },
-    { rank: 1, host: 'b', counters: counters(), spans: [s(0.5, 2.5, { kind: 'recv', name: 'recv', peer: 0, tag: 1, bytes: 8, seq: 0 })] },
+    { rank: 1, host: 'b', complete: true, counters: counters(), spans: [s(0.5, 2.5, { kind: 'recv', name: 'recv', peer: 0, tag: 1, bytes: 8, seq: 0 })] },
   ];
   const { traceEvents, displayTimeUnit } = buildTrace(reports);
 
@@ -78,10 +82,10 @@ describe('buildTrace', () => {
 describe('formatStats', () => {
   it('a row per rank, ranks without a report named, the slowest collectives listed', () => {
     const reports: RankReport[] = [
-      { rank: 0, host: 'a', counters: counters({ msgsSent: 12, msgsRecv: 3, bytesSent: 1024, bytesRecv: 96, waitMs: 25, totalMs: 100 }), spans: [
+      { rank: 0, host: 'a', complete: true, counters: counters({ msgsSent: 12, msgsRecv: 3, bytesSent: 1024, bytesRecv: 96, waitMs: 25, totalMs: 100 }), spans: [
         s(0, 7.5, { kind: 'coll', name: 'bcast', comm: 'COMM_WORLD', call: 1 }), s(0, 50, { kind: 'send', name: 'send' }),
       ] },
-      { rank: 2, host: 'a', counters: counters({ msgsSent: 1, totalMs: 10 }), spans: [s(1, 2, { kind: 'coll', name: 'barrier', comm: 'COMM_WORLD', call: 2 })] },
+      { rank: 2, host: 'a', complete: true, counters: counters({ msgsSent: 1, totalMs: 10 }), spans: [s(1, 2, { kind: 'coll', name: 'barrier', comm: 'COMM_WORLD', call: 2 })] },
     ];
     expect(formatStats(reports, 3)).toEqual([
       'communication statistics (comm = waiting in tsmpi calls, compute = the rest):',
