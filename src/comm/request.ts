@@ -3,7 +3,11 @@
  * (`await req` is `await req.wait()`), can be polled with `test()`, and may be waited on again
  * for the same value.
  */
+import { observeCall, recording } from './diagnostics/recorder.js';
 import { fillStatus, type Received, type Status } from './status.js';
+
+/** @internal The promise a request settles with, for watching it without waiting on it (hang report). */
+export const kCompletion = Symbol('tsmpi.request.completion');
 
 type State<T> =
   | { kind: 'pending' }
@@ -30,8 +34,14 @@ export class Request<T = unknown> implements PromiseLike<T> {
     this.#settled.catch(() => {});
   }
 
+  /** @internal */
+  get [kCompletion](): Promise<Received<T>> {
+    return this.#settled;
+  }
+
   /** Resolves with the value (undefined for a send) and fills `status` for a receive. */
   async wait(status?: Status): Promise<T> {
+    if (recording) observeCall('wait', 'wait', performance.now(), this.#settled, true);
     const result = await this.#settled;
     fillStatus(status, result);
     return result.value;

@@ -122,6 +122,9 @@ export const Texts = {
   programUnreadable: (program: string, reason: string) => `cannot read program "${program}": ${reason}`,
   controlFailed: (endpoint: string, reason: string) => `cannot start the control plane at ${endpoint}: ${reason}`,
   jobDirFailed: (reason: string) => `cannot create the job directory: ${reason}`,
+  traceUnwritable: (file: string, reason: string) => `--trace: cannot write "${file}": ${reason}`,
+  traceFailed: (file: string, reason: string) => `--trace: writing "${file}" failed: ${reason}`,
+  tracePartial: (reported: number, size: number, file: string) => `trace of ${reported} of ${size} ranks written to ${file} (the others were stopped before they had reported everything)`,
   badEncryption: (value: string) => `TSMPI_ENCRYPTION must be "on" or "off", got "${value}"`,
   internalError: (detail: string) => `internal error: ${detail}`,
 

@@ -28,6 +28,7 @@ import { agentCommand, isSrun, remoteArgv } from './spawn/launch-command.js';
 import { RemoteHost } from './spawn/remote.js';
 import { mapRanks, type Placement } from './mapping.js';
 import { drainForwarding, forwardLines, OutputSink } from './output.js';
+import { JobProfile } from './profile/job-profile.js';
 import { newJobKeys, RendezvousServer } from './rendezvous-server.js';
 import { forwardStdin, spawnLocalRank, type LocalJobSpec, type RankProcess } from './spawn/local.js';
 import { exitStatusOf, kKillGraceMs, SignalForwarder, Supervisor, type JobEnd } from './supervise.js';
@@ -84,7 +85,9 @@ export async function runJob(options: LaunchOptions, program: string, programArg
   const programPath = await checkProgram(program, io.cwd);
   const encryption = encryptionFrom(io.env);
   if (encryption === 'off' && remoteHosts.length > 0) throw new LaunchError('ERR_USAGE', Texts.encryptionOffRemote(remoteHosts));
-  const env = rankEnvironment(options, io.env, terminalColumns(io.stderr));
+  const profile = JobProfile.of(options, io.cwd);
+  await profile?.prepare();
+  const env = { ...rankEnvironment(options, io.env, terminalColumns(io.stderr)), ...profile?.rankEnv() };
   checkRankOptions(env);
   // The address ranks on other hosts reach this one at, and that ranks here advertise to them.
   // --iface NAME: that interface here and on every host; --iface ADDR: this host's address,
@@ -127,6 +130,7 @@ export async function runJob(options: LaunchOptions, program: string, programArg
       failed: (m) => supervisor?.report({ kind: m.reason, rank: m.rank, stack: m.stack }),
       abort: (m) => supervisor?.report({ kind: 'abort', rank: m.rank, code: m.code }),
       waits: (m) => hang.receive(m),
+      diag: (m) => profile?.receive(m),
     }, serverOptions(keys)).catch((error: unknown) => {
       throw new LaunchError('ERR_CONTROL', Texts.controlFailed(control, describeFsError(error)), { cause: error });
     });
@@ -207,6 +211,8 @@ export async function runJob(options: LaunchOptions, program: string, programArg
     }
     const pipes = ranks.flatMap((r) => [r.stdout, r.stderr].flatMap((p) => (p ? [p] : [])));
     await Promise.all([drainForwarding(outputs, pipes, kKillGraceMs), settleReports(supervisor)]);
+    const profiled = await profile?.finish(n);
+    if (profiled) io.stderr.write(profiled);
     const end = supervisor.end ?? { kind: 'ok' };
     return { end, exitStatus: exitStatusOf(end), stopped: supervisor.stopped, size: n };
   } finally {

@@ -26,8 +26,14 @@ const kParentCheckMs = 1000;
 
 let failing = false;
 
+/** The rank's --trace/--stats record (comm/diagnostics/recorder.ts), when it records. */
+const kRecorder = Symbol.for('tsmpi.recorder');
+type Recorder = { flush(): Promise<void> };
+
 async function report(reason: 'exception' | 'rejection', error: unknown): Promise<void> {
   const stack = inspect(error);
+  // Before the failure report: once the launcher has that, it stops the job.
+  await (globalThis as { [kRecorder]?: Recorder })[kRecorder]?.flush();
   try {
     const { controlClient } = await import('../comm/bootstrap/control-client.js');
     const client = controlClient();

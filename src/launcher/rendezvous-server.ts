@@ -9,7 +9,7 @@ import { curveKeyPair, Router } from 'zeromq';
 import type { CurveServerOptions, JobKeys } from '../comm/bootstrap/keys.js';
 import {
   decodeControl, encodeControl, type AbortMessage, type FailedMessage, type HelloMessage, type RankToLauncher,
-  type WaitsMessage,
+  type WaitsMessage, type DiagMessage,
 } from '../comm/bootstrap/protocol.js';
 
 /** Fresh CURVE keys for one job (the job secret, see comm/bootstrap/keys.ts). */
@@ -32,6 +32,8 @@ export interface ControlHandlers {
   abort?(message: AbortMessage): void;
   /** A rank's answer to a hang-report request: what its program is waiting on. */
   waits?(message: WaitsMessage): void;
+  /** A part of a rank's --trace/--stats report; acknowledged once handled. */
+  diag?(message: DiagMessage): void;
   /** Every rank has said hello; the directory is on its way. */
   formed?(endpoints: string[]): void;
 }
@@ -119,7 +121,7 @@ export class RendezvousServer {
       for await (const [id, frame] of this.#router) {
         if (frame === undefined) continue;
         const message = decodeControl(frame);
-        if (message === undefined || message.type === 'directory') continue;
+        if (message === undefined || message.type === 'directory' || message.type === 'diag-ack') continue;
         if (!this.#fromItsRank(id.toString(), message)) continue;
         this.#dispatch(message);
       }
@@ -152,6 +154,11 @@ export class RendezvousServer {
       case 'waits':
         if (!Array.isArray(message.waits)) return;
         this.#handlers.waits?.(message);
+        return;
+      case 'diag':
+        if (!Number.isInteger(message.part) || !Array.isArray(message.spans)) return;
+        this.#handlers.diag?.(message);
+        this.#sendTo(message.rank, encodeControl({ type: 'diag-ack', rank: message.rank, part: message.part }));
         return;
     }
   }

@@ -17,12 +17,14 @@
 import { Dealer } from 'zeromq';
 import { isLaunched, parseRankEnv, type RankEnv } from './env.js';
 import { clientOptions, readKeyFile, type JobKeys } from './keys.js';
-import { decodeControl, encodeControl, type LauncherToRank, type RankToLauncher, type WaitInfo } from './protocol.js';
+import { decodeControl, encodeControl, type DiagMessage, type LauncherToRank, type RankToLauncher, type WaitInfo } from './protocol.js';
 
 /** How long queued frames may delay a natural exit of a rank whose launcher is unreachable. */
 export const kLingerMs = 1000;
 /** How long reportFailure()/abort() wait for the launcher's acknowledgement. */
 export const kReportWaitMs = 1000;
+/** How long each part of a --trace/--stats report waits for its acknowledgement. */
+export const kDiagWaitMs = 1000;
 
 type Incoming = LauncherToRank | RankToLauncher;
 interface Waiter { accept(message: Incoming): boolean; fail(error: Error): void }
@@ -106,6 +108,32 @@ export class ControlClient {
    */
   reportWaits(waits: WaitInfo[]): Promise<void> {
     return this.#send({ type: 'waits', rank: this.rank, waits });
+  }
+
+  /**
+   * Sends a --trace/--stats report, part after part, each once the launcher acknowledged the
+   * one before (so a large trace never floods the launcher's queue). A part not acknowledged
+   * within kDiagWaitMs ends it: a broken launcher never holds the rank. True if every part
+   * was acknowledged.
+   */
+  async reportDiagnostics(parts: readonly Omit<DiagMessage, 'type' | 'rank'>[]): Promise<boolean> {
+    for (const part of parts) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), kDiagWaitMs);
+      });
+      const ack = this.#waitFor((m) => m.type === 'diag-ack' && m.rank === this.rank && m.part === part.part);
+      ack.catch(() => undefined);
+      const delivered = this.#send({ type: 'diag', rank: this.rank, ...part }).then(() => ack).then(() => true, () => false);
+      const ok = await Promise.race([delivered, timeout]);
+      clearTimeout(timer);
+      if (!ok) {
+        // Ends the receive still pending for the lost acknowledgement.
+        this.close();
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Closes the socket; a pending hello() rejects. */

@@ -12,6 +12,10 @@
  *                                                              flush ZeroMQ, so reports are acked)
  *   rank → launcher   waits    { rank, waits }                 what the program waits on, when the
  *                                                              launcher asks (SIGUSR2 to the rank)
+ *   rank → launcher   diag     { rank, part, last, ... }       --trace/--stats: what the rank's
+ *                                                              communication did, at its end, in
+ *                                                              bounded parts
+ *   launcher → rank   diag-ack { rank, part }                  that part arrived
  */
 export interface HelloMessage { type: 'hello'; rank: number; pid: number; host: string; endpoint: string }
 /**
@@ -45,8 +49,51 @@ export interface WaitInfo {
 }
 export interface WaitsMessage { type: 'waits'; rank: number; waits: WaitInfo[] }
 
-export type RankToLauncher = HelloMessage | FailedMessage | AbortMessage | WaitsMessage;
-export type LauncherToRank = DirectoryMessage;
+/**
+ * One recorded span of a rank (comm/diagnostics/recorder.ts). Times are ms since the job's
+ * epoch (the launcher's clock when the job started). `peer` is a COMM_WORLD rank; `seq` the
+ * sender's per-peer message number, which links a send to its receive.
+ */
+export interface DiagSpan {
+  kind: 'send' | 'recv' | 'wait' | 'coll';
+  name: string;
+  start: number;
+  end: number;
+  peer?: number;
+  tag?: number;
+  bytes?: number;
+  seq?: number;
+  /** Collective spans: the communicator and the call's number on it. */
+  comm?: string;
+  call?: number;
+}
+/** Per-rank totals over the whole run. */
+export interface DiagCounters {
+  msgsSent: number;
+  msgsRecv: number;
+  bytesSent: number;
+  bytesRecv: number;
+  /** Time with the program inside a blocking tsmpi call (or waiting on a request). */
+  waitMs: number;
+  /** From the job's forming (every rank joined) to the rank's report. */
+  totalMs: number;
+  /** Spans not kept because the rank's buffer was full. */
+  droppedSpans: number;
+}
+/** Part 0 carries the counters and host; every part up to `last` carries spans. */
+export interface DiagMessage {
+  type: 'diag';
+  rank: number;
+  part: number;
+  last: boolean;
+  host?: string;
+  counters?: DiagCounters;
+  spans: DiagSpan[];
+}
+export interface DiagAckMessage { type: 'diag-ack'; rank: number; part: number }
+
+export type RankToLauncher = HelloMessage | FailedMessage | AbortMessage | WaitsMessage | DiagMessage;
+export type LauncherToRank = DirectoryMessage | DiagAckMessage;
 
 export function encodeControl(message: RankToLauncher | LauncherToRank): Buffer {
   return Buffer.from(JSON.stringify(message));
@@ -58,7 +105,7 @@ export function decodeControl(frame: Buffer): RankToLauncher | LauncherToRank | 
     const m = JSON.parse(frame.toString('utf8')) as { type?: unknown };
     if (m === null || typeof m !== 'object' || typeof m.type !== 'string') return undefined;
     switch (m.type) {
-      case 'hello': case 'directory': case 'failed': case 'abort': case 'waits':
+      case 'hello': case 'directory': case 'failed': case 'abort': case 'waits': case 'diag': case 'diag-ack':
         return m as RankToLauncher | LauncherToRank;
       default:
         return undefined;

@@ -17,6 +17,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WaitArg, WaitInfo } from '../bootstrap/protocol.js';
+import { kCompletion } from '../request.js';
+import { observeCall, observeInit, recording } from './recorder.js';
 
 /** Frames kept per capture: the program's call, or tsmpi's finalize() and then the program's. */
 const kStackFrames = 2;
@@ -125,6 +127,7 @@ export function tracked<A extends unknown[], R>(
       Error.captureStackTrace(site, wrapper);
       Error.stackTraceLimit = limit;
     }
+    const start = recording ? performance.now() : 0;
     depth++;
     let result: R;
     try {
@@ -132,8 +135,15 @@ export function tracked<A extends unknown[], R>(
     } finally {
       depth--;
     }
-    const settled = result as PromiseLike<unknown> | undefined;
+    // A request (isend/irecv) is watched through its completion, not its then(), which is a wait.
+    const settled = ((result as { [kCompletion]?: PromiseLike<unknown> } | undefined)?.[kCompletion] ?? result) as PromiseLike<unknown> | undefined;
     if (typeof settled?.then !== 'function') return result;
+    // --trace/--stats: every call but isend/irecv is time waiting; collectives and calls that
+    // carry no message of their own (probe, finalize, init) are spans too.
+    if (recording && op === 'init') observeInit(start, settled);
+    else if (recording && settled === (result as unknown)) {
+      observeCall(collective ? 'coll' : 'wait', op, start, settled, op !== 'send' && op !== 'recv' && op !== 'sendrecv', self.name, call);
+    }
     const entry: Pending = { op, comm: self.name, spec, args, call, since: performance.now(), site };
     pending.add(entry);
     const done = (): void => {

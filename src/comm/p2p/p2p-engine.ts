@@ -10,6 +10,7 @@
  * Flow control (p2p/flow-window.ts): messages go eagerly while the receiver's window for this
  * rank has room, else as a rendezvous (header now, packets when the receiver takes it).
  */
+import { recordRecv, recordSend, recording } from '../diagnostics/recorder.js';
 import { Errors, MpiError } from '../errors.js';
 import type { Packet } from '../serialization/packet.js';
 import type { Transport } from '../transport/transport.js';
@@ -25,6 +26,8 @@ export interface Incoming {
   readonly packets: Packet[];
   /** Payload bytes (the sum of the packets' sizes). */
   readonly bytes: number;
+  /** The sender's number for this message to this rank: links a send to its receive in a trace. */
+  readonly seq: number;
   /** A rendezvous message's seq, until its packets are here. */
   readonly rendezvous?: number;
 }
@@ -139,10 +142,20 @@ export class P2PEngine {
    * receiver's watcher must see whole.
    */
   send(ctx: number, dest: number, tag: number, packets: readonly Packet[], stamp?: Stamp, eager = false): Promise<void> {
+    if (!recording) return this.#send(ctx, dest, tag, packets, stamp, eager);
+    const start = performance.now();
+    const seq = this.#sendSeq[dest];
+    const sent = this.#send(ctx, dest, tag, packets, stamp, eager);
+    sent.then(() => recordSend(dest, tag, sizeOf(packets), seq, start, performance.now()), ignore);
+    return sent;
+  }
+
+  #send(ctx: number, dest: number, tag: number, packets: readonly Packet[], stamp: Stamp | undefined, eager: boolean): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (dest === this.rank) {
       const copy = packets.slice();
-      queueMicrotask(() => this.#arrive(ctx, { src: dest, tag, packets: copy, bytes: sizeOf(copy) }));
+      const seq = this.#sendSeq[dest]++;
+      queueMicrotask(() => this.#arrive(ctx, { src: dest, tag, packets: copy, bytes: sizeOf(copy), seq }));
       return Promise.resolve();
     }
     const codes = new Array<number>(packets.length);
@@ -233,6 +246,15 @@ export class P2PEngine {
 
   /** `src` may be -1 (any source) and `tag` -1 (any user tag). */
   recv(ctx: number, src: number, tag: number): Promise<Incoming> {
+    if (!recording) return this.#recv(ctx, src, tag);
+    const start = performance.now();
+    return this.#recv(ctx, src, tag).then((m) => {
+      recordRecv(m.src, m.tag, m.bytes, m.seq, start, performance.now());
+      return m;
+    });
+  }
+
+  #recv(ctx: number, src: number, tag: number): Promise<Incoming> {
     if (this.#failure) return Promise.reject(this.#failure);
     const hit = this.#match.take(ctx, src, tag);
     if (hit !== undefined) return this.#taken(hit.msg);
@@ -322,12 +344,12 @@ export class P2PEngine {
       }
       let bytes = 0;
       for (let i = 0; i < env.codes.length; i++) bytes += sizes.readDoubleLE(8 * i);
-      msg = { src: peer, tag: env.tag, packets: [], bytes, rendezvous: env.seq };
+      msg = { src: peer, tag: env.tag, packets: [], bytes, seq: env.seq, rendezvous: env.seq };
       this.#unmatched.add(key(peer, env.seq));
     } else {
       if (env.flags! & kFlag.ack) this.#signal(peer, kKind.ack, env.seq);
       const packets = this.#packets(env, frames);
-      msg = { src: peer, tag: env.tag, packets, bytes: sizeOf(packets) };
+      msg = { src: peer, tag: env.tag, packets, bytes: sizeOf(packets), seq: env.seq };
     }
     if (env.stamp !== undefined && !this.#watched(env.ctx, env.stamp, msg)) return;
     this.#arrive(env.ctx, msg);
@@ -343,7 +365,7 @@ export class P2PEngine {
     this.#pulling.delete(k);
     if (env.flags! & kFlag.ack) this.#signal(peer, kKind.ack, env.seq);
     const packets = this.#packets(env, frames);
-    pulling.resolve({ src: peer, tag: pulling.msg.tag, packets, bytes: sizeOf(packets) });
+    pulling.resolve({ src: peer, tag: pulling.msg.tag, packets, bytes: sizeOf(packets), seq: env.seq });
   }
 
   #packets(env: Envelope, frames: Buffer[]): Packet[] {
@@ -456,6 +478,7 @@ export class P2PEngine {
 }
 
 const key = (peer: number, seq: number): number => peer * 2 ** 32 + seq;
+const ignore = (): void => {};
 
 function sizeOf(packets: readonly Packet[]): number {
   let bytes = 0;

@@ -1,0 +1,92 @@
+// What --trace costs: 8 B ping-pong latency (half a round trip) and 8 B allreduce at -n 2, with
+// tracing off and on, each the median of --runs launches (every launch gives the median of its
+// repetitions), unpinned and pinned to one CPU (taskset -c 0). With --baseline DIR (a built
+// checkout of the code before --trace existed) that code is measured too, for the cost of the
+// off path. Also the size of the trace file per message sent (its spans, flows and share of
+// collective spans).
+//   npm run build && npx tsx bench/trace-overhead.ts [--runs 5] [--baseline /tmp/tsmpi-base]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const arg = (name: string, fallback: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+};
+const runs = Number(arg('runs', '5'));
+const baseline = arg('baseline', '');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'tsmpi-trace-bench-'));
+
+interface Mode { name: string; dir: string; trace: boolean }
+const modes: Mode[] = [
+  ...(baseline === '' ? [] : [{ name: 'before --trace (baseline)', dir: baseline, trace: false }]),
+  { name: 'tracing off', dir: root, trace: false },
+  { name: 'tracing on', dir: root, trace: true },
+];
+const benches = [
+  { name: '8 B ping-pong latency (µs)', program: 'bench/programs/p2p.ts', args: ['--sizes', '8', '--kinds', 'typed', '--metrics', 'latency', '--reps', '5', '--target-ms', '150'] },
+  { name: '8 B allreduce (µs)', program: 'bench/programs/coll.ts', args: ['--colls', 'allreduce', '--sizes', '8', '--reps', '5', '--target-ms', '150'] },
+];
+
+function run(cmd: string, args: string[], cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}\n${err}`))));
+  });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** One launch: the median of its repetitions, and the trace's bytes and events when traced. */
+async function once(mode: Mode, bench: (typeof benches)[number], pinned: boolean, i: number): Promise<{ us: number; bytesPerMessage?: number }> {
+  const traceFile = path.join(tmp, `t-${i}.json`);
+  const launcher = ['dist/launcher/cli.js', '-n', '2', ...(mode.trace ? ['--trace', traceFile] : []), bench.program, ...bench.args];
+  const out = pinned ? await run('taskset', ['-c', '0', process.execPath, ...launcher], mode.dir) : await run(process.execPath, launcher, mode.dir);
+  const line = out.split('\n').find((l) => l.startsWith('BENCH '));
+  if (line === undefined) throw new Error(`no BENCH line in:\n${out}`);
+  const record = JSON.parse(line.slice(6)) as { rows: { reps: number[] }[] };
+  const result: { us: number; bytesPerMessage?: number } = { us: median(record.rows[0].reps) };
+  if (mode.trace) {
+    const messages = readFileSync(traceFile, 'utf8').split('"name":"send"').length - 1;
+    result.bytesPerMessage = statSync(traceFile).size / messages;
+  }
+  return result;
+}
+
+const results: string[] = [];
+let i = 0;
+for (const pinned of [false, true]) {
+  for (const bench of benches) {
+    const per = new Map<string, number[]>(modes.map((m) => [m.name, []]));
+    const bytesPerMessage: number[] = [];
+    // Modes interleaved, so a machine that gets busier mid-way weighs on all of them alike.
+    for (let r = 0; r < runs; r++) {
+      for (const mode of modes) {
+        const got = await once(mode, bench, pinned, i++);
+        per.get(mode.name)!.push(got.us);
+        if (got.bytesPerMessage !== undefined) bytesPerMessage.push(got.bytesPerMessage);
+        process.stderr.write('.');
+      }
+    }
+    const off = median(per.get('tracing off')!);
+    const on = median(per.get('tracing on')!);
+    const cells = modes.map((m) => `${median(per.get(m.name)!).toFixed(1)}`);
+    const base = baseline === '' ? '' : ` | ${(off - median(per.get(modes[0].name)!)).toFixed(1)}`;
+    results.push(`| ${bench.name} | ${pinned ? 'taskset -c 0' : 'no'} | ${cells.join(' | ')} | ${(on - off).toFixed(1)}${base} | ${median(bytesPerMessage).toFixed(0)} B |`);
+  }
+}
+process.stderr.write('\n');
+const header = `| benchmark (-n 2, median of ${runs} launches) | pinned | ${modes.map((m) => m.name).join(' | ')} | on − off${baseline === '' ? '' : ' | off − baseline'} | trace file per message sent |`;
+console.log([header, `|${' --- |'.repeat(header.split('|').length - 2)}`, ...results].join('\n'));
+rmSync(tmp, { recursive: true, force: true });
