@@ -52,7 +52,8 @@ export class ResultStream<R> implements AsyncIterableIterator<R> {
   readonly #queue: Entry[] = [];
   readonly #progress: Progress;
   #handle!: JobHandle;
-  #waiter: { resolve: (r: IteratorResult<R>) => void; reject: (e: unknown) => void } | undefined;
+  /** Calls of next() not answered yet, answered in call order. */
+  readonly #waiters: Array<{ resolve: (r: IteratorResult<R>) => void; reject: (e: unknown) => void }> = [];
   #finished = false;
   #failure: { error: unknown } | undefined;
   #over = false;
@@ -116,19 +117,18 @@ export class ResultStream<R> implements AsyncIterableIterator<R> {
   }
 
   #wake(): void {
-    if (this.#waiter === undefined) return;
-    const r = this.#step();
-    if (r === undefined) return;
-    const w = this.#waiter;
-    this.#waiter = undefined;
-    if ('error' in r) w.reject(r.error);
-    else w.resolve(r);
+    while (this.#waiters.length > 0) {
+      const r = this.#step();
+      if (r === undefined) return;
+      const w = this.#waiters.shift()!;
+      if ('error' in r) w.reject(r.error);
+      else w.resolve(r);
+    }
   }
 
   next(): Promise<IteratorResult<R>> {
-    if (this.#waiter !== undefined) return Promise.reject(new Error('next() called again before the previous next() settled'));
-    const r = this.#step();
-    if (r === undefined) return new Promise((resolve, reject) => (this.#waiter = { resolve, reject }));
+    const r = this.#waiters.length === 0 ? this.#step() : undefined;
+    if (r === undefined) return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
     return 'error' in r ? Promise.reject(r.error) : Promise.resolve(r);
   }
 
@@ -139,6 +139,7 @@ export class ResultStream<R> implements AsyncIterableIterator<R> {
       this.#progress.stop();
       this.#handle.cancel();
     }
+    this.#wake();
     return Promise.resolve({ done: true, value: undefined });
   }
 

@@ -38,7 +38,10 @@ export interface MapOptions extends SubmitOptions {
    * other iterables and async iterables, whose length is unknown.
    */
   chunksize?: number;
-  /** A progress bar on stderr (cli-progress); off whenever stderr is not a terminal. */
+  /**
+   * A progress bar on stderr (cli-progress); off whenever stderr is not a terminal, which under
+   * tsmpirun it never is (rank output goes through the launcher's pipes).
+   */
   progress?: boolean;
 }
 

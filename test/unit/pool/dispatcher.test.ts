@@ -53,6 +53,15 @@ describe('dispatcher and worker over in-process links', () => {
     expect(pool.stats.itemsInFlight).toBe(0);
   });
 
+  it('an empty input resolves at once; next() may be called again before the last one settled', async () => {
+    const pool = localPool();
+    expect(await pool.map('double', [])).toEqual([]);
+    const it = pool.imap('later', [1, 2, 3], { chunksize: 1 });
+    const results = await Promise.all([it.next(), it.next(), it.next(), it.next()]);
+    expect(results).toEqual([{ done: false, value: 1 }, { done: false, value: 2 }, { done: false, value: 3 }, { done: true, value: undefined }]);
+    await pool.close();
+  });
+
   it('imapUnordered gives every result once', async () => {
     const pool = localPool();
     const got: number[] = [];
