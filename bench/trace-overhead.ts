@@ -90,12 +90,13 @@ for (const pinned of [false, true]) {
     }
     const off = median(per.get('tracing off')!);
     const on = median(per.get('tracing on')!);
-    const cells = modes.map((m) => `${median(per.get(m.name)!).toFixed(1)}`);
+    // The minimum beside the median: on a shared machine it is the figure other load disturbs least.
+    const cells = modes.map((m) => `${median(per.get(m.name)!).toFixed(1)} (${Math.min(...per.get(m.name)!).toFixed(1)})`);
     const base = baseline === '' ? '' : ` | ${(off - median(per.get(modes[0].name)!)).toFixed(1)}`;
     results.push(`| ${bench.name} | ${pinned ? 'taskset -c 0' : 'no'} | ${cells.join(' | ')} | ${(on - off).toFixed(1)}${base} | ${bytesPerMessage.length === 0 ? '—' : `${median(bytesPerMessage).toFixed(0)} B`} |`);
   }
 }
 process.stderr.write('\n');
-const header = `| benchmark (-n 2, median of ${runs} launches) | pinned | ${modes.map((m) => m.name).join(' | ')} | on − off${baseline === '' ? '' : ' | off − baseline'} | trace file per message sent |`;
+const header = `| benchmark (-n 2, median (min) of ${runs} launches) | pinned | ${modes.map((m) => m.name).join(' | ')} | on − off (medians)${baseline === '' ? '' : ' | off − baseline (medians)'} | trace file per message sent |`;
 console.log([header, `|${' --- |'.repeat(header.split('|').length - 2)}`, ...results].join('\n'));
 rmSync(tmp, { recursive: true, force: true });
