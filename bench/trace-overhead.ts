@@ -2,11 +2,12 @@
 // tracing off and on, each the median of --runs launches (every launch gives the median of its
 // repetitions), unpinned and pinned to one CPU (taskset -c 0). With --baseline DIR (a built
 // checkout of the code before --trace existed) that code is measured too, for the cost of the
-// off path. Also the size of the trace file per message sent (its spans, flows and share of
-// collective spans).
+// off path. Also the rank-side cost alone, without transport or wake-ups (one process sending
+// to itself: bench/programs/self-messages.ts, copied into the baseline if it lacks it), and the
+// size of the trace file per message sent (its spans, flows and share of collective spans).
 //   npm run build && npx tsx bench/trace-overhead.ts [--runs 5] [--baseline /tmp/tsmpi-base]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,14 +28,17 @@ const modes: Mode[] = [
   { name: 'tracing off', dir: root, trace: false },
   { name: 'tracing on', dir: root, trace: true },
 ];
-const benches = [
+const benches: { name: string; program: string; args: string[]; self?: boolean }[] = [
+  { name: 'send+recv to itself, one process (µs per pair)', program: 'bench/programs/self-messages.ts', args: ['20000'], self: true },
   { name: '8 B ping-pong latency (µs)', program: 'bench/programs/p2p.ts', args: ['--sizes', '8', '--kinds', 'typed', '--metrics', 'latency', '--reps', '5', '--target-ms', '150'] },
   { name: '8 B allreduce (µs)', program: 'bench/programs/coll.ts', args: ['--colls', 'allreduce', '--sizes', '8', '--reps', '5', '--target-ms', '150'] },
 ];
 
-function run(cmd: string, args: string[], cwd: string): Promise<string> {
+if (baseline !== '' && !existsSync(path.join(baseline, benches[0].program))) copyFileSync(path.join(root, benches[0].program), path.join(baseline, benches[0].program));
+
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -51,13 +55,18 @@ const median = (xs: number[]): number => {
 /** One launch: the median of its repetitions, and the trace's bytes and events when traced. */
 async function once(mode: Mode, bench: (typeof benches)[number], pinned: boolean, i: number): Promise<{ us: number; bytesPerMessage?: number }> {
   const traceFile = path.join(tmp, `t-${i}.json`);
-  const launcher = ['dist/launcher/cli.js', '-n', '2', ...(mode.trace ? ['--trace', traceFile] : []), bench.program, ...bench.args];
-  const out = pinned ? await run('taskset', ['-c', '0', process.execPath, ...launcher], mode.dir) : await run(process.execPath, launcher, mode.dir);
+  const launcher = bench.self
+    ? ['--import', 'tsx', bench.program, ...bench.args]
+    : ['dist/launcher/cli.js', '-n', '2', ...(mode.trace ? ['--trace', traceFile] : []), bench.program, ...bench.args];
+  // Without a launcher, the environment is how a rank is told to record.
+  const env = bench.self && mode.trace ? { TSMPI_TRACE: '1' } : {};
+  const command = pinned ? ['taskset', '-c', '0', process.execPath, ...launcher] : [process.execPath, ...launcher];
+  const out = await run(command[0], command.slice(1), mode.dir, env);
   const line = out.split('\n').find((l) => l.startsWith('BENCH '));
   if (line === undefined) throw new Error(`no BENCH line in:\n${out}`);
   const record = JSON.parse(line.slice(6)) as { rows: { reps: number[] }[] };
   const result: { us: number; bytesPerMessage?: number } = { us: median(record.rows[0].reps) };
-  if (mode.trace) {
+  if (mode.trace && !bench.self) {
     const messages = readFileSync(traceFile, 'utf8').split('"name":"send"').length - 1;
     result.bytesPerMessage = statSync(traceFile).size / messages;
   }
@@ -81,12 +90,13 @@ for (const pinned of [false, true]) {
     }
     const off = median(per.get('tracing off')!);
     const on = median(per.get('tracing on')!);
-    const cells = modes.map((m) => `${median(per.get(m.name)!).toFixed(1)}`);
+    // The minimum beside the median: on a shared machine it is the figure other load disturbs least.
+    const cells = modes.map((m) => `${median(per.get(m.name)!).toFixed(1)} (${Math.min(...per.get(m.name)!).toFixed(1)})`);
     const base = baseline === '' ? '' : ` | ${(off - median(per.get(modes[0].name)!)).toFixed(1)}`;
-    results.push(`| ${bench.name} | ${pinned ? 'taskset -c 0' : 'no'} | ${cells.join(' | ')} | ${(on - off).toFixed(1)}${base} | ${median(bytesPerMessage).toFixed(0)} B |`);
+    results.push(`| ${bench.name} | ${pinned ? 'taskset -c 0' : 'no'} | ${cells.join(' | ')} | ${(on - off).toFixed(1)}${base} | ${bytesPerMessage.length === 0 ? '—' : `${median(bytesPerMessage).toFixed(0)} B`} |`);
   }
 }
 process.stderr.write('\n');
-const header = `| benchmark (-n 2, median of ${runs} launches) | pinned | ${modes.map((m) => m.name).join(' | ')} | on − off${baseline === '' ? '' : ' | off − baseline'} | trace file per message sent |`;
+const header = `| benchmark (-n 2, median (min) of ${runs} launches) | pinned | ${modes.map((m) => m.name).join(' | ')} | on − off (medians)${baseline === '' ? '' : ' | off − baseline (medians)'} | trace file per message sent |`;
 console.log([header, `|${' --- |'.repeat(header.split('|').length - 2)}`, ...results].join('\n'));
 rmSync(tmp, { recursive: true, force: true });
