@@ -67,5 +67,5 @@ if (world.rank === 0) {
     ];
     console.log(row.join(' '));
   });
-  if (counts.at(-1)! > cpus) console.log(`beyond ${cpus} ranks the ranks share the ${cpus} CPUs: the measured speedup stops growing`);
+  if (counts.at(-1)! > cpus) console.log(`beyond ${cpus} ranks the ranks share ${cpus} CPUs: expect the capped column, not Amdahl's`);
 }

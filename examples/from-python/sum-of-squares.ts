@@ -16,6 +16,7 @@
 import { COMM_WORLD as comm, SUM, wtime } from 'tsmpi';
 
 const n = await comm.bcast(comm.rank === 0 ? Number(process.argv[2] ?? 10_000_000) : 0, 0);
+if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`n must be a positive integer, got ${process.argv[2]}`);
 await comm.barrier();
 const start = wtime();
 

@@ -24,9 +24,10 @@ describe.concurrent('examples/from-python at np=4', () => {
     for (const m of workers) expect(Number(m[3])).toBe(100 * Number(m[1]));
     const byRank = workers.sort((a, b) => Number(a[1]) - Number(b[1])).map((m) => m[2]);
     expect(new Set(byRank).size).toBe(4);
-    // Joined only after every worker finished: the root's line comes last.
+    // Ranks' lines reach the launcher through separate pipes, so the root's line may overtake
+    // a worker's: only the content is certain, not the order.
     expect(out).toHaveLength(5);
-    expect(out[4]).toBe(`joined 4 workers: pids ${byRank.join(' ')}`);
+    expect(out).toContain(`joined 4 workers: pids ${byRank.join(' ')}`);
   });
 
   it('queue-sentinel.ts: every item is consumed exactly once and each consumer stops at its sentinel', async () => {
@@ -95,7 +96,8 @@ describe.concurrent('examples/from-python at np=4', () => {
   it('mpi4py-scatter-gather.ts: each rank squares its item, the root gathers the squares in rank order', async () => {
     const out = lines(await run(4, 'mpi4py-scatter-gather.ts'));
     expect(out.filter((l) => l.startsWith('rank ')).sort()).toEqual(range(4).map((r) => `rank ${r} got ${r + 1}, squares it to ${(r + 1) ** 2}`));
-    expect(out.at(-1)).toBe('gathered [1, 4, 9, 16]');
+    expect(out).toHaveLength(5);
+    expect(out).toContain('gathered [1, 4, 9, 16]');
   });
 
   it('sum-of-squares.ts: the sum over 10 million elements matches the closed form', async () => {
@@ -129,6 +131,6 @@ describe.concurrent('examples/from-python at np=4', () => {
       expect(capped).toBe(amdahl(Math.min(Number(p), cpus)));
     }
     expect(rows[0][2]).toBe('1.00');
-    expect(out.slice(5)).toEqual(cpus < 4 ? [`beyond ${cpus} ranks the ranks share the ${cpus} CPUs: the measured speedup stops growing`] : []);
+    expect(out.slice(5)).toEqual(cpus < 4 ? [`beyond ${cpus} ranks the ranks share ${cpus} CPUs: expect the capped column, not Amdahl's`] : []);
   });
 });
