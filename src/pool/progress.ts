@@ -1,8 +1,30 @@
 /**
- * The driver's optional progress bar. Off when stderr is not a terminal, so logs and pipes
- * never get control sequences.
+ * The driver's optional progress bar. Off when stderr does not reach a terminal, so logs and
+ * pipes never get control sequences. Under tsmpirun a rank's stderr is a pipe to the launcher;
+ * when the launcher's own stderr is a terminal it says so (TSMPI_STDERR_COLUMNS) and passes
+ * the bar's redraws through as they come, so the bar draws to that terminal.
  */
+import { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
+import { stderrTerminalColumns } from '../comm/bootstrap/env.js';
+
+/** stderr as cli-progress sees a terminal: the launcher's width, writes go straight to stderr. */
+class LauncherTerminal extends Writable {
+  readonly isTTY = true;
+  constructor(readonly columns: number) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    process.stderr.write(chunk, callback);
+  }
+}
+
+function terminalStream(): NodeJS.WritableStream | undefined {
+  if (process.stderr.isTTY === true) return process.stderr;
+  const columns = stderrTerminalColumns();
+  return columns === undefined ? undefined : new LauncherTerminal(columns);
+}
 
 export interface Progress {
   done(items: number): void;
@@ -12,9 +34,10 @@ export interface Progress {
 const off: Progress = { done: () => {}, stop: () => {} };
 
 export function createProgress(enabled: boolean | undefined, task: string, total: number | undefined): Progress {
-  if (enabled !== true || process.stderr.isTTY !== true) return off;
+  const stream = enabled === true ? terminalStream() : undefined;
+  if (stream === undefined) return off;
   const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, format: `${task} [{bar}] {value}/{total} {percentage}% | {eta_formatted} left`, hideCursor: true, clearOnComplete: false },
+    { stream, format: `${task} [{bar}] {value}/{total} {percentage}% | {eta_formatted} left`, hideCursor: true, clearOnComplete: false },
     cliProgress.Presets.shades_classic,
   );
   bar.start(total ?? 0, 0);

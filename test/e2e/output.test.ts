@@ -2,14 +2,13 @@
  * Output and input of a job: lines from concurrent ranks never mix, long lines and partial
  * last lines survive, --tag-output attributes every line, and stdin reaches rank 0 only.
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { fixture, kCli, runMpi } from '../helpers/run-mpi.js';
+import { fixture, runMpi, startOnTerminal } from '../helpers/run-mpi.js';
 
 /** Checks print-lines.ts output: every line intact, counts exact, each rank's lines in order. */
 function checkLines(text: string, ranks: number, count: number, length: number, tagged: boolean): void {
@@ -87,26 +86,10 @@ describe('stdin', () => {
 });
 
 describe('a terminal on the launcher\'s stderr', () => {
-  /** Runs tsmpirun under `script`, which gives it a pseudo-terminal as stdin, stdout and stderr. */
-  function underTerminal(args: string[]): { output: () => string; closed: Promise<number | null> } {
-    const command = [process.execPath, kCli, ...args].map((a) => `'${a}'`).join(' ');
-    const child = spawn('script', ['-qfec', `stty cols 100; ${command}`, '/dev/null'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      output += d;
-    });
-    const killer = setTimeout(() => child.kill('SIGKILL'), 40_000);
-    const closed = new Promise<number | null>((resolve) => child.once('close', (code) => {
-      clearTimeout(killer);
-      resolve(code);
-    }));
-    return { output: () => output, closed };
-  }
-
   it('a rank\'s redrawn partial line (a progress bar) reaches it at once, and ranks learn its width', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tsmpi-live-'));
     const gate = path.join(dir, 'gate');
-    const run = underTerminal(['-n', '2', fixture('live-stderr.ts'), gate]);
+    const run = startOnTerminal(['-n', '2', fixture('live-stderr.ts'), gate]);
     for (let waited = 0; !run.output().includes('working 1/2'); waited += 20) {
       expect(waited, `no partial line yet; output so far: ${JSON.stringify(run.output())}`).toBeLessThan(30_000);
       await delay(20);

@@ -1,7 +1,7 @@
 // The task pool through the real launcher: test/fixtures/pool-api.ts checks every part on the
 // ranks (a failed check fails the job) and prints one line per part on rank 0.
 import { describe, expect, it } from 'vitest';
-import { fixture, runMpi } from '../helpers/run-mpi.js';
+import { fixture, runMpi, startOnTerminal } from '../helpers/run-mpi.js';
 
 // A job pushes a million items through the pool: seconds on a quiet machine, but several times
 // that on a loaded one, so both limits are generous (nothing here is about speed).
@@ -39,5 +39,17 @@ describe.concurrent('task pool', () => {
     expect(r.stdout).toMatch(/^lazy ok: 1000000 items, peak in flight \d+ <= bound 2000, /m);
     expect(r.stdout).toContain('pool-api ok size 1');
     expect(r.code).toBe(0);
+  });
+
+  it('progress: true draws a bar through the launcher when its stderr is a terminal, nothing otherwise', kTest, async () => {
+    const shown = startOnTerminal(['-n', '3', fixture('pool-progress.ts')], 120_000);
+    expect(await shown.closed).toBe(0);
+    expect(shown.output()).toContain('sum of squares 70210');
+    expect(shown.output()).toMatch(/square \[[█░]+\] 60\/60 100%/);
+    expect(shown.output()).toContain('\x1b['); // drawn in place, not line after line
+    const piped = await runMpi(['-n', '3', fixture('pool-progress.ts')], kJob);
+    expect(piped.code).toBe(0);
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).toBe('sum of squares 70210\n');
   });
 });

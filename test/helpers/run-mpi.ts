@@ -93,6 +93,31 @@ export function runMpi(args: readonly string[], options: RunOptions = {}): Promi
   return startMpi(args, options).result;
 }
 
+/** A launcher running on a terminal: what the terminal shows so far, and how it ended. */
+export interface TerminalRun {
+  output(): string;
+  closed: Promise<number | null>;
+}
+
+/**
+ * Starts `tsmpirun ...args` under `script`, which gives it a pseudo-terminal (100 columns) as
+ * stdin, stdout and stderr; both output streams arrive mixed, as on a screen.
+ */
+export function startOnTerminal(args: readonly string[], killAfterMs = 40_000): TerminalRun {
+  const command = [process.execPath, kCli, ...args].map((a) => `'${a}'`).join(' ');
+  const child = spawn('script', ['-qfec', `stty cols 100; ${command}`, '/dev/null'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    output += d;
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => {
+    clearTimeout(killer);
+    resolve(code);
+  }));
+  return { output: () => output, closed };
+}
+
 /** A fresh private directory for one test (pid files, hostfiles). */
 export function tempDir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'tsmpi-test-'));
