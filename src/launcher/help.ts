@@ -124,6 +124,7 @@ export const Texts = {
   jobDirFailed: (reason: string) => `cannot create the job directory: ${reason}`,
   traceUnwritable: (file: string, reason: string) => `--trace: cannot write "${file}": ${reason}`,
   traceFailed: (file: string, reason: string) => `--trace: writing "${file}" failed: ${reason}`,
+  traceSpansNotKept: (rank: number, dropped: number, kept: number) => `trace of rank ${rank} holds its first ${kept} events; ${dropped} later ones were not kept (a rank records at most that many)`,
   tracePartial: (reported: number, size: number, file: string) => `trace of ${reported} of ${size} ranks written to ${file} (the others were stopped before they had reported everything)`,
   badEncryption: (value: string) => `TSMPI_ENCRYPTION must be "on" or "off", got "${value}"`,
   internalError: (detail: string) => `internal error: ${detail}`,

@@ -55,6 +55,9 @@ export class JobProfile {
         await writeTraceFile(this.#trace.file, buildTrace(reports));
         const whole = reports.filter((r) => r.complete).length;
         if (whole < size) out += diagnostic(Texts.tracePartial(whole, size, this.#trace.shown));
+        for (const r of reports) {
+          if (r.counters.droppedSpans > 0) out += diagnostic(Texts.traceSpansNotKept(r.rank, r.counters.droppedSpans, r.spans.length));
+        }
       } catch (error) {
         out += diagnostic(Texts.traceFailed(this.#trace.shown, describeFsError(error)));
       }

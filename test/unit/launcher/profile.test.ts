@@ -1,5 +1,10 @@
 /** The launcher's --trace/--stats logic: collecting parts, packing spans on tracks, the trace events, the table. */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { kDefaultLaunchOptions } from '../../../src/launcher/args.js';
+import { JobProfile } from '../../../src/launcher/profile/job-profile.js';
 import type { DiagCounters, DiagSpan } from '../../../src/comm/bootstrap/protocol.js';
 import { ProfileCollector, type RankReport } from '../../../src/launcher/profile/collector.js';
 import { formatStats } from '../../../src/launcher/profile/stats.js';
@@ -97,5 +102,21 @@ describe('formatStats', () => {
       '  bcast #1 on COMM_WORLD  rank 0  7.500 ms',
       '  barrier #2 on COMM_WORLD  rank 2  1.000 ms',
     ]);
+  });
+});
+
+describe('JobProfile', () => {
+  it('says which ranks reported only part of their trace, and which kept only their first spans', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tsmpi-profile-'));
+    const file = path.join(dir, 'trace.json');
+    const profile = JobProfile.of({ ...kDefaultLaunchOptions, trace: file }, dir)!;
+    await profile.prepare();
+    profile.receive({ type: 'diag', rank: 0, part: 0, last: true, host: 'h', counters: counters({ droppedSpans: 7 }), spans: [s(0, 1)] });
+    profile.receive({ type: 'diag', rank: 1, part: 0, last: false, host: 'h', counters: counters(), spans: [s(0, 1)] });
+    const out = await profile.finish(3);
+    expect(out).toContain(`trace of 1 of 3 ranks written to ${file}`);
+    expect(out).toContain('trace of rank 0 holds its first 1 events; 7 later ones were not kept');
+    expect(JSON.parse(await readFile(file, 'utf8')).traceEvents.length).toBeGreaterThan(0);
+    await rm(dir, { recursive: true, force: true });
   });
 });
