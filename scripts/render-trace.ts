@@ -5,18 +5,7 @@
 //   npx tsx scripts/render-trace.ts trace.json out.html [--title TEXT] [--width 1400] [--after-init]
 // --after-init starts the axis where the job had formed (the ranks' joining is cut short).
 import { readFileSync, writeFileSync } from 'node:fs';
-
-interface Event {
-  name: string;
-  ph: string;
-  ts: number;
-  pid: number;
-  tid: number;
-  cat?: string;
-  dur?: number;
-  id?: number;
-  args?: Record<string, unknown>;
-}
+import type { TraceEvent as Event } from '../src/launcher/profile/trace-events.js';
 
 const [input, output] = process.argv.slice(2);
 if (input === undefined || output === undefined) {

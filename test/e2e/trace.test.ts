@@ -8,18 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { fixture, runMpi, tempDir } from '../helpers/run-mpi.js';
-
-interface Event {
-  name: string;
-  ph: string;
-  ts: number;
-  pid: number;
-  tid: number;
-  cat?: string;
-  dur?: number;
-  id?: number;
-  args?: Record<string, unknown>;
-}
+import type { TraceEvent as Event } from '../../src/launcher/profile/trace-events.js';
 
 async function traceFile(): Promise<string> {
   const dir = await tempDir();
