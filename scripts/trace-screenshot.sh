@@ -13,6 +13,10 @@ node dist/launcher/cli.js -n 4 --trace "$work/pi-trace.json" examples/pi.ts "$in
 npx tsx scripts/render-trace.ts "$work/pi-trace.json" "$work/pi-trace.html" --after-init \
   --title "tsmpirun -n 4 --trace pi.json examples/pi.ts $intervals   (bcast, compute, allreduce)"
 mkdir -p docs
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "installing Debian's chromium (needs root)"
+  apt-get install -y chromium >/dev/null || { apt-get update >/dev/null && apt-get install -y chromium >/dev/null; }
+fi
 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --screenshot=docs/trace-pi.png \
   --window-size=1400,700 "file://$work/pi-trace.html" 2>/dev/null
 echo "docs/trace-pi.png written"
