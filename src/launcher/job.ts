@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
-import { kEnv } from '../comm/bootstrap/env.js';
+import { kDiagEnv, kEnv } from '../comm/bootstrap/env.js';
 import { kKeyFileName, serverOptions, writeKeyFile, type JobKeys } from '../comm/bootstrap/keys.js';
 import { receiveBufferFromEnv } from '../comm/options.js';
 import type { LaunchOptions } from './args.js';
@@ -274,8 +274,9 @@ function terminalColumns(stream: Writable): number | undefined {
  */
 function rankEnvironment(options: LaunchOptions, env: NodeJS.ProcessEnv, stderrColumns: number | undefined): NodeJS.ProcessEnv {
   const result = { ...env };
+  // Set by this launcher alone: a value inherited from a surrounding job or shell would lie.
+  for (const name of [kEnv.stderrColumns, ...Object.values(kDiagEnv)]) delete result[name];
   if (stderrColumns !== undefined) result[kEnv.stderrColumns] = String(stderrColumns);
-  else delete result[kEnv.stderrColumns];
   if (options.timeout !== undefined && result.TSMPI_CALL_SITES === undefined) result.TSMPI_CALL_SITES = 'on';
   for (const { name, value } of options.exports) {
     const exported = value ?? env[name];

@@ -48,6 +48,17 @@ export const kEnv = {
 } as const;
 
 /**
+ * What `tsmpirun --trace/--stats` tells ranks (comm/diagnostics/recorder.ts). Not part of kEnv:
+ * ranks on other hosts get them like any other TSMPI_* option.
+ */
+export const kDiagEnv = {
+  trace: 'TSMPI_TRACE',
+  stats: 'TSMPI_STATS',
+  /** The launcher's clock at job start, ms since 1970: every rank's timeline starts there. */
+  epoch: 'TSMPI_TRACE_EPOCH',
+} as const;
+
+/**
  * The width of the terminal a rank's stderr reaches: its own when it is one, else the
  * launcher's (whose forwarding passes redrawn lines on as they change); undefined otherwise.
  */

@@ -14,11 +14,11 @@
  * timeline shares one origin.
  */
 import os from 'node:os';
-import { kEnv } from '../bootstrap/env.js';
+import { kDiagEnv, kEnv } from '../bootstrap/env.js';
 import type { DiagCounters, DiagMessage, DiagSpan } from '../bootstrap/protocol.js';
 
-export const recording = process.env.TSMPI_TRACE === '1' || process.env.TSMPI_STATS === '1';
-const keepMessages = process.env.TSMPI_TRACE === '1';
+export const recording = process.env[kDiagEnv.trace] === '1' || process.env[kDiagEnv.stats] === '1';
+const keepMessages = process.env[kDiagEnv.trace] === '1';
 
 /** Spans per control message: one part stays well under a megabyte of JSON. */
 export const kSpansPerPart = 4000;
@@ -113,7 +113,7 @@ export function reportParts(epochOffsetMs: number, now = performance.now()): Omi
 
 /** ms to add to this process's performance.now() to get ms since the job's epoch. */
 function epochOffset(): number {
-  const epoch = Number(process.env.TSMPI_TRACE_EPOCH);
+  const epoch = Number(process.env[kDiagEnv.epoch]);
   return Number.isFinite(epoch) ? performance.timeOrigin - epoch : 0;
 }
 

@@ -3,6 +3,7 @@
  * the reports they send at their end, and what is written or printed once the job is over.
  */
 import path from 'node:path';
+import { kDiagEnv } from '../../comm/bootstrap/env.js';
 import type { DiagMessage } from '../../comm/bootstrap/protocol.js';
 import type { LaunchOptions } from '../args.js';
 import { describeFsError, diagnostic, Texts } from '../help.js';
@@ -36,9 +37,9 @@ export class JobProfile {
   /** What ranks need in their environment to record. */
   rankEnv(): Record<string, string> {
     return {
-      ...(this.#trace === undefined ? {} : { TSMPI_TRACE: '1' }),
-      ...(this.#stats ? { TSMPI_STATS: '1' } : {}),
-      TSMPI_TRACE_EPOCH: String(this.epoch),
+      ...(this.#trace === undefined ? {} : { [kDiagEnv.trace]: '1' }),
+      ...(this.#stats ? { [kDiagEnv.stats]: '1' } : {}),
+      [kDiagEnv.epoch]: String(this.epoch),
     };
   }
 
