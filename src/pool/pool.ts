@@ -9,7 +9,7 @@ import { assertRoot } from '../comm/validate.js';
 import { ChunkReader, defaultChunksize, sizeOf } from './chunk-reader.js';
 import { Dispatcher } from './dispatcher.js';
 import { PoolClosedError, TaskCancelledError } from './errors.js';
-import { driverOverComm, inProcessLinks, workerOverComm, type DriverLink } from './links.js';
+import { driverOverComm, workerOverComm, type DriverLink } from './links.js';
 import { createProgress } from './progress.js';
 import { collectSink, ResultStream } from './sinks.js';
 import type { MapOptions, PoolStats, StartPoolOptions, SubmitOptions, TaskArgs, TaskName, TaskRegistry, TaskResult } from './types.js';
@@ -45,10 +45,8 @@ export async function startPool<T extends TaskRegistry>(comm: Communicator, task
     throw new RangeError(`startPool: every rank must pass the same task names, root and chunksPerWorker; rank 0 passed ${all[0]}, ranks ${odd.join(', ')} differ (rank ${odd[0]}: ${all[odd[0]!]})`);
   }
 
-  if (pc.size === 1) {
-    const { driver, worker } = inProcessLinks(pc.rank);
-    return new Pool(tasks, driver, chunksPerWorker, serve(worker, tasks));
-  }
+  // Alone, the root is its own worker: both loops run here, over messages to itself.
+  if (pc.size === 1) return new Pool(tasks, driverOverComm(pc, root), chunksPerWorker, serve(workerOverComm(pc, root), tasks));
   if (pc.rank === root) return new Pool(tasks, driverOverComm(pc, root), chunksPerWorker);
   await serve(workerOverComm(pc, root), tasks);
   return null;

@@ -1,7 +1,7 @@
-// The driver loop and the serve loop joined by in-process links (the size-1 path): bounds,
+// The driver loop and the serve loop joined by in-process links: bounds,
 // early stop and cancellation, without starting a job.
 import { describe, expect, it } from 'vitest';
-import { inProcessLinks } from '../../../src/pool/links.js';
+import { inProcessLinks } from '../../helpers/pool-links.js';
 import { Pool } from '../../../src/pool/pool.js';
 import { TaskCancelledError, TaskError } from '../../../src/pool/errors.js';
 import { serve } from '../../../src/pool/worker.js';
