@@ -118,16 +118,8 @@ export class ControlClient {
    */
   async reportDiagnostics(parts: readonly Omit<DiagMessage, 'type' | 'rank'>[]): Promise<boolean> {
     for (const part of parts) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), kDiagWaitMs);
-      });
-      const ack = this.#waitFor((m) => m.type === 'diag-ack' && m.rank === this.rank && m.part === part.part);
-      ack.catch(() => undefined);
-      const delivered = this.#send({ type: 'diag', rank: this.rank, ...part }).then(() => ack).then(() => true, () => false);
-      const ok = await Promise.race([delivered, timeout]);
-      clearTimeout(timer);
-      if (!ok) {
+      const acked = (m: Incoming): boolean => m.type === 'diag-ack' && m.rank === this.rank && m.part === part.part;
+      if (!(await this.#answered({ type: 'diag', rank: this.rank, ...part }, acked, kDiagWaitMs))) {
         // Ends the receive still pending for the lost acknowledgement.
         this.close();
         return false;
@@ -193,19 +185,27 @@ export class ControlClient {
   }
 
   async #acknowledged(message: Extract<RankToLauncher, { type: 'failed' | 'abort' }>): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, kReportWaitMs);
-    });
-    const echo = this.#waitFor((m) => m.type === message.type && 'rank' in m && m.rank === this.rank);
-    // Settled by close() below at the latest; it must never surface as an unhandled rejection.
-    echo.catch(() => undefined);
     try {
-      await Promise.race([this.#send(message).then(() => echo).catch(() => undefined), timeout]);
+      await this.#answered(message, (m) => m.type === message.type && 'rank' in m && m.rank === this.rank, kReportWaitMs);
     } finally {
-      clearTimeout(timer);
       // Ends the pending receive, so nothing keeps the process alive.
       this.close();
+    }
+  }
+
+  /** Sends `message` and waits at most `ms` for a message that `accept`s; true if it came. */
+  async #answered(message: RankToLauncher, accept: (m: Incoming) => boolean, ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    });
+    const answer = this.#waitFor(accept);
+    // Settled by close() at the latest; it must never surface as an unhandled rejection.
+    answer.catch(() => undefined);
+    try {
+      return await Promise.race([this.#send(message).then(() => answer).then(() => true, () => false), timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
