@@ -2,6 +2,7 @@
  * The job's private directory on one host: its ranks' ipc sockets and the key file live there.
  * Made by tsmpirun on its own host and by each agent on the others.
  */
+import { accessSync, constants, statfsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,13 +12,50 @@ import { describeFsError, Texts } from './help.js';
 /** ipc endpoint paths longer than about this fail to bind (sun_path is 108 bytes on Linux). */
 export const kMaxIpcPath = 100;
 
+/** statfs(2) type of a tmpfs: memory, never written back to a disk. */
+const kTmpfsMagic = 0x01021994;
+const kDevShm = '/dev/shm';
+
+function isTmpfs(dir: string): boolean {
+  try {
+    return statfsSync(dir).type === kTmpfsMagic;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * A private (0700) directory for the job's ipc sockets and key file, short enough for their
- * paths. Checked after creation: the key file and the same-host endpoints rely on nobody else
- * being able to enter it (a umask or a tmpdir with odd ACL defaults must not silently widen it).
+ * Where job directories go: the temporary directory when it is a tmpfs, else /dev/shm when
+ * this user may write there, else the temporary directory all the same. The shared-memory
+ * transport maps its segments from the job directory, and a segment on a disk-backed file
+ * system would be written back to the disk (measured nowhere, avoided everywhere).
+ */
+export function jobDirBase(): string {
+  const tmp = path.join(os.tmpdir(), 'tsmpi-').length + 16 < kMaxIpcPath ? os.tmpdir() : '/tmp';
+  if (isTmpfs(tmp)) return tmp;
+  try {
+    accessSync(kDevShm, constants.W_OK | constants.X_OK);
+    if (isTmpfs(kDevShm)) return kDevShm;
+  } catch {
+    // not writable: fall through
+  }
+  return tmp;
+}
+
+/** Every place a job directory of this user may be (the ones a cleanup scans). */
+export function jobDirBases(): string[] {
+  const tmp = path.join(os.tmpdir(), 'tsmpi-').length + 16 < kMaxIpcPath ? os.tmpdir() : '/tmp';
+  return [...new Set([tmp, kDevShm])];
+}
+
+/**
+ * A private (0700) directory for the job's ipc sockets, shared-memory segments and key file,
+ * short enough for their paths. Checked after creation: the key file and the same-host
+ * endpoints rely on nobody else being able to enter it (a umask or a tmpdir with odd ACL
+ * defaults must not silently widen it).
  */
 export async function makeJobDir(): Promise<string> {
-  const base = path.join(os.tmpdir(), 'tsmpi-').length + 16 < kMaxIpcPath ? os.tmpdir() : '/tmp';
+  const base = jobDirBase();
   let dir: string | undefined;
   try {
     dir = await fs.mkdtemp(path.join(base, 'tsmpi-'));
