@@ -37,3 +37,36 @@ export function receiveBufferFromEnv(env: NodeJS.ProcessEnv = process.env): numb
   }
   return bytes;
 }
+
+export type TransportChoice = 'auto' | 'zmq';
+
+/**
+ * TSMPI_TRANSPORT: `auto` (the default: shared memory between ranks of one host when its
+ * native part is there, ZeroMQ otherwise) or `zmq` (ZeroMQ for every pair). Anything else is a
+ * RangeError naming the variable and the value; the launcher checks before starting a rank.
+ */
+export function transportFromEnv(env: NodeJS.ProcessEnv = process.env): TransportChoice {
+  const value = env.TSMPI_TRANSPORT;
+  if (value === undefined || value.trim() === '') return 'auto';
+  const v = value.trim().toLowerCase();
+  if (v === 'auto' || v === 'zmq') return v;
+  throw new RangeError(`TSMPI_TRANSPORT must be "auto" or "zmq", got ${JSON.stringify(value)}`);
+}
+
+/** Polling before sleeping, per wait, when a host has no more ranks than CPUs. */
+export const kDefaultSpinUs = 50;
+
+/**
+ * TSMPI_SPIN_US: how long (µs) a waiting rank polls its shared-memory rings before it sleeps.
+ * Default kDefaultSpinUs when the host's ranks fit its CPUs, else 0: polling on a CPU another
+ * rank needs only delays that rank. A bad value is a RangeError naming the variable.
+ */
+export function spinUsFromEnv(env: NodeJS.ProcessEnv, localSize: number, cpus: number): number {
+  const value = env.TSMPI_SPIN_US;
+  if (value === undefined || value.trim() === '') return localSize <= cpus ? kDefaultSpinUs : 0;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 1_000_000) {
+    throw new RangeError(`TSMPI_SPIN_US must be an integer number of microseconds in [0, 1000000], got ${JSON.stringify(value)}`);
+  }
+  return n;
+}

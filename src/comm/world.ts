@@ -12,9 +12,12 @@ import { clientOptions, readKeyFile, serverOptions } from './bootstrap/keys.js';
 import { Communicator } from './communicator.js';
 import { kWorldContext } from './constants.js';
 import { MpiError } from './errors.js';
-import { forcedAlgorithmsFromEnv, receiveBufferFromEnv } from './options.js';
+import { forcedAlgorithmsFromEnv, receiveBufferFromEnv, spinUsFromEnv, transportFromEnv } from './options.js';
 import { kDefaultReceiveBuffer, windowPerPeer } from './p2p/flow-window.js';
 import { P2PEngine } from './p2p/p2p-engine.js';
+import { HostAwareTransport } from './transport/host-aware-transport.js';
+import { loadShmNative } from './transport/shm-native.js';
+import { ShmTransport } from './transport/shm-transport.js';
 import { ZmqTransport } from './transport/zmq-transport.js';
 
 export interface World {
@@ -38,7 +41,8 @@ export async function initWorld(env: NodeJS.ProcessEnv = process.env): Promise<W
   const bindAddresses = [`ipc://${path.join(rankEnv.jobDir, String(rank))}`];
   if (rankEnv.address !== undefined) bindAddresses.push(`tcp://${rankEnv.address}:*`);
   // Unencrypted, the data plane still authenticates: the job password (a secret of the key file).
-  const transport = await ZmqTransport.bind({ rank, size, bindAddresses, curve, password: keys.clientSecretKey });
+  const zmq = await ZmqTransport.bind({ rank, size, bindAddresses, curve, password: keys.clientSecretKey });
+  const transport = new HostAwareTransport(rank, zmq, sharedMemory(env, rank, rankEnv.jobDir, rankEnv.localSize));
   const client = controlClient();
   if (client === undefined) throw new MpiError('ERR_BOOTSTRAP', 'rank started by tsmpirun but no control connection could be made');
   const { endpoints, hosts } = await client.hello(transport.endpoint, rankEnv.node ?? os.hostname());
@@ -49,4 +53,17 @@ export async function initWorld(env: NodeJS.ProcessEnv = process.env): Promise<W
   process.on('beforeExit', () => engine.declineUnreceived());
   const group = Array.from({ length: size }, (_, i) => i);
   return { engine, comm: new Communicator({ engine, group, rank, ctx: kWorldContext, algorithms }) };
+}
+
+/**
+ * This rank's shared-memory segment, made before the rank says hello so that it exists when
+ * any peer learns of it; undefined when the host has no other rank of the job, TSMPI_TRANSPORT
+ * is zmq, or the native part is missing (then ZeroMQ carries everything; --info says why).
+ */
+function sharedMemory(env: NodeJS.ProcessEnv, rank: number, dir: string, localSize: number): ShmTransport | undefined {
+  if (localSize < 2 || transportFromEnv(env) === 'zmq') return undefined;
+  const shm = loadShmNative();
+  if (!shm.available) return undefined;
+  const spinUs = spinUsFromEnv(env, localSize, os.availableParallelism());
+  return ShmTransport.create(shm.native, { rank, dir, slots: localSize, spinUs });
 }

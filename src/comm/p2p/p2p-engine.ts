@@ -116,7 +116,7 @@ export class P2PEngine {
     this.#sendSeq = new Uint32Array(size);
     this.#recvSeq = new Uint32Array(size);
     this.#unacked = new Float64Array(size);
-    transport?.onMessage((peer, header, frames) => this.#onFrames(peer, header, frames));
+    transport?.onMessage((peer, header, frames, owned) => this.#onFrames(peer, header, frames, owned === true));
   }
 
   /** The lowest context id this rank has not used; communicators agree on the max of these. */
@@ -301,7 +301,7 @@ export class P2PEngine {
     }).finally(this.#end);
   }
 
-  #onFrames(peer: number, header: Buffer, frames: Buffer[]): void {
+  #onFrames(peer: number, header: Buffer, frames: Buffer[], owned: boolean): void {
     const problem = envelopeProblem(header, frames.length);
     if (problem !== undefined) {
       process.emitWarning(`tsmpi: rank ${this.rank} ignored a malformed message from rank ${peer}: ${problem}`);
@@ -314,9 +314,9 @@ export class P2PEngine {
     }
     switch (env.kind) {
       case kKind.data:
-        return this.#onData(peer, env, frames);
+        return this.#onData(peer, env, frames, owned);
       case kKind.payload:
-        return this.#onPayload(peer, env, frames);
+        return this.#onPayload(peer, env, frames, owned);
       case kKind.ack:
         return this.#awaitingAck.get(key(peer, env.seq))?.();
       case kKind.pull:
@@ -328,7 +328,7 @@ export class P2PEngine {
     }
   }
 
-  #onData(peer: number, env: Envelope, frames: Buffer[]): void {
+  #onData(peer: number, env: Envelope, frames: Buffer[], owned: boolean): void {
     const expected = this.#recvSeq[peer];
     if (env.seq !== expected) {
       this.fail(Errors.sequence(peer, expected, env.seq));
@@ -348,14 +348,14 @@ export class P2PEngine {
       this.#unmatched.add(key(peer, env.seq));
     } else {
       if (env.flags! & kFlag.ack) this.#signal(peer, kKind.ack, env.seq);
-      const packets = this.#packets(env, frames);
+      const packets = this.#packets(env, frames, owned);
       msg = { src: peer, tag: env.tag, packets, bytes: sizeOf(packets), seq: env.seq };
     }
     if (env.stamp !== undefined && !this.#watched(env.ctx, env.stamp, msg)) return;
     this.#arrive(env.ctx, msg);
   }
 
-  #onPayload(peer: number, env: Envelope, frames: Buffer[]): void {
+  #onPayload(peer: number, env: Envelope, frames: Buffer[], owned: boolean): void {
     const k = key(peer, env.seq);
     const pulling = this.#pulling.get(k);
     if (pulling === undefined) {
@@ -364,15 +364,15 @@ export class P2PEngine {
     }
     this.#pulling.delete(k);
     if (env.flags! & kFlag.ack) this.#signal(peer, kKind.ack, env.seq);
-    const packets = this.#packets(env, frames);
+    const packets = this.#packets(env, frames, owned);
     pulling.resolve({ src: peer, tag: pulling.msg.tag, packets, bytes: sizeOf(packets), seq: env.seq });
   }
 
-  #packets(env: Envelope, frames: Buffer[]): Packet[] {
+  #packets(env: Envelope, frames: Buffer[], owned: boolean): Packet[] {
     const packets = new Array<Packet>(frames.length);
     for (let i = 0; i < frames.length; i++) {
       const bytes = frames[i];
-      if (bytes.length > kZeroCopyReceiveBytes) this.#received.set(bytes, undefined);
+      if (!owned && bytes.length > kZeroCopyReceiveBytes) this.#received.set(bytes, undefined);
       packets[i] = { code: env.codes[i], bytes };
     }
     return packets;

@@ -6,7 +6,11 @@
  * - nothing is dropped: when a peer cannot take more, `send` waits (backpressure);
  * - `send` resolves once the frames are queued for delivery; the caller may not touch them after.
  */
-export type MessageHandler = (peer: number, header: Buffer, packets: Buffer[]) => void;
+/**
+ * `owned`: the frames are ordinary Node memory, the receiver's to keep and forward. Otherwise
+ * (ZeroMQ's zero-copy frames) they are only borrowed: copy before sending them on.
+ */
+export type MessageHandler = (peer: number, header: Buffer, packets: Buffer[], owned?: boolean) => void;
 
 export interface Transport {
   /** This rank's address, as other ranks connect to it. */

@@ -1,0 +1,80 @@
+/**
+ * The transport a rank uses: shared memory to the ranks of its own host, ZeroMQ to the others
+ * (Open MPI's sm and tcp BTLs side by side; the messaging engine above sees one Transport).
+ *
+ * Every ordered pair of ranks uses exactly one of the two, so each pair keeps one FIFO pipe
+ * and MPI's order per pair. Both ends of a pair decide alike from the same directory: a host's
+ * ranks use shared memory when every one of them advertises a segment (`shm://` endpoint) and
+ * their count is the number of rings each segment was made with; otherwise all of them talk
+ * over ZeroMQ, as with TSMPI_TRANSPORT=zmq.
+ */
+import { kShmScheme, type ShmTransport } from './shm-transport.js';
+import type { MessageHandler, Transport } from './transport.js';
+import type { ZmqTransport } from './zmq-transport.js';
+
+export class HostAwareTransport implements Transport {
+  readonly #rank: number;
+  readonly #zmq: ZmqTransport;
+  readonly #shm: ShmTransport | undefined;
+  #viaShm: boolean[] = [];
+  /** Whether some peer is reached over ZeroMQ (its reader need not poll otherwise). */
+  #anyZmq = true;
+
+  constructor(rank: number, zmq: ZmqTransport, shm: ShmTransport | undefined) {
+    this.#rank = rank;
+    this.#zmq = zmq;
+    this.#shm = shm;
+  }
+
+  get endpoint(): string {
+    return this.#shm === undefined ? this.#zmq.endpoint : `${this.#zmq.endpoint} ${this.#shm.endpoint}`;
+  }
+
+  /** Which peers shared memory reaches (after setDirectory). */
+  get sharedMemoryPeers(): number[] {
+    return this.#viaShm.flatMap((shm, r) => (shm ? [r] : []));
+  }
+
+  setDirectory(endpoints: readonly string[], hosts: readonly string[] = []): void {
+    this.#zmq.setDirectory(endpoints, hosts);
+    this.#viaShm = new Array<boolean>(endpoints.length).fill(false);
+    const local = sameHost(this.#rank, hosts, endpoints.length);
+    const segments = local.map((r) => segmentOf(endpoints[r]));
+    const shm = this.#shm;
+    if (shm !== undefined && local.length > 1 && local.length === shm.slots && segments.every((s) => s !== undefined)) {
+      shm.setPeers(this.#rank, local, segments as string[]);
+      for (const r of local) this.#viaShm[r] = r !== this.#rank;
+    }
+    this.#anyZmq = this.#viaShm.some((shm, r) => !shm && r !== this.#rank);
+  }
+
+  send(peer: number, frames: Buffer[]): Promise<void> {
+    return this.#viaShm[peer] ? this.#shm!.send(peer, frames) : this.#zmq.send(peer, frames);
+  }
+
+  onMessage(handler: MessageHandler): void {
+    this.#zmq.onMessage(handler);
+    this.#shm?.onMessage(handler);
+  }
+
+  setActive(active: boolean): void {
+    if (this.#anyZmq || !active) this.#zmq.setActive(active);
+    this.#shm?.setActive(active);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.#zmq.close(), this.#shm?.close()]);
+  }
+}
+
+/** The ranks on `rank`'s host, in rank order (all of them when hosts are not known). */
+function sameHost(rank: number, hosts: readonly string[], size: number): number[] {
+  const all = Array.from({ length: size }, (_, r) => r);
+  if (hosts.length !== size) return all;
+  return all.filter((r) => hosts[r] === hosts[rank]);
+}
+
+function segmentOf(endpoints: string | undefined): string | undefined {
+  const e = endpoints?.split(' ').find((x) => x.startsWith(kShmScheme));
+  return e?.slice(kShmScheme.length);
+}

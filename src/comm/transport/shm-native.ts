@@ -1,0 +1,67 @@
+/**
+ * The one file that loads the shared-memory transport's native part (native/shm.cc, built by
+ * `npm ci` into build/tsmpi_shm.node) and states its rules: every call is synchronous, on the
+ * JavaScript thread; a handle is used by one transport only.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** An endpoint: this rank's segment and bell, and its peers' once known. */
+export type ShmHandle = { readonly __brand: 'ShmHandle' };
+
+/** A message read from a ring: sender's COMM_WORLD rank, header frame, packet frames. */
+export type ShmMessage = [rank: number, header: Buffer, packets: Buffer[]];
+
+export interface ShmNative {
+  readonly version: number;
+  /** Creates this rank's segment (0600, sparse) with one ring of `ringBytes` per slot, and its bell FIFO. */
+  create(segmentPath: string, bellPath: string, slots: number, ringBytes: number): ShmHandle;
+  /** Slot i belongs to COMM_WORLD rank ranks[i], whose files are at the given paths; `slot` is this rank's. */
+  setPeers(handle: ShmHandle, slot: number, ranks: number[], segmentPaths: string[], bellPaths: string[]): void;
+  /**
+   * Writes a message into this rank's ring at `slot`'s segment from byte `offset` of its record,
+   * polling up to `spinNs` for space. True once all of it is written (or the peer has ended);
+   * otherwise the offset reached: the ring is full and the peer rings this rank's bell when it
+   * has made room.
+   */
+  write(handle: ShmHandle, slot: number, frames: Buffer[], offset: number, spinNs: number): true | number;
+  /** Every message that has arrived whole, polling up to `spinNs` for one; undefined if none. */
+  poll(handle: ShmHandle, spinNs: number): ShmMessage[] | undefined;
+  /** Asks writers to ring the bell from now on; true if something arrived meanwhile (poll first). */
+  arm(handle: ShmHandle): boolean;
+  /** Marks the segment closed (blocked writers give up), unmaps everything, removes this rank's files. */
+  close(handle: ShmHandle): void;
+}
+
+export type ShmAvailability = { available: true; native: ShmNative; file: string } | { available: false; reason: string };
+
+const kBuildDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../build');
+const kAddon = path.join(kBuildDir, 'tsmpi_shm.node');
+
+let cached: ShmAvailability | undefined;
+
+/** Why the native part is missing, as the install recorded it. */
+function notBuiltReason(): string {
+  try {
+    const status = JSON.parse(readFileSync(path.join(kBuildDir, 'native-status.json'), 'utf8')) as { built?: boolean; reason?: string };
+    if (status.built === false && typeof status.reason === 'string') return status.reason;
+  } catch {
+    // no record: the install script never ran
+  }
+  return `the native part was not built (${kAddon} is missing; "npm rebuild tsmpi" builds it)`;
+}
+
+/** Loads the native part once; never throws. */
+export function loadShmNative(): ShmAvailability {
+  if (cached !== undefined) return cached;
+  if (process.platform !== 'linux') return (cached = { available: false, reason: `shared memory needs Linux; this is ${process.platform}` });
+  if (!existsSync(kAddon)) return (cached = { available: false, reason: notBuiltReason() });
+  try {
+    const native = createRequire(import.meta.url)(kAddon) as ShmNative;
+    return (cached = { available: true, native, file: kAddon });
+  } catch (error) {
+    return (cached = { available: false, reason: `the native part could not be loaded: ${(error as Error).message}` });
+  }
+}

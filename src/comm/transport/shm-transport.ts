@@ -1,0 +1,228 @@
+/**
+ * Shared-memory transport for the ranks of one host (the native part: ./shm-native.ts and
+ * native/shm.cc). Each rank owns a segment file in the job directory holding one ring per
+ * sender on its host, and a FIFO, its bell. A sender copies a message into its ring in the
+ * receiver's segment; the receiver copies it out. Nothing goes through the kernel unless one
+ * side sleeps.
+ *
+ * Waiting: while the program has communication pending (setActive(true)), every turn of the
+ * event loop polls the rings for up to the spin budget before the process sleeps; a sleeping
+ * process is woken by a byte in its bell, which libuv watches like any socket. Writers ring
+ * only a sleeping receiver, and receivers ring a writer only when it waits for room in a full
+ * ring. With nothing pending the bell is unref'd, so a rank whose program is done exits, yet
+ * arrivals still wake it and are taken off the rings at once.
+ *
+ * Order and loss: one ring per ordered pair, written by one process and read by one, in order;
+ * a full ring makes the sender wait (its `send` resolves when the last byte is in), never
+ * drops. A message reaches the handler only once all of it is in.
+ */
+import { constants, openSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { MpiError } from '../errors.js';
+import type { ShmHandle, ShmNative } from './shm-native.js';
+import type { MessageHandler } from './transport.js';
+
+/** Ring bytes per sender: a host's rings together stay within this per receiving rank... */
+const kRingBudgetPerRank = 16 * 1024 * 1024;
+/** ...with each ring between these (a quarter ring is the streaming chunk). */
+const kMinRingBytes = 64 * 1024;
+const kMaxRingBytes = 1024 * 1024;
+
+/** The ring size for a host of `slots` ranks: a power of two. */
+export function ringBytesFor(slots: number): number {
+  const share = kRingBudgetPerRank / Math.max(1, slots - 1);
+  const pow2 = 2 ** Math.floor(Math.log2(share));
+  return Math.min(kMaxRingBytes, Math.max(kMinRingBytes, pow2));
+}
+
+/** The segment file's address as the directory carries it; the bell is beside it. */
+export const kShmScheme = 'shm://';
+const bellOf = (segment: string): string => `${segment}.bell`;
+
+interface PendingWrite {
+  frames: Buffer[];
+  offset: number;
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
+export interface ShmTransportOptions {
+  rank: number;
+  /** The job directory on this host (private, ideally a tmpfs). */
+  dir: string;
+  /** Ranks on this host, this one included: one ring each. */
+  slots: number;
+  /** How long a waiting rank polls before it sleeps, in µs (0: never). */
+  spinUs: number;
+}
+
+const kDone: Promise<void> = Promise.resolve();
+
+export class ShmTransport {
+  readonly #native: ShmNative;
+  readonly #handle: ShmHandle;
+  readonly #segment: string;
+  readonly #bell: net.Socket;
+  readonly #spinNs: number;
+  readonly #slots: number;
+  /** COMM_WORLD rank → slot, for the peers reached through this transport. */
+  readonly #slotOf = new Map<number, number>();
+  readonly #writes: PendingWrite[][] = [];
+  #blocked = 0;
+  #handler: MessageHandler | undefined;
+  #active = false;
+  #immediate: NodeJS.Immediate | undefined;
+  #closed = false;
+
+  private constructor(native: ShmNative, options: ShmTransportOptions) {
+    this.#native = native;
+    this.#slots = options.slots;
+    this.#spinNs = Math.max(0, options.spinUs) * 1000;
+    this.#segment = path.join(options.dir, `shm-${options.rank}`);
+    this.#handle = native.create(this.#segment, bellOf(this.#segment), options.slots, ringBytesFor(options.slots));
+    // O_RDWR: this process is a writer of its own FIFO too, so it never sees end-of-file when
+    // the last peer closes it; libuv reads it like a pipe.
+    const fd = openSync(bellOf(this.#segment), constants.O_RDWR | constants.O_NONBLOCK);
+    this.#bell = new net.Socket({ fd, readable: true, writable: false });
+    this.#bell.on('data', this.#run);
+    this.#bell.on('error', () => {}); // only at close
+    this.#bell.unref();
+    // Files of a rank that ends without close() (process.exit) go with it.
+    process.once('exit', this.#closeNow);
+  }
+
+  /** Creates this rank's segment; throws MpiError if it cannot. */
+  static create(native: ShmNative, options: ShmTransportOptions): ShmTransport {
+    try {
+      return new ShmTransport(native, options);
+    } catch (error) {
+      throw new MpiError('ERR_TRANSPORT', `cannot set up shared memory in ${options.dir}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  get endpoint(): string {
+    return `${kShmScheme}${this.#segment}`;
+  }
+
+  get slots(): number {
+    return this.#slots;
+  }
+
+  /** `peers[i]` is the COMM_WORLD rank in slot i and `segments[i]` its segment; `rank` is in it. */
+  setPeers(rank: number, peers: readonly number[], segments: readonly string[]): void {
+    const slot = peers.indexOf(rank);
+    this.#native.setPeers(this.#handle, slot, [...peers], [...segments], segments.map(bellOf));
+    peers.forEach((r, i) => {
+      if (r !== rank) this.#slotOf.set(r, i);
+      this.#writes[i] = [];
+    });
+  }
+
+  reaches(peer: number): boolean {
+    return this.#slotOf.has(peer);
+  }
+
+  send(peer: number, frames: Buffer[]): Promise<void> {
+    if (this.#closed) return Promise.reject(new MpiError('ERR_TRANSPORT', `cannot send to rank ${peer}: the transport is closed`));
+    const slot = this.#slotOf.get(peer)!;
+    const queue = this.#writes[slot];
+    let offset = 0;
+    if (queue.length === 0) {
+      try {
+        const written = this.#native.write(this.#handle, slot, frames, 0, this.#spinNs);
+        if (written === true) return kDone;
+        offset = written;
+      } catch (error) {
+        return Promise.reject(new MpiError('ERR_TRANSPORT', `sending to rank ${peer} failed: ${(error as Error).message}`, { cause: error, rank: peer }));
+      }
+    }
+    return new Promise<void>((resolve, reject) => {
+      queue.push({ frames, offset, resolve, reject });
+      // The peer rings when it has made room: keep listening, and the process alive, till then.
+      if (this.#blocked++ === 0) this.#bell.ref();
+    });
+  }
+
+  onMessage(handler: MessageHandler): void {
+    this.#handler = handler;
+    this.#schedule();
+  }
+
+  setActive(active: boolean): void {
+    this.#active = active;
+    if (active) {
+      this.#bell.ref();
+      this.#schedule();
+    } else if (this.#blocked === 0) {
+      this.#bell.unref();
+    }
+  }
+
+  #schedule(): void {
+    if (this.#immediate === undefined && !this.#closed) this.#immediate = setImmediate(this.#run);
+  }
+
+  /** One round of progress: take what arrived, continue blocked writes, then poll again or sleep. */
+  readonly #run = (): void => {
+    if (this.#immediate !== undefined) {
+      clearImmediate(this.#immediate);
+      this.#immediate = undefined;
+    }
+    if (this.#closed || this.#handler === undefined) return;
+    const got = this.#drain(this.#active ? this.#spinNs : 0);
+    if (this.#blocked > 0) this.#resumeWrites();
+    // Something came while the program waits: more is likely soon (a reply, the next chunk).
+    if ((got && this.#active) || this.#native.arm(this.#handle)) this.#schedule();
+  };
+
+  #drain(spinNs: number): boolean {
+    let got = false;
+    for (;;) {
+      const messages = this.#native.poll(this.#handle, spinNs);
+      if (messages === undefined) return got;
+      got = true;
+      spinNs = 0;
+      for (const [rank, header, packets] of messages) this.#handler!(rank, header, packets, true);
+      if (this.#closed) return got;
+    }
+  }
+
+  #resumeWrites(): void {
+    for (let slot = 0; slot < this.#writes.length; slot++) {
+      const queue = this.#writes[slot];
+      while (queue !== undefined && queue.length > 0) {
+        const w = queue[0];
+        let written: true | number;
+        try {
+          written = this.#native.write(this.#handle, slot, w.frames, w.offset, 0);
+        } catch (error) {
+          written = true;
+          w.reject(new MpiError('ERR_TRANSPORT', `sending through shared memory failed: ${(error as Error).message}`, { cause: error }));
+        }
+        if (written !== true) {
+          w.offset = written;
+          break;
+        }
+        queue.shift();
+        w.resolve();
+        if (--this.#blocked === 0 && !this.#active) this.#bell.unref();
+      }
+    }
+  }
+
+  readonly #closeNow = (): void => {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
+    this.#bell.destroy();
+    this.#native.close(this.#handle);
+    const error = new MpiError('ERR_TRANSPORT', 'the shared-memory transport closed with this send unfinished');
+    for (const queue of this.#writes) for (const w of queue?.splice(0) ?? []) w.reject(error);
+  };
+
+  async close(): Promise<void> {
+    process.removeListener('exit', this.#closeNow);
+    this.#closeNow();
+  }
+}
