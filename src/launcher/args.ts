@@ -50,7 +50,8 @@ export const kDefaultLaunchOptions: Readonly<LaunchOptions> = Object.freeze({
 export type ParsedLaunchArgs =
   | { action: 'run'; options: LaunchOptions; program: string; programArgs: string[] }
   | { action: 'help' }
-  | { action: 'version' };
+  | { action: 'version' }
+  | { action: 'info' };
 
 /** Upper bound of `-n`, the same as the env contract's TSMPI_SIZE. */
 export const kMaxRanks = 2 ** 20;
@@ -72,6 +73,7 @@ const kOptions = {
   stats: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
+  info: { type: 'boolean' },
 } as const;
 type OptionName = keyof typeof kOptions;
 
@@ -139,6 +141,7 @@ export function parseLaunchArgs(argv: readonly string[]): ParsedLaunchArgs | Usa
   const given = tokens.flatMap((t) => (t.kind === 'option' ? [t] : []));
   if (given.some((t) => t.name === 'help')) return { action: 'help' };
   if (given.some((t) => t.name === 'version')) return { action: 'version' };
+  if (given.some((t) => t.name === 'info')) return { action: 'info' };
   const options: LaunchOptions = { ...kDefaultLaunchOptions, exports: [] };
   for (const { name, rawName, value = '' } of given) {
     const error = applyOption(options, name as OptionName, rawName, value);

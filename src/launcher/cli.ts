@@ -4,18 +4,12 @@
  * Exits explicitly (after stdout and stderr have drained), because stdin may still be open
  * and nothing else of the job must keep the launcher alive once it is over.
  */
-import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { parseLaunchArgs } from './args.js';
 import { exitStatusForLaunchError, LaunchError, UsageError } from './errors.js';
 import { diagnostic, kHelpText, reportText, Texts, usageText } from './help.js';
+import { infoText, tsmpiVersion } from './info.js';
 import { runJob } from './job.js';
-
-function version(): string {
-  // ../../package.json from both dist/launcher/cli.js and src/launcher/cli.ts.
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 async function main(argv: readonly string[]): Promise<number> {
   const parsed = parseLaunchArgs(argv);
@@ -28,7 +22,11 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (parsed.action === 'version') {
-    process.stdout.write(`tsmpirun (tsmpi) ${version()}\n`);
+    process.stdout.write(`tsmpirun (tsmpi) ${tsmpiVersion()}\n`);
+    return 0;
+  }
+  if (parsed.action === 'info') {
+    process.stdout.write(infoText());
     return 0;
   }
   try {

@@ -36,6 +36,7 @@ Options:
       --stats             print per-rank communication statistics when the job ends
   -h, --help              show this help and exit
       --version           show the version and exit
+      --info              show the version and the transports this machine has, and exit
 
 Ranks see TSMPI_RANK, TSMPI_SIZE, TSMPI_LOCAL_RANK and TSMPI_LOCAL_SIZE in their environment.
 Only rank 0 reads ${kProgramName}'s standard input. Output is forwarded line by line.

@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import { describe, it } from 'vitest';
 import { describePlan, expectedCause, expectedStatus, kKinds, planFor, type ChaosPlan } from '../fixtures/chaos-plan.js';
-import { fixture, pidsIn, runMpi, survivors, tempDir } from '../helpers/run-mpi.js';
+import { fixture, kTransports, onTransport, pidsIn, runMpi, survivors, tempDir } from '../helpers/run-mpi.js';
 
 /** The first seed (from 1) for each kind with at most 4 ranks, each at a phase not taken yet where possible. */
 function seedsPerKind(): ChaosPlan[] {
@@ -32,11 +32,11 @@ function seedsPerKind(): ChaosPlan[] {
 }
 
 // Concurrent tests must use their own context's expect and onTestFinished.
-describe.concurrent('a rank failing under load ends the job', () => {
+describe.concurrent.each(kTransports)('a rank failing under load ends the job, over %s', (transport) => {
   it.for(seedsPerKind().map((p) => [describePlan(p), p] as const))('%s', async ([, plan], { expect, onTestFinished }) => {
     const dir = await tempDir();
     onTestFinished(() => fs.rm(dir, { recursive: true, force: true }));
-    const run = await runMpi(['-n', String(plan.np), '-x', `PID_DIR=${dir}`, fixture('chaos.ts'), String(plan.seed)], { killAfterMs: 30_000 });
+    const run = await runMpi([...onTransport(transport), '-n', String(plan.np), '-x', `PID_DIR=${dir}`, fixture('chaos.ts'), String(plan.seed)], { killAfterMs: 30_000 });
     const pids = pidsIn(dir);
     expect(run.stderr.split('\n')[0]).toBe(`tsmpirun: rank ${plan.failRank} (pid ${pids.get(`rank-${plan.failRank}`)}) ${expectedCause(plan)}`);
     expect(run.code).toBe(expectedStatus(plan));

@@ -4,12 +4,12 @@
  * and a rank that ends without receiving some releases their sender.
  */
 import { describe, it } from 'vitest';
-import { fixture, runMpi, startMpi } from '../helpers/run-mpi.js';
+import { fixture, kTransports, onTransport, runMpi, startMpi } from '../helpers/run-mpi.js';
 
 describe.concurrent('receive window (TSMPI_RECV_BUFFER)', () => {
-  for (const np of [2, 3]) {
-    it(`np=${np}, 64 KiB buffer: 4 MiB past the window, matched out of order, with a barrier in between; unreceived messages do not hold the sender`, async ({ expect }) => {
-      const r = await runMpi(['-x', 'TSMPI_RECV_BUFFER=64k', '-n', String(np), fixture('window.ts')], { killAfterMs: 30_000 });
+  for (const [np, transport] of [2, 3].flatMap((np) => kTransports.map((t) => [np, t] as const))) {
+    it(`${transport}, np=${np}, 64 KiB buffer: 4 MiB past the window, matched out of order, with a barrier in between; unreceived messages do not hold the sender`, async ({ expect }) => {
+      const r = await runMpi([...onTransport(transport), '-x', 'TSMPI_RECV_BUFFER=64k', '-n', String(np), fixture('window.ts')], { killAfterMs: 30_000 });
       expect(r.stderr).toBe('');
       expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual(Array.from({ length: np }, (_, i) => `window ok ${i}`));
       expect(r.code).toBe(0);

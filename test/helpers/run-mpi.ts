@@ -160,3 +160,13 @@ export async function survivors(dir: string, withinMs = 3000): Promise<string[]>
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/**
+ * The transports every data-path feature is tested on: `auto` (shared memory between ranks of
+ * one host when the native part is built) and `zmq` (ZeroMQ for every pair).
+ */
+export const kTransports = ['auto', 'zmq'] as const;
+export type TransportName = (typeof kTransports)[number];
+
+/** `tsmpirun` arguments that give every rank `TSMPI_TRANSPORT=transport`. */
+export const onTransport = (transport: TransportName): string[] => ['-x', `TSMPI_TRANSPORT=${transport}`];

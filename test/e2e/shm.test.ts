@@ -1,0 +1,80 @@
+/**
+ * The shared-memory transport through the real launcher: chosen for every same-host pair by
+ * default and not with TSMPI_TRANSPORT=zmq, `--info`, option checks, a waiting rank's CPU, a
+ * rank killed in the middle of writing, and nothing left in /dev/shm or the job directory.
+ * (The p2p, collective, flood, soak, window, mismatch and chaos suites run on both transports
+ * in their own files.)
+ */
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadShmNative } from '../../src/comm/transport/shm-native.js';
+import { fixture, onTransport, runMpi, startMpi } from '../helpers/run-mpi.js';
+
+const shm = loadShmNative();
+
+describe.concurrent('shared-memory transport', () => {
+  it.runIf(shm.available)('auto: every rank of a one-host job has a segment; zmq: none', async ({ expect }) => {
+    const auto = await runMpi(['-n', '4', fixture('transport-files.ts')]);
+    expect(auto.stderr).toBe('');
+    expect(auto.code).toBe(0);
+    for (let r = 0; r < 4; r++) expect(auto.stdout).toContain(`rank ${r} segments shm-0,shm-1,shm-2,shm-3`);
+    const zmq = await runMpi([...onTransport('zmq'), '-n', '4', fixture('transport-files.ts')]);
+    expect(zmq.code).toBe(0);
+    for (let r = 0; r < 4; r++) expect(zmq.stdout).toContain(`rank ${r} segments none`);
+  });
+
+  it('--info prints the version and the transports, and why shared memory is missing when it is', async ({ expect }) => {
+    const r = await runMpi(['--info']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^tsmpi \d+\.\d+\.\d+ \(Node v\d+/);
+    expect(lines[1]).toBe('Transports:');
+    expect(lines[2]).toMatch(shm.available ? /^ {2}shared memory {2}available: ranks on one host/ : /^ {2}shared memory {2}unavailable: /);
+    expect(lines[3]).toMatch(/^ {2}ZeroMQ {9}available: zeromq\.js /);
+    const zmq = await startMpi(['--info'], { env: { TSMPI_TRANSPORT: 'zmq' } }).result;
+    expect(zmq.stdout).toContain('TSMPI_TRANSPORT=zmq: every pair of ranks uses ZeroMQ.');
+  });
+
+  it('a bad TSMPI_TRANSPORT or TSMPI_SPIN_US is refused before any rank starts, naming the variable and value', async ({ expect }) => {
+    const bad = await startMpi(['-n', '2', fixture('exit-code.ts')], { env: { TSMPI_TRANSPORT: 'carrier-pigeon' } }).result;
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('tsmpirun: TSMPI_TRANSPORT must be "auto" or "zmq", got "carrier-pigeon"\n');
+    const spin = await startMpi(['-n', '2', fixture('exit-code.ts')], { env: { TSMPI_SPIN_US: '-3' } }).result;
+    expect(spin.code).toBe(2);
+    expect(spin.stderr).toBe('tsmpirun: TSMPI_SPIN_US must be an integer number of microseconds in [0, 1000000], got "-3"\n');
+  });
+
+  it('without polling (TSMPI_SPIN_US=0, as on a host with more ranks than CPUs) point-to-point works, np=3', async ({ expect }) => {
+    const r = await runMpi(['-x', 'TSMPI_SPIN_US=0', '-x', 'PER_PAIR=500', '-n', '3', fixture('p2p.ts')]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('p2p ok 3');
+    expect(r.code).toBe(0);
+  });
+
+  it('a rank waiting a second in recv sleeps instead of polling: it uses a small part of that second of CPU', async ({ expect }) => {
+    const r = await runMpi(['-x', 'IDLE_MS=1000', '-n', '2', fixture('idle-wait.ts')]);
+    expect(r.code).toBe(0);
+    const m = /idle-wait waited (\d+) ms using ([\d.]+) ms of CPU/.exec(r.stdout);
+    expect(m, r.stdout + r.stderr).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThanOrEqual(900);
+    // Polling all along would use about the whole second.
+    expect(Number(m![2])).toBeLessThan(300);
+  });
+
+  it('a rank SIGKILLed while streaming a large message: the receiver never gets a torn message, the job ends 137, its directory is gone', async ({ expect }) => {
+    const mpi = startMpi(['-n', '2', fixture('killed-while-writing.ts')]);
+    const r = await mpi.result;
+    expect(r.code).toBe(137);
+    expect(r.stdout).not.toContain('received');
+    expect(r.stderr.split('\n')[0]).toMatch(/^tsmpirun: rank 0 \(pid \d+\) was killed by signal SIGKILL/);
+  });
+});
+
+describe.runIf(shm.available)('nothing of a job is left in /dev/shm', () => {
+  it.each(['transport-files.ts', 'killed-while-writing.ts'])('the job directory with its segments and bells is removed: %s', async (program) => {
+    const r = await runMpi(['-n', '2', fixture(program)]);
+    const dir = /^jobdir (\S+)$/m.exec(r.stdout)?.[1];
+    expect(dir, r.stdout + r.stderr).toBeDefined();
+    expect(existsSync(dir!)).toBe(false);
+  });
+});
