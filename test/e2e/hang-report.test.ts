@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { fixture, runMpi, startMpi, survivors, tempDir, type MpiResult } from '../helpers/run-mpi.js';
+import { fixture, kTransports, onTransport, runMpi, startMpi, survivors, tempDir, type MpiResult } from '../helpers/run-mpi.js';
 
 async function pidDir(): Promise<string> {
   const dir = await tempDir();
@@ -29,8 +29,8 @@ async function runWithTimeout(args: (timeout: string) => string[], ready: (stder
 }
 
 describe('hang report', () => {
-  it('--timeout: reports the deadlock, grouped, with the program lines, then exits 124', async () => {
-    const { run, timeout } = await runWithTimeout((t) => ['-n', '4', '--timeout', t, fixture('deadlock.ts')], (e) => e.includes('allreduce') && e.includes('recv'));
+  it.each(kTransports)('--timeout: reports the deadlock, grouped, with the program lines, then exits 124 (%s)', async (transport) => {
+    const { run, timeout } = await runWithTimeout((t) => [...onTransport(transport), '-n', '4', '--timeout', t, fixture('deadlock.ts')], (e) => e.includes('allreduce') && e.includes('recv'));
     expect(run.code).toBe(124);
     const lines = run.stderr.split('\n');
     expect(lines[0]).toBe(`tsmpirun: job timed out after ${timeout} s`);

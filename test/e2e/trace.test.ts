@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { fixture, runMpi, tempDir } from '../helpers/run-mpi.js';
+import { fixture, onTransport, runMpi, tempDir } from '../helpers/run-mpi.js';
 import type { TraceEvent as Event } from '../../src/launcher/profile/trace-events.js';
 
 async function traceFile(): Promise<string> {
@@ -99,6 +99,15 @@ describe('--trace and --stats', () => {
       expect(sends.some((e) => e.pid === s.pid && e.tid === s.tid && e.ts === s.ts && e.args?.peer === f.pid)).toBe(true);
       expect(recvs.some((e) => e.pid === f.pid && e.tid === f.tid && e.args?.peer === s.pid && Math.abs(e.ts + e.dur! - f.ts) < 0.01)).toBe(true);
     }
+  });
+
+  it('--stats counts the same messages and bytes over shared memory and over ZeroMQ, np=3', async () => {
+    const [auto, zmq] = await Promise.all(['auto', 'zmq'].map((t) => runMpi([...onTransport(t as 'auto' | 'zmq'), '-n', '3', '--stats', fixture('trace-counts.ts')])));
+    expect(auto.code).toBe(0);
+    expect(zmq.code).toBe(0);
+    const rows = statsRows(auto.stderr);
+    expect([...rows.keys()]).toEqual([0, 1, 2]);
+    expect(rows).toEqual(statsRows(zmq.stderr));
   });
 
   it('--stats alone prints a row per rank and the slowest collectives, and writes no trace', async () => {
