@@ -15,7 +15,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { clusterSupport, cutHost, ensureHosts, processesOnHost, restoreHost, type TestHosts } from '../helpers/cluster.js';
-import { fixture, isAlive, pidsIn, runMpi, startMpi, tempDir, type MpiRun, type RunOptions } from '../helpers/run-mpi.js';
+import { fixture, isAlive, onTransport, pidsIn, runMpi, startMpi, tempDir, type MpiRun, type RunOptions } from '../helpers/run-mpi.js';
+import { loadShmNative } from '../../src/comm/transport/shm-native.js';
 
 const support = clusterSupport();
 const skipReason = support.ok ? '' : ` (skipped: ${support.reason})`;
@@ -171,6 +172,23 @@ describe.skipIf(!support.ok)(`ranks on several hosts over ssh${skipReason}`, () 
       expect(run.stderr).toBe('');
       expect(run.stdout).toBe('p2p ok 6\n');
       expect(run.code).toBe(0);
+    });
+
+    it('p2p.ts, np=6 on 3 hosts, every pair over ZeroMQ (TSMPI_TRANSPORT=zmq)', async () => {
+      const run = await runMpi([...hostArgs(), '-n', '6', '--map-by', 'node', ...onTransport('zmq'), fixture('p2p.ts')]);
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toBe('p2p ok 6\n');
+      expect(run.code).toBe(0);
+    });
+
+    it.runIf(loadShmNative().available)('shared memory inside each host, TCP between: each host has the segments of its own ranks', async () => {
+      const run = await runMpi([...hostArgs(), '-n', '6', fixture('transport-files.ts')]);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      for (let r = 0; r < 6; r++) {
+        const mates = [2 * hostOf(r), 2 * hostOf(r) + 1];
+        expect(run.stdout).toContain(`rank ${r} segments ${mates.map((m) => `shm-${m}`).join(',')}`);
+      }
     });
 
     it.each([
