@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describePlan, expectedCause, expectedStatus, planFor, type Kind } from '../test/fixtures/chaos-plan.js';
-import { fixture, isAlive, pidsIn, startMpi, survivors, tempDir } from '../test/helpers/run-mpi.js';
+import { fixture, isAlive, leftoverJobDirs, pidsIn, startMpi, survivors, tempDir } from '../test/helpers/run-mpi.js';
 
 const jobs = Number(process.argv[2] ?? 100);
 const firstSeed = Number(process.argv[3] ?? 1);
@@ -26,6 +26,8 @@ interface Outcome {
   lineOk: boolean;
   aliveAtExit: number;
   leftovers: string[];
+  /** Job directories (with their shared-memory segments) still there after the job. */
+  leftoverDirs: string[];
   teardownMs?: number;
   wallMs: number;
   problem?: string;
@@ -43,6 +45,7 @@ export async function runChaosJob(seed: number): Promise<Outcome> {
     const pids = pidsIn(dir);
     const aliveAtExit = [...pids.values()].filter(isAlive).length;
     const leftovers = await survivors(dir, 3000);
+    const leftoverDirs = await leftoverJobDirs(dir, 3000);
     let failedAt: number | undefined;
     try {
       failedAt = (JSON.parse(readFileSync(path.join(dir, 'fail.json'), 'utf8')) as { at: number }).at;
@@ -60,6 +63,7 @@ export async function runChaosJob(seed: number): Promise<Outcome> {
     if (failedAt === undefined) problems.push('the failing rank never reached its failure point');
     if (pids.size !== 2 * plan.np) problems.push(`${pids.size} of ${2 * plan.np} pids recorded`);
     if (leftovers.length > 0) problems.push(`leftovers: ${leftovers.join(', ')}`);
+    if (leftoverDirs.length > 0) problems.push(`job directories left: ${leftoverDirs.join(', ')}`);
     return {
       seed,
       kind: plan.kind,
@@ -68,6 +72,7 @@ export async function runChaosJob(seed: number): Promise<Outcome> {
       lineOk,
       aliveAtExit,
       leftovers,
+      leftoverDirs,
       teardownMs: failedAt === undefined ? undefined : exitedAt - failedAt,
       wallMs: exitedAt - started,
       problem: problems.length === 0 ? undefined : `${describePlan(plan)}: ${problems.join('; ')}`,
@@ -111,6 +116,7 @@ async function main(): Promise<void> {
   console.log(`correct failure lines:    ${outcomes.filter((o) => o.lineOk).length}`);
   console.log(`fully correct jobs:       ${outcomes.filter((o) => o.ok).length}`);
   console.log(`leftover processes:       ${outcomes.reduce((s, o) => s + o.leftovers.length, 0)} (after up to 3 s; still alive the instant the launcher exited: ${outcomes.reduce((s, o) => s + o.aliveAtExit, 0)})`);
+  console.log(`leftover job directories: ${outcomes.reduce((s, o) => s + o.leftoverDirs.length, 0)} (with their shared-memory segments and bells; TSMPI_TRANSPORT=${process.env.TSMPI_TRANSPORT ?? 'auto'})`);
   if (teardown.length > 0) {
     console.log(`teardown after failure:   median ${quantile(teardown, 0.5)} ms, p90 ${quantile(teardown, 0.9)} ms, max ${Math.max(...teardown)} ms (${teardown.length} jobs)`);
   }

@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import { describe, it } from 'vitest';
 import { describePlan, expectedCause, expectedStatus, kKinds, planFor, type ChaosPlan } from '../fixtures/chaos-plan.js';
-import { fixture, kTransports, onTransport, pidsIn, runMpi, survivors, tempDir } from '../helpers/run-mpi.js';
+import { fixture, kTransports, leftoverJobDirs, onTransport, pidsIn, runMpi, survivors, tempDir } from '../helpers/run-mpi.js';
 
 /** The first seed (from 1) for each kind with at most 4 ranks, each at a phase not taken yet where possible. */
 function seedsPerKind(): ChaosPlan[] {
@@ -43,5 +43,6 @@ describe.concurrent.each(kTransports)('a rank failing under load ends the job, o
     // Every rank and grandchild was recorded, and none of them is left.
     expect(pids.size).toBe(2 * plan.np);
     expect(await survivors(dir)).toEqual([]);
+    expect(await leftoverJobDirs(dir)).toEqual([]);
   });
 });

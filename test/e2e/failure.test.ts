@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { fixture, pidsIn, runMpi, startMpi, survivors, tempDir, type MpiResult } from '../helpers/run-mpi.js';
+import { fixture, leftoverJobDirs, pidsIn, runMpi, startMpi, survivors, tempDir, type MpiResult } from '../helpers/run-mpi.js';
 
 async function runFixture(n: number, program: string, args: string[], extra: string[] = []): Promise<{ run: MpiResult; dir: string }> {
   const dir = await tempDir();
@@ -24,6 +24,7 @@ async function expectNothingLeft(dir: string, n: number): Promise<void> {
   expect(names.filter((name) => name.startsWith('rank-'))).toHaveLength(n);
   expect(names.filter((name) => name.startsWith('grandchild-'))).toHaveLength(n);
   expect(await survivors(dir)).toEqual([]);
+  expect(await leftoverJobDirs(dir)).toEqual([]);
 }
 
 describe('one failing rank ends the job', () => {

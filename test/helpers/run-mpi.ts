@@ -149,6 +149,20 @@ export function pidsIn(dir: string): Map<string, number> {
 }
 
 /**
+ * The job directories (ipc sockets, shared-memory segments, key file) that ranks recorded in
+ * `dir` and that still exist after up to `withinMs`: none may outlive the job.
+ */
+export async function leftoverJobDirs(dir: string, withinMs = 3000): Promise<string[]> {
+  const dirs = [...new Set(readdirSync(dir).filter((f) => f.endsWith('.jobdir')).map((f) => readFileSync(path.join(dir, f), 'utf8')))];
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const left = dirs.filter((d) => existsSync(d));
+    if (left.length === 0 || Date.now() > deadline) return left;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
  * The names of the processes in `dir`'s pid files that are still alive. SIGKILLed processes
  * die asynchronously, so this polls briefly (no speed is asserted, only the end state).
  */
