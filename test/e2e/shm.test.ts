@@ -5,12 +5,17 @@
  * (The p2p, collective, flood, soak, window, mismatch and chaos suites run on both transports
  * in their own files.)
  */
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadShmNative } from '../../src/comm/transport/shm-native.js';
 import { fixture, onTransport, runMpi, startMpi } from '../helpers/run-mpi.js';
 
 const shm = loadShmNative();
+const kRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 describe.concurrent('shared-memory transport', () => {
   it.runIf(shm.available)('auto: every rank of a one-host job has a segment; zmq: none', async ({ expect }) => {
@@ -76,5 +81,36 @@ describe.runIf(shm.available)('nothing of a job is left in /dev/shm', () => {
     const dir = /^jobdir (\S+)$/m.exec(r.stdout)?.[1];
     expect(dir, r.stdout + r.stderr).toBeDefined();
     expect(existsSync(dir!)).toBe(false);
+  });
+});
+
+describe.concurrent('where the native part could not be built', () => {
+  it('the install script records why and exits 0; ZeroMQ then carries every pair and --info says why', async ({ expect }) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tsmpi-test-native-'));
+    try {
+      mkdirSync(path.join(dir, 'scripts'));
+      mkdirSync(path.join(dir, 'native'));
+      copyFileSync(path.join(kRoot, 'scripts/build-native.mjs'), path.join(dir, 'scripts/build-native.mjs'));
+      copyFileSync(path.join(kRoot, 'native/shm.cc'), path.join(dir, 'native/shm.cc'));
+      const build = spawnSync(process.execPath, [path.join(dir, 'scripts/build-native.mjs')], { env: { ...process.env, CXX: 'no-such-compiler' }, encoding: 'utf8' });
+      expect(build.status).toBe(0);
+      expect(build.stderr).toContain('ranks on one host will talk over ZeroMQ');
+      const status = JSON.parse(readFileSync(path.join(dir, 'build/native-status.json'), 'utf8')) as { built: boolean; reason: string };
+      expect(status.built).toBe(false);
+      expect(status.reason).toMatch(/^the native part could not be compiled \(no-such-compiler: /);
+      expect(existsSync(path.join(dir, 'build/tsmpi_shm.node'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const missing = { TSMPI_SHM_ADDON: '/nonexistent/tsmpi_shm.node' };
+    const info = await startMpi(['--info'], { env: missing }).result;
+    expect(info.stdout).toContain('  shared memory  unavailable: the native part was not built (/nonexistent/tsmpi_shm.node is missing)');
+    expect(info.stdout).toContain('TSMPI_TRANSPORT=auto (default): ZeroMQ for every pair, shared memory being unavailable.');
+    const files = await startMpi(['-n', '3', fixture('transport-files.ts')], { env: missing }).result;
+    expect(files.code).toBe(0);
+    for (let r = 0; r < 3; r++) expect(files.stdout).toContain(`rank ${r} segments none`);
+    const p2p = await startMpi(['-x', 'PER_PAIR=300', '-n', '3', fixture('p2p.ts')], { env: missing }).result;
+    expect(p2p.stdout).toContain('p2p ok 3');
+    expect(p2p.code).toBe(0);
   });
 });

@@ -53,14 +53,18 @@ function notBuiltReason(): string {
   return `the native part was not built (${kAddon} is missing; "npm rebuild tsmpi" builds it)`;
 }
 
-/** Loads the native part once; never throws. */
+/**
+ * Loads the native part once; never throws. TSMPI_SHM_ADDON (internal, for tests) names
+ * another file, e.g. a missing one to see a machine where it could not be built.
+ */
 export function loadShmNative(): ShmAvailability {
   if (cached !== undefined) return cached;
   if (process.platform !== 'linux') return (cached = { available: false, reason: `shared memory needs Linux; this is ${process.platform}` });
-  if (!existsSync(kAddon)) return (cached = { available: false, reason: notBuiltReason() });
+  const addon = process.env.TSMPI_SHM_ADDON || kAddon;
+  if (!existsSync(addon)) return (cached = { available: false, reason: addon === kAddon ? notBuiltReason() : `the native part was not built (${addon} is missing)` });
   try {
-    const native = createRequire(import.meta.url)(kAddon) as ShmNative;
-    return (cached = { available: true, native, file: kAddon });
+    const native = createRequire(import.meta.url)(addon) as ShmNative;
+    return (cached = { available: true, native, file: addon });
   } catch (error) {
     return (cached = { available: false, reason: `the native part could not be loaded: ${(error as Error).message}` });
   }
