@@ -31,6 +31,7 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -89,6 +90,19 @@ uint64_t nowNs() {
 }
 
 uint64_t align8(uint64_t n) { return (n + 7) & ~uint64_t(7); }
+
+// A polling budget from JavaScript: spin > 0 polls with a pause between looks; spin < 0 polls
+// for -spin ns giving the CPU away between looks (sched_yield), for hosts with more ranks than
+// CPUs, where the peer we wait for may need this very CPU (Open MPI's yield_when_idle).
+struct Spin {
+  uint64_t budget;
+  bool yield;
+  explicit Spin(double ns) : budget(uint64_t(ns < 0 ? -ns : ns)), yield(ns < 0) {}
+  void relax() const {
+    if (yield) sched_yield();
+    else CPU_RELAX();
+  }
+};
 
 struct Segment {
   uint8_t* base = nullptr;
@@ -415,6 +429,7 @@ napi_value Write(napi_env env, napi_callback_info info) {
   pieces[count + 1] = Piece{nullptr, padded - total};  // padding: nothing to copy
   total = padded;
 
+  const Spin spin(spinD);
   RingHeader* ring = peer->segment.ring(ep->slot);
   uint8_t* data = peer->segment.data(ep->slot);
   const uint64_t capacity = peer->segment.ringBytes;
@@ -427,11 +442,11 @@ napi_value Write(napi_env env, napi_callback_info info) {
     uint64_t free = capacity - (head - ring->tail.load(std::memory_order_acquire));
     if (offset == 0 && free < headerBytes) free = 0;  // a record's header is published whole
     if (free == 0) {
-      if (spinD > 0) {
+      if (spin.budget > 0) {
         uint64_t now = nowNs();
-        if (deadline == 0) deadline = now + uint64_t(spinD);
+        if (deadline == 0) deadline = now + spin.budget;
         if (now < deadline) {
-          CPU_RELAX();
+          spin.relax();
           continue;
         }
       }
@@ -620,6 +635,7 @@ napi_value Poll(napi_env env, napi_callback_info info) {
   if (ep == nullptr) return nullptr;
   double spinD = 0;
   if (argc > 1) CHECK(env, napi_get_value_double(env, argv[1], &spinD));
+  const Spin spin(spinD);
   // Awake: writers need not ring.
   ep->own.control()->sleeping.store(0, std::memory_order_relaxed);
   Reader r{env, ep, nullptr};
@@ -635,11 +651,11 @@ napi_value Poll(napi_env env, napi_callback_info info) {
     }
     if (r.count >= kMaxMessagesPerPoll || r.bytes >= kMaxBytesPerPoll) break;
     if (progress) continue;
-    if (r.count > 0 || spinD <= 0) break;
+    if (r.count > 0 || spin.budget == 0) break;
     uint64_t now = nowNs();
-    if (deadline == 0) deadline = now + uint64_t(spinD);
+    if (deadline == 0) deadline = now + spin.budget;
     if (now >= deadline) break;
-    CPU_RELAX();
+    spin.relax();
   }
   if (r.count == 0) return nullptr;
   return r.results;

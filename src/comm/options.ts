@@ -53,20 +53,30 @@ export function transportFromEnv(env: NodeJS.ProcessEnv = process.env): Transpor
   throw new RangeError(`TSMPI_TRANSPORT must be "auto" or "zmq", got ${JSON.stringify(value)}`);
 }
 
-/** Polling before sleeping, per wait, when a host has no more ranks than CPUs. */
+/** Polling before sleeping, per wait (µs). */
 export const kDefaultSpinUs = 50;
 
+export interface SpinPolicy {
+  /** How long a waiting rank polls its rings before it sleeps, in µs. */
+  us: number;
+  /** Whether it gives the CPU away between looks: when the host has more ranks than CPUs. */
+  yield: boolean;
+}
+
 /**
- * TSMPI_SPIN_US: how long (µs) a waiting rank polls its shared-memory rings before it sleeps.
- * Default kDefaultSpinUs when the host's ranks fit its CPUs, else 0: polling on a CPU another
- * rank needs only delays that rank. A bad value is a RangeError naming the variable.
+ * TSMPI_SPIN_US: how long (µs) a waiting rank polls its shared-memory rings before it sleeps
+ * in the kernel; default kDefaultSpinUs. When the host has more ranks than CPUs the rank
+ * polls yielding its CPU between looks (as MPI implementations do when oversubscribed):
+ * busy polling there would hold the CPU the awaited rank needs. A bad value is a RangeError
+ * naming the variable.
  */
-export function spinUsFromEnv(env: NodeJS.ProcessEnv, localSize: number, cpus: number): number {
+export function spinFromEnv(env: NodeJS.ProcessEnv, localSize: number, cpus: number): SpinPolicy {
   const value = env.TSMPI_SPIN_US;
-  if (value === undefined || value.trim() === '') return localSize <= cpus ? kDefaultSpinUs : 0;
+  const oversubscribed = localSize > cpus;
+  if (value === undefined || value.trim() === '') return { us: kDefaultSpinUs, yield: oversubscribed };
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 1_000_000) {
     throw new RangeError(`TSMPI_SPIN_US must be an integer number of microseconds in [0, 1000000], got ${JSON.stringify(value)}`);
   }
-  return n;
+  return { us: n, yield: oversubscribed };
 }

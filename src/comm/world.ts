@@ -12,7 +12,7 @@ import { clientOptions, readKeyFile, serverOptions } from './bootstrap/keys.js';
 import { Communicator } from './communicator.js';
 import { kWorldContext } from './constants.js';
 import { MpiError } from './errors.js';
-import { forcedAlgorithmsFromEnv, receiveBufferFromEnv, spinUsFromEnv, transportFromEnv } from './options.js';
+import { forcedAlgorithmsFromEnv, receiveBufferFromEnv, spinFromEnv, transportFromEnv } from './options.js';
 import { kDefaultReceiveBuffer, windowPerPeer } from './p2p/flow-window.js';
 import { P2PEngine } from './p2p/p2p-engine.js';
 import { HostAwareTransport } from './transport/host-aware-transport.js';
@@ -64,6 +64,6 @@ function sharedMemory(env: NodeJS.ProcessEnv, rank: number, dir: string, localSi
   if (localSize < 2 || transportFromEnv(env) === 'zmq') return undefined;
   const shm = loadShmNative();
   if (!shm.available) return undefined;
-  const spinUs = spinUsFromEnv(env, localSize, os.availableParallelism());
-  return ShmTransport.create(shm.native, { rank, dir, slots: localSize, spinUs });
+  const spin = spinFromEnv(env, localSize, os.availableParallelism());
+  return ShmTransport.create(shm.native, { rank, dir, slots: localSize, spinUs: spin.us, yieldWhilePolling: spin.yield });
 }

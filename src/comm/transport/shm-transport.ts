@@ -55,6 +55,11 @@ export interface ShmTransportOptions {
   slots: number;
   /** How long a waiting rank polls before it sleeps, in µs (0: never). */
   spinUs: number;
+  /**
+   * Give the CPU away between looks (sched_yield) instead of pausing: for hosts with more ranks
+   * than CPUs, where the rank waited for may need this very CPU.
+   */
+  yieldWhilePolling?: boolean;
 }
 
 const kDone: Promise<void> = Promise.resolve();
@@ -78,7 +83,8 @@ export class ShmTransport {
   private constructor(native: ShmNative, options: ShmTransportOptions) {
     this.#native = native;
     this.#slots = options.slots;
-    this.#spinNs = Math.max(0, options.spinUs) * 1000;
+    // The native side reads a negative budget as "poll yielding the CPU".
+    this.#spinNs = Math.max(0, options.spinUs) * 1000 * (options.yieldWhilePolling === true ? -1 : 1);
     this.#segment = path.join(options.dir, `shm-${options.rank}`);
     this.#handle = native.create(this.#segment, bellOf(this.#segment), options.slots, ringBytesFor(options.slots));
     // O_RDWR: this process is a writer of its own FIFO too, so it never sees end-of-file when

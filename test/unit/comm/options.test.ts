@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kDefaultSpinUs, receiveBufferFromEnv, spinUsFromEnv, transportFromEnv } from '../../../src/comm/options.js';
+import { kDefaultSpinUs, receiveBufferFromEnv, spinFromEnv, transportFromEnv } from '../../../src/comm/options.js';
 
 describe('TSMPI_TRANSPORT', () => {
   it('defaults to auto; takes auto and zmq in any case, with spaces', () => {
@@ -15,19 +15,19 @@ describe('TSMPI_TRANSPORT', () => {
 });
 
 describe('TSMPI_SPIN_US', () => {
-  it('defaults to polling when the host has a CPU per rank, and to none when it has fewer', () => {
-    expect(spinUsFromEnv({}, 2, 2)).toBe(kDefaultSpinUs);
-    expect(spinUsFromEnv({}, 3, 2)).toBe(0);
-    expect(spinUsFromEnv({}, 2, 1)).toBe(0);
+  it('polls by default; yielding the CPU between looks when the host has fewer CPUs than ranks', () => {
+    expect(spinFromEnv({}, 2, 2)).toEqual({ us: kDefaultSpinUs, yield: false });
+    expect(spinFromEnv({}, 3, 2)).toEqual({ us: kDefaultSpinUs, yield: true });
+    expect(spinFromEnv({}, 2, 1)).toEqual({ us: kDefaultSpinUs, yield: true });
   });
 
-  it('an explicit value wins either way', () => {
-    expect(spinUsFromEnv({ TSMPI_SPIN_US: '0' }, 2, 8)).toBe(0);
-    expect(spinUsFromEnv({ TSMPI_SPIN_US: '200' }, 16, 2)).toBe(200);
+  it('an explicit budget wins; 0 sleeps at once', () => {
+    expect(spinFromEnv({ TSMPI_SPIN_US: '0' }, 2, 8)).toEqual({ us: 0, yield: false });
+    expect(spinFromEnv({ TSMPI_SPIN_US: '200' }, 16, 2)).toEqual({ us: 200, yield: true });
   });
 
   it.each(['-1', '1.5', 'fast', '2000000'])('%s is a RangeError naming the variable and the value', (v) => {
-    expect(() => spinUsFromEnv({ TSMPI_SPIN_US: v }, 2, 2)).toThrow(`TSMPI_SPIN_US must be an integer number of microseconds in [0, 1000000], got ${JSON.stringify(v)}`);
+    expect(() => spinFromEnv({ TSMPI_SPIN_US: v }, 2, 2)).toThrow(`TSMPI_SPIN_US must be an integer number of microseconds in [0, 1000000], got ${JSON.stringify(v)}`);
   });
 });
 
