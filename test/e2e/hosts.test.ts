@@ -12,7 +12,6 @@
  */
 import { randomBytes, createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { clusterSupport, cutHost, ensureHosts, processesOnHost, restoreHost, type TestHosts } from '../helpers/cluster.js';
 import { fixture, isAlive, pidsIn, runMpi, startMpi, tempDir, type MpiRun, type RunOptions } from '../helpers/run-mpi.js';
@@ -126,9 +125,7 @@ function killOnFinish(known: () => JobProcess[], dir?: string): void {
 }
 
 async function pidDir(): Promise<string> {
-  const dir = await tempDir();
-  onTestFinished(() => fs.rm(dir, { recursive: true, force: true }));
-  return dir;
+  return tempDir();
 }
 
 /** Starts a 6-rank job over the 3 hosts (ranks 0,1 on h1, 2,3 on h2, 4,5 on h3), waits for every "ready". */
