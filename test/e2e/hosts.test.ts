@@ -14,6 +14,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { clusterSupport, cutHost, ensureHosts, processesOnHost, restoreHost, type TestHosts } from '../helpers/cluster.js';
+import { jobDirsOwnedBy } from '../helpers/leftovers.js';
 import { fixture, isAlive, pidsIn, runMpi, startMpi, tempDir, type MpiRun, type RunOptions } from '../helpers/run-mpi.js';
 
 const support = clusterSupport();
@@ -331,7 +332,7 @@ describe.skipIf(!support.ok)(`ranks on several hosts over ssh${skipReason}`, () 
       note(`host cut off: launcher exited after ${ms} ms; the cut host's agent and ranks gone ${cutGoneMs} ms after the cut; after restoreHost everything (ssh session too) gone within ${all.ms} ms`);
     });
 
-    it('tsmpirun SIGKILLed: every host is clean within 10 s', async () => {
+    it('tsmpirun SIGKILLed: every host is clean within 10 s; its own job directory goes with the next tsmpirun', async () => {
       const dir = await pidDir();
       const token = newToken();
       const { mpi, known } = await startJob('barriers.ts', ['forever'], dir, token);
@@ -341,6 +342,10 @@ describe.skipIf(!support.ok)(`ranks on several hosts over ssh${skipReason}`, () 
       const clean = await sweep(token, known, dir, 10_000);
       expect(clean.left).toEqual([]);
       note(`tsmpirun SIGKILLed: every host clean ${Date.now() - t0} ms after the kill`);
+      // No rank ran on the launcher's host to remove its job directory: a later tsmpirun does.
+      const next = await runMpi(['-n', '1', fixture('../../examples/hello.ts')]);
+      expect(next.code).toBe(0);
+      expect(await jobDirsOwnedBy(mpi.child.pid!)).toEqual([]);
     });
   });
 });
