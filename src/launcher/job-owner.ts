@@ -48,15 +48,17 @@ function here(): Pick<OwnerRecord, 'host' | 'boot' | 'pidns'> {
 }
 
 /**
- * The start time of live process `pid`: '' where there is no /proc (then only whether the pid
- * exists is known), null when it is gone or a zombie (dead, waiting to be reaped).
+ * The start time of live process `pid`: '' when it runs but its start time cannot be read (no
+ * /proc: then only whether the pid exists is known), null when it is gone or a zombie (dead,
+ * waiting to be reaped).
  */
 export function processStart(pid: number): string | null {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    if (here().boot !== '') return null;
+  } catch (error) {
+    // With /proc only ENOENT proves it gone; an error such as EACCES (hidepid) does not.
+    if (here().boot !== '') return (error as NodeJS.ErrnoException).code === 'ENOENT' ? null : '';
     try {
       process.kill(pid, 0);
       return '';

@@ -148,7 +148,7 @@ export async function runJob(options: LaunchOptions, program: string, programArg
       job: { size: n, localSize: localPlacements[0]?.localSize ?? 0, jobId, control, jobDir, keys: keyFile, ...spread },
     };
     const local = spawnAll(spec, localPlacements);
-    // What killed jobs left here goes now, while the ranks start (it never delays them).
+    // What killed jobs left here goes now, in the background while the ranks start.
     sweep = removeStaleJobDirs();
     if (launcherAddress !== undefined) {
       const tcpControl = await server.bindAlso(`tcp://${launcherAddress}:*`).catch((error: unknown) => {
