@@ -10,7 +10,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Test hosts (network namespaces with sshd) and a Slurm cluster over them, brought up once
-    // per run for the multi-host tests when this machine allows it (root, namespaces).
-    globalSetup: ['./test/helpers/cluster-setup.ts'],
+    // per run for the multi-host tests when this machine allows it (root, namespaces); then the
+    // check that fails the run if the tests left a job directory, segment or process behind
+    // (teardowns run in reverse order: it runs after every test file).
+    globalSetup: ['./test/helpers/cluster-setup.ts', './test/helpers/leftovers-setup.ts'],
   },
 });

@@ -62,7 +62,8 @@ the program that called it), ranks waiting on the same thing grouped; the job go
 --timeout prints the same report before stopping the job.
 
 When a rank fails, ${kProgramName} stops every other rank (SIGTERM, then SIGKILL) and says which
-rank failed and why. No process of the job is left running when ${kProgramName} exits.
+rank failed and why. No process of the job is left running when ${kProgramName} exits, nor its
+job directory; one that a killed job left behind is removed by the next ${kProgramName}.
 `;
 
 /** Prefixes each line of `message` that is not already indented, e.g. `tsmpirun: ...`. */

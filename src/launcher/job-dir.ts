@@ -1,6 +1,8 @@
 /**
  * The job's private directory on one host: its ranks' ipc sockets and the key file live there.
- * Made by tsmpirun on its own host and by each agent on the others.
+ * Made by tsmpirun on its own host, by each agent on the others, and by each task of a srun
+ * step; each names itself its owner in it (job-owner.ts), so that what a killed owner leaves
+ * behind can be told stale and removed (stale-jobs.ts).
  */
 import { accessSync, constants, statfsSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -8,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LaunchError } from './errors.js';
 import { describeFsError, Texts } from './help.js';
+import { writeOwnerRecord } from './job-owner.js';
 
 /** ipc endpoint paths longer than about this fail to bind (sun_path is 108 bytes on Linux). */
 export const kMaxIpcPath = 100;
@@ -50,9 +53,9 @@ export function jobDirBases(): string[] {
 
 /**
  * A private (0700) directory for the job's ipc sockets, shared-memory segments and key file,
- * short enough for their paths. Checked after creation: the key file and the same-host
- * endpoints rely on nobody else being able to enter it (a umask or a tmpdir with odd ACL
- * defaults must not silently widen it).
+ * short enough for their paths, owned by this process. Checked after creation: the key file
+ * and the same-host endpoints rely on nobody else being able to enter it (a umask or a tmpdir
+ * with odd ACL defaults must not silently widen it).
  */
 export async function makeJobDir(): Promise<string> {
   const base = jobDirBase();
@@ -64,6 +67,7 @@ export async function makeJobDir(): Promise<string> {
     if (!stat.isDirectory() || (stat.mode & 0o777) !== 0o700 || (uid !== undefined && stat.uid !== uid)) {
       throw new Error(`${dir} is not a directory of mode 700 owned by this user`);
     }
+    writeOwnerRecord(dir);
     return dir;
   } catch (error) {
     if (dir !== undefined) await fs.rm(dir, { recursive: true, force: true });

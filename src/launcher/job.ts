@@ -26,6 +26,7 @@ import { addressToward, resolveIface } from './net/address.js';
 import { kSilenceMs, kSilenceThroughSlurmMs } from './agent/protocol.js';
 import { agentCommand, isSrun, remoteArgv } from './spawn/launch-command.js';
 import { RemoteHost } from './spawn/remote.js';
+import { removeStaleJobDirs } from './stale-jobs.js';
 import { mapRanks, type Placement } from './mapping.js';
 import { drainForwarding, forwardLines, OutputSink } from './output.js';
 import { JobProfile } from './profile/job-profile.js';
@@ -116,6 +117,7 @@ export async function runJob(options: LaunchOptions, program: string, programArg
   };
   process.on('exit', cleanupOnExit);
   let server: RendezvousServer | undefined;
+  let sweep: Promise<string[]> | undefined;
   try {
     const keys = newJobKeys(encryption);
     try {
@@ -146,6 +148,8 @@ export async function runJob(options: LaunchOptions, program: string, programArg
       job: { size: n, localSize: localPlacements[0]?.localSize ?? 0, jobId, control, jobDir, keys: keyFile, ...spread },
     };
     const local = spawnAll(spec, localPlacements);
+    // What killed jobs left here goes now, in the background while the ranks start.
+    sweep = removeStaleJobDirs();
     if (launcherAddress !== undefined) {
       const tcpControl = await server.bindAlso(`tcp://${launcherAddress}:*`).catch((error: unknown) => {
         new Supervisor(local).killAll();
@@ -217,7 +221,7 @@ export async function runJob(options: LaunchOptions, program: string, programArg
     return { end, exitStatus: exitStatusOf(end), stopped: supervisor.stopped, size: n };
   } finally {
     server?.close();
-    await fs.rm(jobDir, { recursive: true, force: true });
+    await Promise.all([fs.rm(jobDir, { recursive: true, force: true }), sweep]);
     process.off('exit', cleanupOnExit);
     signals.dispose();
   }

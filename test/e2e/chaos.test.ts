@@ -4,7 +4,6 @@
  * in the middle of a workload of collectives, a ring and a flood. The job must end with the
  * documented status, a first stderr line naming that rank and the cause, and no process left.
  */
-import fs from 'node:fs/promises';
 import { describe, it } from 'vitest';
 import { describePlan, expectedCause, expectedStatus, kKinds, planFor, type ChaosPlan } from '../fixtures/chaos-plan.js';
 import { fixture, kTransports, leftoverJobDirs, onTransport, pidsIn, runMpi, survivors, tempDir } from '../helpers/run-mpi.js';
@@ -34,8 +33,7 @@ function seedsPerKind(): ChaosPlan[] {
 // Concurrent tests must use their own context's expect and onTestFinished.
 describe.concurrent.each(kTransports)('a rank failing under load ends the job, over %s', (transport) => {
   it.for(seedsPerKind().map((p) => [describePlan(p), p] as const))('%s', async ([, plan], { expect, onTestFinished }) => {
-    const dir = await tempDir();
-    onTestFinished(() => fs.rm(dir, { recursive: true, force: true }));
+    const dir = await tempDir(onTestFinished);
     const run = await runMpi([...onTransport(transport), '-n', String(plan.np), '-x', `PID_DIR=${dir}`, fixture('chaos.ts'), String(plan.seed)], { killAfterMs: 30_000 });
     const pids = pidsIn(dir);
     expect(run.stderr.split('\n')[0]).toBe(`tsmpirun: rank ${plan.failRank} (pid ${pids.get(`rank-${plan.failRank}`)}) ${expectedCause(plan)}`);

@@ -5,13 +5,11 @@
  * records both pids in the test's own directory.
  */
 import { existsSync } from 'node:fs';
-import fs from 'node:fs/promises';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fixture, leftoverJobDirs, pidsIn, runMpi, startMpi, survivors, tempDir, type MpiResult } from '../helpers/run-mpi.js';
 
 async function runFixture(n: number, program: string, args: string[], extra: string[] = []): Promise<{ run: MpiResult; dir: string }> {
   const dir = await tempDir();
-  onTestFinished(() => fs.rm(dir, { recursive: true, force: true }));
   const run = await runMpi(['-n', String(n), '-x', `PID_DIR=${dir}`, ...extra, fixture(program), ...args]);
   return { run, dir };
 }
@@ -92,7 +90,6 @@ describe('the launcher stops the job', () => {
     ['SIGHUP', 129],
   ] as const)('on %s: forwards SIGTERM to every rank, exits %i', async (signal, status) => {
     const dir = await tempDir();
-    onTestFinished(() => fs.rm(dir, { recursive: true, force: true }));
     const mpi = startMpi(['-n', '3', '-x', `PID_DIR=${dir}`, fixture('forever.ts')]);
     await mpi.waitForStdout('ready', 3);
     mpi.child.kill(signal);
@@ -104,7 +101,6 @@ describe('the launcher stops the job', () => {
 
   it('kills ranks that ignore SIGTERM after the grace period', async () => {
     const dir = await tempDir();
-    onTestFinished(() => fs.rm(dir, { recursive: true, force: true }));
     const mpi = startMpi(['-n', '2', '-x', `PID_DIR=${dir}`, fixture('forever.ts'), 'ignore-term']);
     await mpi.waitForStdout('ready', 2);
     mpi.child.kill('SIGTERM');
@@ -115,7 +111,6 @@ describe('the launcher stops the job', () => {
 
   it('even a SIGKILLed launcher leaves nothing behind: ranks notice and take their groups down', async () => {
     const dir = await tempDir();
-    onTestFinished(() => fs.rm(dir, { recursive: true, force: true }));
     const mpi = startMpi(['-n', '2', '-x', `PID_DIR=${dir}`, fixture('forever.ts')]);
     await mpi.waitForStdout('ready', 2);
     mpi.child.kill('SIGKILL');

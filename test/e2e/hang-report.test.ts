@@ -5,13 +5,11 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fixture, kTransports, onTransport, runMpi, startMpi, survivors, tempDir, type MpiResult } from '../helpers/run-mpi.js';
 
 async function pidDir(): Promise<string> {
-  const dir = await tempDir();
-  onTestFinished(() => fs.rm(dir, { recursive: true, force: true }));
-  return dir;
+  return tempDir();
 }
 
 const seconds = String.raw`for \d+\.\d s`;

@@ -12,9 +12,9 @@
  */
 import { randomBytes, createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { clusterSupport, cutHost, ensureHosts, processesOnHost, restoreHost, type TestHosts } from '../helpers/cluster.js';
+import { jobDirsOwnedBy } from '../helpers/leftovers.js';
 import { fixture, isAlive, onTransport, pidsIn, runMpi, startMpi, tempDir, type MpiRun, type RunOptions } from '../helpers/run-mpi.js';
 import { loadShmNative } from '../../src/comm/transport/shm-native.js';
 
@@ -127,9 +127,7 @@ function killOnFinish(known: () => JobProcess[], dir?: string): void {
 }
 
 async function pidDir(): Promise<string> {
-  const dir = await tempDir();
-  onTestFinished(() => fs.rm(dir, { recursive: true, force: true }));
-  return dir;
+  return tempDir();
 }
 
 /** Starts a 6-rank job over the 3 hosts (ranks 0,1 on h1, 2,3 on h2, 4,5 on h3), waits for every "ready". */
@@ -352,7 +350,7 @@ describe.skipIf(!support.ok)(`ranks on several hosts over ssh${skipReason}`, () 
       note(`host cut off: launcher exited after ${ms} ms; the cut host's agent and ranks gone ${cutGoneMs} ms after the cut; after restoreHost everything (ssh session too) gone within ${all.ms} ms`);
     });
 
-    it('tsmpirun SIGKILLed: every host is clean within 10 s', async () => {
+    it('tsmpirun SIGKILLed: every host is clean within 10 s; its own job directory goes with the next tsmpirun', async () => {
       const dir = await pidDir();
       const token = newToken();
       const { mpi, known } = await startJob('barriers.ts', ['forever'], dir, token);
@@ -362,6 +360,10 @@ describe.skipIf(!support.ok)(`ranks on several hosts over ssh${skipReason}`, () 
       const clean = await sweep(token, known, dir, 10_000);
       expect(clean.left).toEqual([]);
       note(`tsmpirun SIGKILLed: every host clean ${Date.now() - t0} ms after the kill`);
+      // No rank ran on the launcher's host to remove its job directory: a later tsmpirun does.
+      const next = await runMpi(['-n', '1', fixture('../../examples/hello.ts')]);
+      expect(next.code).toBe(0);
+      expect(await jobDirsOwnedBy(mpi.child.pid!)).toEqual([]);
     });
   });
 });

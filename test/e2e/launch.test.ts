@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fixture, pidsIn, runMpi, survivors, tempDir } from '../helpers/run-mpi.js';
 
 interface EnvLine { rank: number; size: number; localRank: number; localSize: number; jobDir: string; argv: string[]; vars: Record<string, string | null> }
@@ -15,9 +15,7 @@ const parseLines = <T>(stdout: string): T[] =>
   stdout.trim().split('\n').map((l) => JSON.parse(l) as T).sort((a, b) => (a as { rank: number }).rank - (b as { rank: number }).rank);
 
 async function scratch(): Promise<string> {
-  const dir = await tempDir();
-  onTestFinished(() => fs.rm(dir, { recursive: true, force: true }));
-  return dir;
+  return tempDir();
 }
 
 describe('tsmpirun runs N ranks', () => {

@@ -4,11 +4,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { fixture, runMpi, startOnTerminal } from '../helpers/run-mpi.js';
+import { fixture, runMpi, startOnTerminal, tempDir } from '../helpers/run-mpi.js';
 
 /** Checks print-lines.ts output: every line intact, counts exact, each rank's lines in order. */
 function checkLines(text: string, ranks: number, count: number, length: number, tagged: boolean): void {
@@ -87,8 +86,7 @@ describe('stdin', () => {
 
 describe('a terminal on the launcher\'s stderr', () => {
   it('a rank\'s redrawn partial line (a progress bar) reaches it at once, and ranks learn its width', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tsmpi-live-'));
-    const gate = path.join(dir, 'gate');
+    const gate = path.join(await tempDir(), 'gate');
     const run = startOnTerminal(['-n', '2', fixture('live-stderr.ts'), gate]);
     for (let waited = 0; !run.output().includes('working 1/2'); waited += 20) {
       expect(waited, `no partial line yet; output so far: ${JSON.stringify(run.output())}`).toBeLessThan(30_000);
@@ -98,17 +96,14 @@ describe('a terminal on the launcher\'s stderr', () => {
     expect(await run.closed).toBe(0);
     expect(run.output()).toContain('columns=100');
     expect(run.output()).toContain('\rworking 2/2\rdone');
-    await fs.rm(dir, { recursive: true, force: true });
   });
 
   it('without a terminal the partial line waits for its newline and ranks are told nothing', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tsmpi-live-'));
-    const gate = path.join(dir, 'gate');
+    const gate = path.join(await tempDir(), 'gate');
     await fs.writeFile(gate, '');
     const run = await runMpi(['-n', '2', fixture('live-stderr.ts'), gate]);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('columns=none\n');
     expect(run.stderr).toBe('\rworking 1/2\rworking 2/2\rdone\n');
-    await fs.rm(dir, { recursive: true, force: true });
   });
 });

@@ -1,13 +1,17 @@
 /**
  * Under Slurm, on the test cluster's nodes h1..h3 (test/helpers/cluster.ts): programs started
- * directly by srun form one world from Slurm's environment, and tsmpirun inside an allocation
- * uses its nodes and starts its agents with srun. Skipped, with the reason, where the test
+ * directly by srun form one world from Slurm's environment and remove their job directories
+ * however Slurm ends them, and tsmpirun inside an allocation uses its nodes and starts its
+ * agents with srun. Skipped, with the reason, where the test
  * cluster cannot run (not root, no network namespaces, no Slurm packages).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, inject, it } from 'vitest';
 import { ensureHosts, ensureSlurm, processesOnHost, type ClusterState, type SlurmStatus } from '../helpers/cluster.js';
-import { fixture, kCli } from '../helpers/run-mpi.js';
+import { fixture, isAlive, kCli } from '../helpers/run-mpi.js';
 
 const provided = inject('tsmpiCluster') as ClusterState | undefined;
 let slurm: SlurmStatus = provided?.slurm ?? { ok: false, reason: 'the cluster setup did not run' };
@@ -38,6 +42,11 @@ const tsx = ['node', '--import', 'tsx'];
 // --quiet: no "job queued and waiting for resources" notes when the previous step's nodes are still busy.
 const srun6 = ['srun', '--quiet', '-N', '3', '-n', '6', '--ntasks-per-node=2'];
 
+/** The tasks of a step-dirs.ts step that said they were ready: rank, pid and job directory. */
+function readyTasks(stdout: string): Array<{ rank: number; pid: number; dir: string }> {
+  return [...stdout.matchAll(/^ready (\d+) (\d+) (\S+)$/gm)].map((m) => ({ rank: Number(m[1]), pid: Number(m[2]), dir: m[3] }));
+}
+
 async function leftovers(pattern: string): Promise<string[]> {
   const all = await Promise.all(['h1', 'h2', 'h3'].map(processesOnHost));
   return all.flat().map((p) => p.command).filter((c) => c.includes(pattern));
@@ -52,10 +61,39 @@ describe.skipIf(skip)(`Slurm${reason}`, () => {
   });
 
   it('srun --kill-on-bad-exit=1: a task that throws ends the step, nothing is left on any node', async () => {
-    const r = await run([...srun6, '--kill-on-bad-exit=1', ...tsx, fixture('fail-after-barrier.ts'), '3']);
+    const r = await run([...srun6, '--kill-on-bad-exit=1', ...tsx, fixture('step-dirs.ts'), '3']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('boom on rank 3');
-    expect(await leftovers('fail-after-barrier')).toEqual([]);
+    expect(await leftovers('step-dirs')).toEqual([]);
+    // Slurm ended the other tasks with SIGTERM: each removed its job directory all the same.
+    const tasks = readyTasks(r.stdout);
+    expect(tasks.map((t) => t.rank).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(tasks.filter((t) => existsSync(t.dir))).toEqual([]);
+  });
+
+  it('a srun task stopped by SIGTERM removes its job directory and still dies of the signal', async () => {
+    const step = spawn(srun6[0], [...srun6.slice(1), ...tsx, fixture('step-dirs.ts')], { env: { ...process.env, ...slurmEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const killer = setTimeout(() => step.kill('SIGKILL'), 60_000);
+    let stdout = '';
+    let stderr = '';
+    step.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    step.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const ended = once(step, 'close');
+    while (readyTasks(stdout).length < 6 && step.exitCode === null) await delay(50);
+    const tasks = readyTasks(stdout).sort((a, b) => a.rank - b.rank);
+    expect(tasks.filter((t) => existsSync(t.dir))).toEqual(tasks);
+    process.kill(tasks[3].pid, 'SIGTERM');
+    while (isAlive(tasks[3].pid)) await delay(20);
+    expect(existsSync(tasks[3].dir)).toBe(false);
+    for (const t of tasks.filter((t) => t.rank !== 3)) process.kill(t.pid, 'SIGTERM');
+    const [code] = await ended;
+    clearTimeout(killer);
+    expect(tasks.filter((t) => existsSync(t.dir))).toEqual([]);
+    // srun tells a task killed by a signal from one that exited: "Terminated", not an exit code.
+    const verdicts = stderr.trim().split('\n').filter((line) => /: tasks? [0-9,-]+: /.test(line));
+    expect(verdicts.length, stderr).toBeGreaterThan(0);
+    for (const verdict of verdicts) expect(verdict).toMatch(/: Terminated$/);
+    expect(code).not.toBe(0);
   });
 
   it.each(['collectives.ts', 'p2p.ts'])('tsmpirun inside salloc uses the allocation (3 nodes × 2 tasks) and starts its agents with srun: %s', async (program) => {

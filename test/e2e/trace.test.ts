@@ -6,13 +6,12 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fixture, onTransport, runMpi, tempDir } from '../helpers/run-mpi.js';
 import type { TraceEvent as Event } from '../../src/launcher/profile/trace-events.js';
 
 async function traceFile(): Promise<string> {
   const dir = await tempDir();
-  onTestFinished(() => fs.rm(dir, { recursive: true, force: true }));
   return path.join(dir, 'trace.json');
 }
 

@@ -5,9 +5,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
+import { testDirPrefix } from './run-tag.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The built CLI; e2e tests need `npm run build` first (`npm test` does it). */
@@ -118,9 +119,14 @@ export function startOnTerminal(args: readonly string[], killAfterMs = 40_000): 
   return { output: () => output, closed };
 }
 
-/** A fresh private directory for one test (pid files, hostfiles). */
-export function tempDir(): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), 'tsmpi-test-'));
+/**
+ * A fresh private directory for one test (pid files, hostfiles), removed when the test has
+ * finished, passed or not. A concurrent test passes its own context's onTestFinished.
+ */
+export async function tempDir(onFinished: typeof onTestFinished = onTestFinished): Promise<string> {
+  const dir = await fs.mkdtemp(testDirPrefix('test'));
+  onFinished(() => fs.rm(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 /** Whether `pid` is a live process; a zombie (dead, not yet reaped by init) counts as gone. */

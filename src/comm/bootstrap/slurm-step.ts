@@ -13,7 +13,8 @@
  *   the nodes (a home directory usually is). Task 0 removes it once the world has formed.
  *
  * Without tsmpirun nobody supervises the tasks: `srun --kill-on-bad-exit=1` makes Slurm end the
- * step when one task fails.
+ * step when one task fails. Each task removes its own job directory when it ends, also by
+ * Slurm's SIGTERM.
  *
  * The launcher's modules are loaded only here, only in such a task.
  */
@@ -30,6 +31,32 @@ import { formatKeys, kKeyFileName, readKeyFile, serverOptions, writeKeyFile } fr
 const kKeyWaitMs = 60_000;
 /** The directory replies may still be on their way when task 0 closes the rendezvous. */
 const kDirectoryLingerMs = 5_000;
+
+/** Signals by which srun and Slurm end a step's tasks (--kill-on-bad-exit, scancel, Ctrl-C at srun). */
+const kEndSignals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+/**
+ * Removes the task's job directory (its key file, sockets and segments) however the task ends.
+ * Nobody else does: the task is its owner. 'exit' does not run when a signal kills Node, so
+ * each ending signal removes it too, then kills the task with that same signal again, so that
+ * srun and the shell see what they would have seen. Prepended, so a listener that flushes and
+ * re-raises (the trace recorder) still counts; while the program listens for the signal itself
+ * it decides what the signal means, as in plain Node, and 'exit' removes the directory if it
+ * ends. SIGKILL (Slurm's, after KillWait) leaves it to the next tsmpirun's sweep (stale-jobs.ts).
+ */
+function removeWhenEnded(jobDir: string): void {
+  const remove = (): void => rmSync(jobDir, { recursive: true, force: true });
+  process.on('exit', remove);
+  for (const signal of kEndSignals) {
+    const onSignal = (): void => {
+      if (process.listenerCount(signal) > 1) return;
+      remove();
+      process.off(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.prependListener(signal, onSignal);
+  }
+}
 
 /**
  * If this process is a task of a multi-task srun step, sets up the launcher contract in
@@ -49,7 +76,7 @@ export async function joinSlurmStep(env: NodeJS.ProcessEnv): Promise<boolean> {
   const keyDir = env.TSMPI_KEY_DIR || path.join(os.homedir(), '.tsmpi');
   const shared = path.join(keyDir, `slurm-${step.jobId}.${step.stepId}.json`);
   const jobDir = await makeJobDir();
-  process.on('exit', () => rmSync(jobDir, { recursive: true, force: true }));
+  removeWhenEnded(jobDir);
   const keyFile = path.join(jobDir, kKeyFileName);
   try {
     if (step.rank === 0) {

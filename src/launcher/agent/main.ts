@@ -10,6 +10,7 @@ import { kKeyFileName, writeKeyFile } from '../../comm/bootstrap/keys.js';
 import { makeJobDir, removeJobDir } from '../job-dir.js';
 import { addressToward, resolveIface } from '../net/address.js';
 import { spawnLocalRank, type LocalRankProcess } from '../spawn/local.js';
+import { removeStaleJobDirs } from '../stale-jobs.js';
 import { kWaitsSignal } from '../hang-report.js';
 import { groupAlive, signalGroup } from '../process-group.js';
 import {
@@ -25,6 +26,8 @@ function send(m: AgentToLauncher): void {
 
 let ranks: LocalRankProcess[] = [];
 let jobDir: string | undefined;
+/** Removal of what killed jobs left on this host (stale-jobs.ts), started with the ranks. */
+let sweep: Promise<unknown> = Promise.resolve();
 let silence = new SilenceWatch();
 let leaving = false;
 /**
@@ -76,7 +79,7 @@ async function leave(code: number): Promise<void> {
   while (ranks.some((r) => r.pid !== undefined && groupAlive(r.pid)) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, kPollMs));
   }
-  if (jobDir !== undefined) await removeJobDir(jobDir);
+  await Promise.all([jobDir === undefined ? undefined : removeJobDir(jobDir), sweep]);
   await flushStdout(code === 0 ? 10_000 : kGraceMs);
   process.exit(code);
 }
@@ -104,6 +107,7 @@ async function start(m: StartMessage): Promise<void> {
   earlyStdin = null;
   for (const data of early) toRank0(data);
   send({ type: 'started', ranks: ranks.map((r) => ({ rank: r.rank, pid: r.pid })), address });
+  sweep = removeStaleJobDirs();
   const outputs = ranks.flatMap((r) => [forward(r, 1), forward(r, 2)]);
   const exits = ranks.map((r) => r.exited.then((e) => send({ type: 'exit', rank: r.rank, code: e.code, signal: e.signal, error: e.error?.message })));
   await Promise.all([...exits, ...outputs]);

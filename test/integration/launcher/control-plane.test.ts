@@ -3,20 +3,20 @@
  * the ranks' ControlClients (each with its own env, as separate processes would have).
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { Dealer } from 'zeromq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ControlClient } from '../../../src/comm/bootstrap/control-client.js';
 import type { AbortMessage, FailedMessage, HelloMessage } from '../../../src/comm/bootstrap/protocol.js';
 import { RendezvousServer } from '../../../src/launcher/rendezvous-server.js';
+import { testDirPrefix } from '../../helpers/run-tag.js';
 
 let dir: string;
 let control: string;
 const closers: Array<() => void> = [];
 
 beforeEach(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tsmpi-cp-'));
+  dir = await fs.mkdtemp(testDirPrefix('cp'));
   control = `ipc://${path.join(dir, 'control')}`;
 });
 

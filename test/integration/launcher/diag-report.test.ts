@@ -4,7 +4,6 @@
  * acknowledges stops the report after its first part instead of holding the rank.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { Router } from 'zeromq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,13 +11,14 @@ import { ControlClient } from '../../../src/comm/bootstrap/control-client.js';
 import type { DiagMessage, DiagSpan } from '../../../src/comm/bootstrap/protocol.js';
 import { RendezvousServer } from '../../../src/launcher/rendezvous-server.js';
 import { ProfileCollector } from '../../../src/launcher/profile/collector.js';
+import { testDirPrefix } from '../../helpers/run-tag.js';
 
 let dir: string;
 let control: string;
 const closers: Array<() => void> = [];
 
 beforeEach(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tsmpi-diag-'));
+  dir = await fs.mkdtemp(testDirPrefix('diag'));
   control = `ipc://${path.join(dir, 'control')}`;
 });
 

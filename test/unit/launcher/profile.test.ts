@@ -1,14 +1,14 @@
 /** The launcher's --trace/--stats logic: collecting parts, packing spans on tracks, the trace events, the table. */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { kDefaultLaunchOptions } from '../../../src/launcher/args.js';
 import { JobProfile } from '../../../src/launcher/profile/job-profile.js';
 import type { DiagCounters, DiagSpan } from '../../../src/comm/bootstrap/protocol.js';
 import { ProfileCollector, type RankReport } from '../../../src/launcher/profile/collector.js';
 import { formatStats } from '../../../src/launcher/profile/stats.js';
 import { assignLanes, buildTrace } from '../../../src/launcher/profile/trace-events.js';
+import { testDirPrefix } from '../../helpers/run-tag.js';
 
 const counters = (over: Partial<DiagCounters> = {}): DiagCounters => ({
   msgsSent: 0, msgsRecv: 0, bytesSent: 0, bytesRecv: 0, waitMs: 0, totalMs: 0, droppedSpans: 0, ...over,
@@ -107,7 +107,8 @@ describe('formatStats', () => {
 
 describe('JobProfile', () => {
   it('says which ranks reported only part of their trace, and which kept only their first spans', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'tsmpi-profile-'));
+    const dir = await mkdtemp(testDirPrefix('profile'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'trace.json');
     const profile = JobProfile.of({ ...kDefaultLaunchOptions, trace: file }, dir)!;
     await profile.prepare();
@@ -117,6 +118,5 @@ describe('JobProfile', () => {
     expect(out).toContain(`trace of 1 of 3 ranks written to ${file}`);
     expect(out).toContain('trace of rank 0 holds its first 1 events; 7 later ones were not kept');
     expect(JSON.parse(await readFile(file, 'utf8')).traceEvents.length).toBeGreaterThan(0);
-    await rm(dir, { recursive: true, force: true });
   });
 });

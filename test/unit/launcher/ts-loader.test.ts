@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { programLoader } from '../../../src/launcher/ts-loader/choose.js';
+import { testDirPrefix } from '../../helpers/run-tag.js';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsmpi-loader-'));
+const root = fs.mkdtempSync(testDirPrefix('loader'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 function project(name: string, files: Record<string, string>): string {

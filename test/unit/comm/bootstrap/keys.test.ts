@@ -1,8 +1,8 @@
 import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatKeys, parseKeys, readKeyFile, writeKeyFile, type JobKeys } from '../../../../src/comm/bootstrap/keys.js';
+import { testDirPrefix } from '../../../helpers/run-tag.js';
 
 const keys: JobKeys = {
   encryption: 'on',
@@ -11,7 +11,7 @@ const keys: JobKeys = {
   clientPublicKey: 'Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID',
   clientSecretKey: 'D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs',
 };
-const dir = mkdtempSync(path.join(os.tmpdir(), 'tsmpi-keys-test-'));
+const dir = mkdtempSync(testDirPrefix('keys'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('job key file', () => {
