@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mman.h>
@@ -148,6 +149,10 @@ struct Peer {
 };
 
 struct Endpoint {
+  // Reused by every poll (a poll allocates nothing it does not hand over).
+  std::vector<uint32_t> meta;
+  std::vector<uint8_t> stage;
+  std::vector<uint8_t> blocked;
   Segment own;
   std::string segmentPath;
   std::string bellPath;
@@ -475,13 +480,22 @@ napi_value Write(napi_env env, napi_callback_info info) {
 // ---------------------------------------------------------------------------------------
 // poll(endpoint, spinNs) -> [[rank, header, [packets...]], ...] | undefined
 
+// Small messages of one poll are gathered in `stage` and handed over as one Buffer (a Node
+// Buffer per frame costs about a microsecond; a view on a shared one a tenth of that); larger
+// ones get a Buffer per frame, filled in place.
+constexpr uint64_t kBatchRecordBytes = 64 * 1024;
+
 struct Reader {
   napi_env env;
   Endpoint* ep;
   napi_value results;
-  uint32_t count = 0;
+  uint32_t count = 0;  // messages taken, batched or not
+  uint32_t large = 0;  // of which handed over with their own buffers (results[1...])
   uint64_t bytes = 0;
   bool failed = false;
+  std::vector<uint32_t>& meta;  // per batched message: rank, frames, (offset, length) per frame
+  std::vector<uint8_t>& stage;  // their frames, each at an 8-byte aligned offset
+  std::vector<uint8_t>& blocked;  // slots that handed over a large message in this poll
 };
 
 void copyOut(const uint8_t* ring, uint64_t mask, uint64_t tail, uint8_t* dst, uint64_t n) {
@@ -504,7 +518,23 @@ bool deliver(Reader* r, uint32_t slot, napi_value* frames, uint32_t count) {
       napi_set_element(env, message, 2, packets) != napi_ok) {
     return false;
   }
-  return napi_set_element(env, r->results, r->count++, message) == napi_ok;
+  r->count++;
+  return napi_set_element(env, r->results, 1 + r->large++, message) == napi_ok;
+}
+
+// Appends a whole small record (header already read) to the poll's batch.
+void stageRecord(Reader* r, uint32_t slot, const uint8_t* data, uint64_t mask, uint64_t at, const std::vector<uint64_t>& lengths) {
+  r->meta.push_back(uint32_t(r->ep->peers.empty() ? slot : r->ep->peers[slot].rank));
+  r->meta.push_back(uint32_t(lengths.size()));
+  for (uint64_t length : lengths) {
+    uint64_t offset = align8(r->stage.size());
+    r->stage.resize(offset + length);
+    if (length > 0) copyOut(data, mask, at, r->stage.data() + offset, length);
+    at += length;
+    r->meta.push_back(uint32_t(offset));
+    r->meta.push_back(uint32_t(length));
+  }
+  r->count++;
 }
 
 void fail(Reader* r, const std::string& message) {
@@ -522,7 +552,7 @@ bool drainRing(Reader* r, uint32_t slot) {
   const uint64_t start = tail;
   Partial& p = ep->partial[slot];
   napi_env env = r->env;
-  while (r->count < kMaxMessagesPerPoll && r->bytes < kMaxBytesPerPoll) {
+  while (r->count < kMaxMessagesPerPoll && r->bytes < kMaxBytesPerPoll && r->blocked[slot] == 0) {
     uint64_t avail = ring->head.load(std::memory_order_acquire) - tail;
     if (avail == 0) break;
     if (!p.active) {
@@ -543,6 +573,12 @@ bool drainRing(Reader* r, uint32_t slot) {
         body += lengths[i];
       }
       uint64_t record = align8(headerBytes + body);
+      if (avail >= record && record <= kBatchRecordBytes) {
+        stageRecord(r, slot, data, mask, tail + headerBytes, lengths);
+        tail += record;
+        r->bytes += record;
+        continue;
+      }
       if (avail >= record) {
         // Whole: copy straight into new buffers, no bookkeeping.
         std::vector<napi_value> values(frames);
@@ -562,7 +598,10 @@ bool drainRing(Reader* r, uint32_t slot) {
           fail(r, "cannot hand a message over");
           return false;
         }
-        continue;
+        // Later messages of this ring go in the next poll: batched ones are handed over
+        // first, and must not overtake this one.
+        r->blocked[slot] = 1;
+        break;
       }
       p.active = true;
       p.frames = frames;
@@ -616,6 +655,7 @@ bool drainRing(Reader* r, uint32_t slot) {
       fail(r, "cannot hand a message over");
       return false;
     }
+    r->blocked[slot] = 1;
   }
   if (tail == start) return false;
   ring->tail.store(tail, std::memory_order_release);
@@ -638,7 +678,10 @@ napi_value Poll(napi_env env, napi_callback_info info) {
   const Spin spin(spinD);
   // Awake: writers need not ring.
   ep->own.control()->sleeping.store(0, std::memory_order_relaxed);
-  Reader r{env, ep, nullptr};
+  ep->meta.clear();
+  ep->stage.clear();
+  ep->blocked.assign(ep->own.slots, 0);
+  Reader r{env, ep, nullptr, 0, 0, 0, false, ep->meta, ep->stage, ep->blocked};
   CHECK(env, napi_create_array(env, &r.results));
   uint64_t deadline = 0;
   const uint32_t slots = ep->own.slots;
@@ -658,6 +701,27 @@ napi_value Poll(napi_env env, napi_callback_info info) {
     spin.relax();
   }
   if (r.count == 0) return nullptr;
+  napi_value batch;
+  if (r.meta.empty()) {
+    CHECK(env, napi_get_undefined(env, &batch));
+  } else {
+    // [u32 count][meta][padding to 8][frames]; meta offsets become offsets in this buffer.
+    uint32_t batched = r.count - r.large;
+    uint64_t metaBytes = align8(4 + 4 * uint64_t(r.meta.size()));
+    uint8_t* dst = nullptr;
+    if (napi_create_buffer(env, metaBytes + r.stage.size(), reinterpret_cast<void**>(&dst), &batch) != napi_ok) {
+      return throwMsg(env, "cannot allocate a receive buffer of " + std::to_string(metaBytes + r.stage.size()) + " bytes");
+    }
+    for (size_t i = 0; i < r.meta.size();) {
+      uint32_t frames = r.meta[i + 1];
+      for (uint32_t f = 0; f < frames; f++) r.meta[i + 2 + 2 * f] += uint32_t(metaBytes);
+      i += 2 + 2 * size_t(frames);
+    }
+    memcpy(dst, &batched, 4);
+    memcpy(dst + 4, r.meta.data(), 4 * r.meta.size());
+    if (!r.stage.empty()) memcpy(dst + metaBytes, r.stage.data(), r.stage.size());
+  }
+  CHECK(env, napi_set_element(env, r.results, 0, batch));
   return r.results;
 }
 
@@ -728,6 +792,50 @@ napi_value Close(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// bindToCpu(index) -> the CPU bound to, or -1: binds every thread of this process to the
+// index-th CPU it may run on (MPI's --bind-to core). Two polling ranks left to the scheduler
+// often share one CPU for a while after a wake-up, and each then waits out the other's
+// polling budget; bound, each keeps its own.
+napi_value BindToCpu(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  uint32_t index = 0;
+  if (argc < 1 || !getUint32(env, argv[0], &index)) return throwMsg(env, "bindToCpu(index)");
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  int cpu = -1;
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) {
+    uint32_t seen = 0;
+    for (int c = 0; c < CPU_SETSIZE; c++) {
+      if (CPU_ISSET(c, &allowed) && seen++ == index) {
+        cpu = c;
+        break;
+      }
+    }
+  }
+  if (cpu >= 0) {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    // Every thread already running (V8's platform workers, libuv's pool once started);
+    // threads started later inherit the binding of the thread that starts them.
+    DIR* tasks = opendir("/proc/self/task");
+    if (tasks == nullptr) {
+      cpu = sched_setaffinity(0, sizeof(one), &one) == 0 ? cpu : -1;
+    } else {
+      while (dirent* e = readdir(tasks)) {
+        if (e->d_name[0] == '.') continue;
+        sched_setaffinity(pid_t(atoi(e->d_name)), sizeof(one), &one);
+      }
+      closedir(tasks);
+    }
+  }
+  napi_value result;
+  CHECK(env, napi_create_int32(env, cpu, &result));
+  return result;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"create", nullptr, Create, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -736,6 +844,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"poll", nullptr, Poll, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"arm", nullptr, Arm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"close", nullptr, Close, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"bindToCpu", nullptr, BindToCpu, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_value version;
   napi_create_uint32(env, kVersion, &version);

@@ -80,3 +80,20 @@ export function spinFromEnv(env: NodeJS.ProcessEnv, localSize: number, cpus: num
   }
   return { us: n, yield: oversubscribed };
 }
+
+export type BindPolicy = 'core' | 'none';
+
+/**
+ * TSMPI_BIND: `core` (the default) binds each rank of a host to a CPU of its own when the
+ * host's ranks fit its CPUs, as MPI implementations do, so that two ranks polling for each
+ * other never share one CPU; `none` leaves placement to the scheduler (e.g. for a rank that
+ * runs worker threads). A host with more ranks than CPUs is never bound. A bad value is a
+ * RangeError naming the variable.
+ */
+export function bindFromEnv(env: NodeJS.ProcessEnv = process.env): BindPolicy {
+  const value = env.TSMPI_BIND;
+  if (value === undefined || value.trim() === '') return 'core';
+  const v = value.trim().toLowerCase();
+  if (v === 'core' || v === 'none') return v;
+  throw new RangeError(`TSMPI_BIND must be "core" or "none", got ${JSON.stringify(value)}`);
+}

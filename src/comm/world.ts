@@ -6,13 +6,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import { controlClient } from './bootstrap/control-client.js';
-import { isLaunched, parseRankEnv } from './bootstrap/env.js';
+import { isLaunched, parseRankEnv, type RankEnv } from './bootstrap/env.js';
 import { joinSlurmStep } from './bootstrap/slurm-step.js';
 import { clientOptions, readKeyFile, serverOptions } from './bootstrap/keys.js';
 import { Communicator } from './communicator.js';
 import { kWorldContext } from './constants.js';
 import { MpiError } from './errors.js';
-import { forcedAlgorithmsFromEnv, receiveBufferFromEnv, spinFromEnv, transportFromEnv } from './options.js';
+import { bindFromEnv, forcedAlgorithmsFromEnv, receiveBufferFromEnv, spinFromEnv, transportFromEnv } from './options.js';
 import { kDefaultReceiveBuffer, windowPerPeer } from './p2p/flow-window.js';
 import { P2PEngine } from './p2p/p2p-engine.js';
 import { HostAwareTransport } from './transport/host-aware-transport.js';
@@ -42,7 +42,7 @@ export async function initWorld(env: NodeJS.ProcessEnv = process.env): Promise<W
   if (rankEnv.address !== undefined) bindAddresses.push(`tcp://${rankEnv.address}:*`);
   // Unencrypted, the data plane still authenticates: the job password (a secret of the key file).
   const zmq = await ZmqTransport.bind({ rank, size, bindAddresses, curve, password: keys.clientSecretKey });
-  const transport = new HostAwareTransport(rank, zmq, sharedMemory(env, rank, rankEnv.jobDir, rankEnv.localSize));
+  const transport = new HostAwareTransport(rank, zmq, sharedMemory(env, rankEnv));
   const client = controlClient();
   if (client === undefined) throw new MpiError('ERR_BOOTSTRAP', 'rank started by tsmpirun but no control connection could be made');
   const { endpoints, hosts } = await client.hello(transport.endpoint, rankEnv.node ?? os.hostname());
@@ -60,10 +60,12 @@ export async function initWorld(env: NodeJS.ProcessEnv = process.env): Promise<W
  * any peer learns of it; undefined when the host has no other rank of the job, TSMPI_TRANSPORT
  * is zmq, or the native part is missing (then ZeroMQ carries everything; --info says why).
  */
-function sharedMemory(env: NodeJS.ProcessEnv, rank: number, dir: string, localSize: number): ShmTransport | undefined {
+function sharedMemory(env: NodeJS.ProcessEnv, rankEnv: RankEnv): ShmTransport | undefined {
+  const { rank, jobDir: dir, localRank, localSize } = rankEnv;
   if (localSize < 2 || transportFromEnv(env) === 'zmq') return undefined;
   const shm = loadShmNative();
   if (!shm.available) return undefined;
   const spin = spinFromEnv(env, localSize, os.availableParallelism());
+  if (!spin.yield && bindFromEnv(env) === 'core') shm.native.bindToCpu(localRank);
   return ShmTransport.create(shm.native, { rank, dir, slots: localSize, spinUs: spin.us, yieldWhilePolling: spin.yield });
 }

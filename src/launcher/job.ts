@@ -14,7 +14,7 @@ import type { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { kDiagEnv, kEnv } from '../comm/bootstrap/env.js';
 import { kKeyFileName, serverOptions, writeKeyFile, type JobKeys } from '../comm/bootstrap/keys.js';
-import { receiveBufferFromEnv, spinFromEnv, transportFromEnv } from '../comm/options.js';
+import { bindFromEnv, receiveBufferFromEnv, spinFromEnv, transportFromEnv } from '../comm/options.js';
 import type { LaunchOptions } from './args.js';
 import { LaunchError } from './errors.js';
 import { HangReporter, formatHangReport, kWaitsSignal, type ReportedRank } from './hang-report.js';
@@ -258,6 +258,7 @@ function checkRankOptions(env: NodeJS.ProcessEnv): void {
     receiveBufferFromEnv(env);
     transportFromEnv(env);
     spinFromEnv(env, 1, 1);
+    bindFromEnv(env);
   } catch (error) {
     throw new LaunchError('ERR_USAGE', (error as Error).message, { cause: error });
   }

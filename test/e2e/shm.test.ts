@@ -40,13 +40,16 @@ describe.concurrent('shared-memory transport', () => {
     expect(zmq.stdout).toContain('TSMPI_TRANSPORT=zmq: every pair of ranks uses ZeroMQ.');
   });
 
-  it('a bad TSMPI_TRANSPORT or TSMPI_SPIN_US is refused before any rank starts, naming the variable and value', async ({ expect }) => {
+  it('a bad TSMPI_TRANSPORT, TSMPI_SPIN_US or TSMPI_BIND is refused before any rank starts, naming the variable and value', async ({ expect }) => {
     const bad = await startMpi(['-n', '2', fixture('exit-code.ts')], { env: { TSMPI_TRANSPORT: 'carrier-pigeon' } }).result;
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe('tsmpirun: TSMPI_TRANSPORT must be "auto" or "zmq", got "carrier-pigeon"\n');
     const spin = await startMpi(['-n', '2', fixture('exit-code.ts')], { env: { TSMPI_SPIN_US: '-3' } }).result;
     expect(spin.code).toBe(2);
     expect(spin.stderr).toBe('tsmpirun: TSMPI_SPIN_US must be an integer number of microseconds in [0, 1000000], got "-3"\n');
+    const bind = await startMpi(['-n', '2', fixture('exit-code.ts')], { env: { TSMPI_BIND: 'socket' } }).result;
+    expect(bind.code).toBe(2);
+    expect(bind.stderr).toBe('tsmpirun: TSMPI_BIND must be "core" or "none", got "socket"\n');
   });
 
   it('without polling (TSMPI_SPIN_US=0, as on a host with more ranks than CPUs) point-to-point works, np=3', async ({ expect }) => {
@@ -54,6 +57,17 @@ describe.concurrent('shared-memory transport', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('p2p ok 3');
     expect(r.code).toBe(0);
+  });
+
+  it.runIf(shm.available && os.availableParallelism() >= 2)('ranks that fit the CPUs are bound one to a CPU each; TSMPI_BIND=none leaves them free', async ({ expect }) => {
+    const bound = await runMpi(['-n', '2', fixture('affinity.ts')]);
+    expect(bound.code).toBe(0);
+    const cpus = [0, 1].map((r) => /rank \d cpus (\S+)/.exec(bound.stdout.split('\n').find((l) => l.startsWith(`rank ${r} `)) ?? '')?.[1]);
+    expect(cpus.every((c) => c !== undefined && !c.includes(',') && !c.includes('-')), bound.stdout).toBe(true);
+    expect(cpus[0]).not.toBe(cpus[1]);
+    const free = await runMpi(['-x', 'TSMPI_BIND=none', '-n', '2', fixture('affinity.ts')]);
+    expect(free.code).toBe(0);
+    for (const line of free.stdout.trim().split('\n')) expect(line).not.toMatch(/cpus \d+$/);
   });
 
   it('a rank waiting a second in recv sleeps instead of polling: it uses a small part of that second of CPU', async ({ expect }) => {

@@ -14,6 +14,13 @@ export type ShmHandle = { readonly __brand: 'ShmHandle' };
 /** A message read from a ring: sender's COMM_WORLD rank, header frame, packet frames. */
 export type ShmMessage = [rank: number, header: Buffer, packets: Buffer[]];
 
+/**
+ * What one poll took: the small messages packed in one Buffer (u32 count, then per message
+ * u32 rank, u32 frames and a u32 offset and length per frame into the same Buffer), then the
+ * larger messages with a Buffer per frame. The packed ones come first in every ring's order.
+ */
+export type ShmPoll = [batch: Buffer | undefined, ...large: ShmMessage[]];
+
 export interface ShmNative {
   readonly version: number;
   /** Creates this rank's segment (0600, sparse) with one ring of `ringBytes` per slot, and its bell FIFO. */
@@ -27,12 +34,17 @@ export interface ShmNative {
    * has made room.
    */
   write(handle: ShmHandle, slot: number, frames: Buffer[], offset: number, spinNs: number): true | number;
-  /** Every message that has arrived whole, polling up to `spinNs` for one; undefined if none. */
-  poll(handle: ShmHandle, spinNs: number): ShmMessage[] | undefined;
+  /**
+   * Every message that has arrived whole, polling up to `spinNs` for one (a negative budget
+   * polls yielding the CPU between looks); undefined if none.
+   */
+  poll(handle: ShmHandle, spinNs: number): ShmPoll | undefined;
   /** Asks writers to ring the bell from now on; true if something arrived meanwhile (poll first). */
   arm(handle: ShmHandle): boolean;
   /** Marks the segment closed (blocked writers give up), unmaps everything, removes this rank's files. */
   close(handle: ShmHandle): void;
+  /** Binds every thread of this process to the `index`-th CPU it may use; the CPU, or -1. */
+  bindToCpu(index: number): number;
 }
 
 export type ShmAvailability = { available: true; native: ShmNative; file: string } | { available: false; reason: string };

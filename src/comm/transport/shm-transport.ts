@@ -20,7 +20,7 @@ import { constants, openSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { MpiError } from '../errors.js';
-import type { ShmHandle, ShmNative } from './shm-native.js';
+import type { ShmHandle, ShmMessage, ShmNative } from './shm-native.js';
 import type { MessageHandler } from './transport.js';
 
 /** Ring bytes per sender: a host's rings together stay within this per receiving rank... */
@@ -63,6 +63,7 @@ export interface ShmTransportOptions {
 }
 
 const kDone: Promise<void> = Promise.resolve();
+const dbg = { bell: 0, runs: 0, got: 0, armtrue: 0, slept: 0, inactive: 0 };
 
 export class ShmTransport {
   readonly #native: ShmNative;
@@ -91,7 +92,8 @@ export class ShmTransport {
     // the last peer closes it; libuv reads it like a pipe.
     const fd = openSync(bellOf(this.#segment), constants.O_RDWR | constants.O_NONBLOCK);
     this.#bell = new net.Socket({ fd, readable: true, writable: false });
-    this.#bell.on('data', this.#run);
+    this.#bell.on('data', () => { dbg.bell++; this.#run(); });
+    process.on('exit', () => { if (process.env.SHMDBG) console.error(JSON.stringify(dbg)); });
     this.#bell.on('error', () => {}); // only at close
     this.#bell.unref();
     // Files of a rank that ends without close() (process.exit) go with it.
@@ -176,10 +178,12 @@ export class ShmTransport {
       this.#immediate = undefined;
     }
     if (this.#closed || this.#handler === undefined) return;
+    dbg.runs++; if (!this.#active) dbg.inactive++;
     const got = this.#drain(this.#active ? this.#spinNs : 0);
+    if (got) dbg.got++;
     if (this.#blocked > 0) this.#resumeWrites();
     // Something came while the program waits: more is likely soon (a reply, the next chunk).
-    if ((got && this.#active) || this.#native.arm(this.#handle)) this.#schedule();
+    if ((got && this.#active)) this.#schedule(); else if (this.#native.arm(this.#handle)) { dbg.armtrue++; this.#schedule(); } else dbg.slept++;
   };
 
   #drain(spinNs: number): boolean {
@@ -189,8 +193,32 @@ export class ShmTransport {
       if (messages === undefined) return got;
       got = true;
       spinNs = 0;
-      for (const [rank, header, packets] of messages) this.#handler!(rank, header, packets, true);
+      const batch = messages[0];
+      if (batch !== undefined) this.#unpack(batch);
+      for (let i = 1; i < messages.length && !this.#closed; i++) {
+        const [rank, header, packets] = messages[i] as ShmMessage;
+        this.#handler!(rank, header, packets, true);
+      }
       if (this.#closed) return got;
+    }
+  }
+
+  /** Hands on the small messages of a poll, each frame a view on the poll's one Buffer. */
+  #unpack(batch: Buffer): void {
+    const count = batch.readUInt32LE(0);
+    let at = 4;
+    for (let m = 0; m < count && !this.#closed; m++) {
+      const rank = batch.readUInt32LE(at);
+      const frames = batch.readUInt32LE(at + 4);
+      at += 8;
+      const header = batch.subarray(batch.readUInt32LE(at), batch.readUInt32LE(at) + batch.readUInt32LE(at + 4));
+      at += 8;
+      const packets = new Array<Buffer>(frames - 1);
+      for (let f = 0; f < frames - 1; f++, at += 8) {
+        const offset = batch.readUInt32LE(at);
+        packets[f] = batch.subarray(offset, offset + batch.readUInt32LE(at + 4));
+      }
+      this.#handler!(rank, header, packets, true);
     }
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kDefaultSpinUs, receiveBufferFromEnv, spinFromEnv, transportFromEnv } from '../../../src/comm/options.js';
+import { bindFromEnv, kDefaultSpinUs, receiveBufferFromEnv, spinFromEnv, transportFromEnv } from '../../../src/comm/options.js';
 
 describe('TSMPI_TRANSPORT', () => {
   it('defaults to auto; takes auto and zmq in any case, with spaces', () => {
@@ -38,5 +38,13 @@ describe('TSMPI_RECV_BUFFER', () => {
     expect(receiveBufferFromEnv({ TSMPI_RECV_BUFFER: '512k' })).toBe(512 * 1024);
     expect(receiveBufferFromEnv({ TSMPI_RECV_BUFFER: 'unlimited' })).toBe(Infinity);
     expect(() => receiveBufferFromEnv({ TSMPI_RECV_BUFFER: '0' })).toThrow(RangeError);
+  });
+});
+
+describe('TSMPI_BIND', () => {
+  it('binds to cores by default; none opts out; anything else is a RangeError naming it', () => {
+    expect(bindFromEnv({})).toBe('core');
+    expect(bindFromEnv({ TSMPI_BIND: 'None' })).toBe('none');
+    expect(() => bindFromEnv({ TSMPI_BIND: 'socket' })).toThrow(new RangeError('TSMPI_BIND must be "core" or "none", got "socket"'));
   });
 });
