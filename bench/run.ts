@@ -21,7 +21,7 @@ import { config, kVariants } from './lib/config.js';
 import { targets } from './lib/headline.js';
 import { plan } from './lib/plan.js';
 import { log, root } from './lib/proc.js';
-import { othersBusy, waitQuiet } from './lib/quiet.js';
+import { othersBusy, othersMeter, waitQuiet } from './lib/quiet.js';
 import * as refs from './lib/references.js';
 import { buildReport, type StepInfo } from './lib/report.js';
 import { figures, get, memory, raw } from './lib/results.js';
@@ -82,6 +82,7 @@ for (const step of steps) {
   const quiet = waitS > 0 ? await waitQuiet(waitS) : { busy: await othersBusy(), waitedS: 0 };
   console.log(`${step.name} (others' CPU use ${Number.isFinite(quiet.busy) ? `${Math.round(quiet.busy * 100)}%` : '?'})`);
   const ts = Date.now();
+  const during = othersMeter();
   for (let round = 0; round < step.rounds; round++) {
     // Rotate the order each round so that no program always runs first.
     const jobs = step.jobs.map((_, i) => step.jobs[(i + round) % step.jobs.length]!);
@@ -90,8 +91,9 @@ for (const step of steps) {
       try { await job.run(); } catch (e) { log.failures.push({ what: `${step.name}: ${job.label}`, why: String(e) }); console.error(`  FAILED ${job.label}: ${String(e)}`); }
     }
   }
-  done.push({ name: step.name, seconds: (Date.now() - ts) / 1000, busy: quiet.busy, waitedS: quiet.waitedS });
-  console.log(`  (${num((Date.now() - ts) / 1000)} s)`);
+  const busyDuring = during();
+  done.push({ name: step.name, seconds: (Date.now() - ts) / 1000, busyBefore: quiet.busy, busyDuring, waitedS: quiet.waitedS });
+  console.log(`  (${num((Date.now() - ts) / 1000)} s; others' CPU use during the step ${Number.isFinite(busyDuring) ? `${Math.round(busyDuring * 100)}%` : '?'})`);
   if (cfg.mode === 'full') write(false); // a long run interrupted half-way still leaves what it measured
 }
 const md = write(true);

@@ -9,7 +9,11 @@ import { get, memory, refKey, tsmpiKey, type Sample } from './results.js';
 import { spreadTable, type SpreadCheck, type UsualSpread } from './spread.js';
 import { fmt, MiB, num, perTime, ratio, rfmt, sizeName, stat, type Stat } from './stats.js';
 
-export interface StepInfo { name: string; seconds: number; busy: number; waitedS: number }
+/** A step as it ran: others' share of the CPUs before it (idle window) and during it. */
+export interface StepInfo { name: string; seconds: number; busyBefore: number; busyDuring: number; waitedS: number }
+
+/** Steps whose figures other processes disturbed. */
+export const disturbed = (steps: StepInfo[]): StepInfo[] => steps.filter((s) => Math.max(s.busyBefore, s.busyDuring) >= kBusyLimit);
 
 export interface ReportInput {
   cfg: BenchConfig; variants: Variant[]; targets: TargetRow[]; checks: SpreadCheck[]; spread: UsualSpread | null;
@@ -31,10 +35,10 @@ export function buildReport(d: ReportInput): string {
     '- References: raw zeromq.js (ipc PAIR, no encryption), mpi4py (Open MPI, `mpirun --bind-to none`), Python multiprocessing. Each step runs the references and every tsmpi variant back to back, in an order that rotates between launches.',
     '- Not pinned unless said: both ends may sit on either vCPU, which on a small VM costs 10–15 µs per wake-up and makes runs flip between a fast and a slow mode. Pinned figures run the whole job (launcher, ranks; mpirun and its ranks; both Python processes) under `taskset -c 0`.', '');
 
-  const busy = d.steps.filter((s) => s.busy >= kBusyLimit);
+  const busy = disturbed(d.steps);
   L.push('## Machine quietness', '', busy.length === 0
-    ? `Other processes used less than ${pct(kBusyLimit)} of the CPUs before every step.`
-    : `**Other processes used ${pct(kBusyLimit)} or more of the CPUs before ${busy.length} step(s): ${busy.map((s) => `${s.name} (${pct(s.busy)})`).join(', ')}. Their figures are disturbed.**`, '');
+    ? `Other processes used less than ${pct(kBusyLimit)} of the CPUs before and during every step.`
+    : `**Other processes used ${pct(kBusyLimit)} or more of the CPUs before or during ${busy.length} step(s): ${busy.map((s) => `${s.name} (${pct(s.busyBefore)} before, ${pct(s.busyDuring)} during)`).join(', ')}. Their figures are disturbed.**`, '');
 
   if (!d.referencesOnly) {
     L.push('## Headline: the targets (issue 13)', '', 'Ratio: tsmpi\'s time / the reference\'s time (medians of this run); in parentheses the widest ratio the two spreads allow.', '');
@@ -45,7 +49,8 @@ export function buildReport(d: ReportInput): string {
   L.push(...latency(cfg, variants), '', ...pinned(full), '', ...bandwidth(cfg, variants), '', ...collectives(cfg, variants), '');
   if (Object.keys(cfg.forced).length) L.push(...forced(cfg, full), '');
   L.push(...startup(cfg, full), '', ...memoryTables(full), '');
-  L.push('## Steps', '', '| step | seconds | others\' CPU use before it |', '|---|---|---|', ...d.steps.map((s) => `| ${s.name} | ${num(s.seconds)} | ${pct(s.busy)}${s.waitedS > 1 ? ` (waited ${num(s.waitedS)} s)` : ''} |`), '');
+  L.push('## Steps', '', '| step | seconds | others\' CPU use before it | during it |', '|---|---|---|---|',
+    ...d.steps.map((s) => `| ${s.name} | ${num(s.seconds)} | ${pct(s.busyBefore)}${s.waitedS > 1 ? ` (after waiting ${num(s.waitedS)} s)` : ''} | ${pct(s.busyDuring)} |`), '');
   if (log.notes.length || log.failures.length) {
     L.push('## Notes and failures', '', ...log.notes.map((n) => `- ${n}`), ...log.failures.map((f) => `- FAILED ${f.what}: ${f.why.replace(/\|/g, '/')}`), '');
   }
