@@ -7,9 +7,10 @@
 // check, every table), latest.json (every repetition), SVG charts, and a copy of the JSON in
 // bench/report/runs/ (not committed) for bench/usual-spread.ts.
 // Options:
-//   --full                  more sizes, 16 MiB objects, np=16, mpirun -n 64, two launches of each program
+//   --full                  more sizes, 16 MiB objects, np=16, mpirun -n 64, longer repetitions
 //   --forced                also every collective algorithm forced in turn (a tuning sweep; long)
 //   --transports shm,zmq    only these variants (ids of kVariants)
+//   --launches N            launch each program N times (default 1; start-up jobs keep their own count)
 //   --references-only       only the references (to record their usual spread); writes runs/ only
 //   --only TEXT             only the steps whose name contains TEXT; writes runs/ only
 //   --wait-quiet S          before each step, wait up to S seconds for other processes to go quiet
@@ -32,6 +33,7 @@ import { launcher } from './lib/tsmpi.js';
 const argv = process.argv.slice(2);
 const opt = (name: string): string | undefined => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
 const cfg = config(argv.includes('--full'), argv.includes('--forced'));
+if (opt('launches')) cfg.launches = Math.max(1, Number(opt('launches')));
 const referencesOnly = argv.includes('--references-only');
 const only = opt('only');
 const waitS = Number(opt('wait-quiet') ?? 0);

@@ -50,7 +50,7 @@ export function config(full: boolean, forced = false): BenchConfig {
   if (full) {
     const sizes = [8, 64, 512, 4 * KiB, 32 * KiB, 256 * KiB, 1 * MiB, 4 * MiB, 16 * MiB];
     return {
-      mode: 'full', protocol: { ...kDefaultProtocol, reps: 5, targetMs: 100 }, launches: 2,
+      mode: 'full', protocol: { ...kDefaultProtocol, reps: 5, targetMs: 100 }, launches: 1,
       sizes, objectMax: Infinity, collSizes: sizes, nps: [2, 4, 8, 16],
       large: () => kColls,
       collSizesAt: (np) => (np >= 16 ? sizes.filter((s) => s <= 4 * MiB) : sizes),
