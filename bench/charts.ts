@@ -21,7 +21,7 @@ const pt = (series: string, dash: string, x: number, s: Stat | null | undefined)
 
 function layers(x: object, yTitle: string, colorTitle: string | null, dashTitle: string): object[] {
   return [
-    { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'y', type: 'quantitative', title: yTitle, scale: { type: 'log' } }, color: { field: 'series', type: 'nominal', title: colorTitle, sort: null }, strokeDash: { field: 'dash', type: 'nominal', title: dashTitle } } },
+    { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'y', type: 'quantitative', title: yTitle, scale: { type: 'log' } }, color: { field: 'series', type: 'nominal', title: colorTitle, sort: null }, strokeDash: { field: 'dash', type: 'nominal', title: dashTitle, legend: { symbolType: 'stroke', symbolSize: 400, symbolStrokeWidth: 2, encode: { symbols: { update: { stroke: { value: 'black' } } } } } } } },
     { mark: { type: 'rule' }, encoding: { x, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'hi' }, color: { field: 'series', type: 'nominal', sort: null } } },
   ];
 }
@@ -37,15 +37,16 @@ function lines(data: Point[], title: string, xTitle: string, yTitle: string, das
 
 export async function renderCharts(dir: string, cfg: BenchConfig, variants: Variant[]): Promise<void> {
   const lat: Point[] = [], bw: Point[] = [];
+  // Partial variants have two sizes only: a line through them would invent the sizes between.
   const full = variants.filter((v) => !v.partial);
   for (const s of cfg.sizes) {
-    for (const v of variants) lat.push(...pt('tsmpi Float64Array', v.id, s, get(tsmpiKey.pp(v.id, 'typed', s))));
+    for (const v of full) lat.push(...pt('tsmpi Float64Array', v.id, s, get(tsmpiKey.pp(v.id, 'typed', s))));
     for (const v of full) lat.push(...pt('tsmpi object', v.id, s, get(tsmpiKey.pp(v.id, 'object', s))));
     lat.push(...pt('zeromq.js', 'reference', s, get(refKey.zmq('pp', s))), ...pt('mpi4py buffers', 'reference', s, get(refKey.mpi4py(2, 'pp_buf', s))),
       ...pt('mpi4py objects', 'reference', s, get(refKey.mpi4py(2, 'pp_obj', s))), ...pt('multiprocessing Pipe', 'reference', s, get(refKey.mp('pipe', s))),
       ...pt('multiprocessing Queue', 'reference', s, get(refKey.mp('queue', s))));
     // Bandwidth: one colour per program and variant, dashes for the method (like with like).
-    for (const v of variants) {
+    for (const v of full) {
       bw.push(...pt(`tsmpi Float64Array ${v.id}`, 'ping-pong', s, perTime(get(tsmpiKey.pp(v.id, 'typed', s)), s)), ...pt(`tsmpi Float64Array ${v.id}`, 'streaming', s, get(tsmpiKey.stream(v.id, 'typed', s))));
     }
     bw.push(...pt('zeromq.js', 'ping-pong', s, perTime(get(refKey.zmq('pp', s)), s)), ...pt('zeromq.js', 'streaming', s, get(refKey.zmq('stream', s))));

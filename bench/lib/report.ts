@@ -152,7 +152,7 @@ function startup(cfg: BenchConfig, vs: Variant[]): string[] {
   ];
   const L = ['## Start-up and footprint (one barrier, ten 8 B allreduces; N > 2 oversubscribed on this machine)', '',
     'Launch to exit: wall time of the launcher. Ready: launch to the end of the first barrier on the slowest rank. RSS: each rank\'s resident size at the end, median over ranks and launches (min–max).', ''];
-  for (const [title, w] of [['Launch to exit (ms)', 'wall'], ['Ready (ms)', 'ready'], ['RSS per rank (MiB)', 'rss'], ['8 B allreduce (µs)', 'allreduce']] as const) {
+  for (const [title, w] of [['Launch to exit (ms)', 'wall'], ['Ready (ms)', 'ready'], ['RSS per rank (MiB)', 'rss'], ['8 B allreduce right after start-up, mean of ten calls without warm-up (µs)', 'allreduce']] as const) {
     L.push(`### ${title}`, '', ...header(['runner', ...ns.map((n) => `N=${n}`)]), ...runners.map(([name, f]) => row([name, ...ns.map((n) => fmt(f(w, n)))])), '');
   }
   return L;
