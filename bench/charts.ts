@@ -1,23 +1,15 @@
-// SVG charts of a bench run, rendered headless with vega-lite → vega (renderer 'none').
+// SVG charts of a bench run, rendered headless with vega-lite → vega (renderer 'none'), from
+// the run's figures (bench/lib/results.ts). Colour: the program; dashes: the tsmpi variant or
+// the method (ping-pong, streaming), so variants of one program read as one family.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { kColls, type BenchConfig, type Variant } from './lib/config.js';
+import { get, refKey, tsmpiKey } from './lib/results.js';
+import { perTime, sizeName, type Stat } from './lib/stats.js';
 
-interface Stat { median: number; min: number; max: number }
-export interface ChartInput {
-  p2p: Record<string, Stat | null>;
-  p2pOff: Record<string, Stat | null>;
-  zmq: Record<number, number[]>;
-  mp: Record<string, Record<number, number[]>>;
-  mpi4py: Record<number, Record<string, number[]>>;
-  coll: Record<string, Record<number, Stat | null>>;
-  sizes: number[];
-  collSizes: number[];
-  nps: number[];
-  stat: (reps: number[]) => Stat | null;
-}
-interface Point { series: string; x: number; y: number; lo: number; hi: number }
+interface Point { series: string; dash: string; x: number; y: number; lo: number; hi: number; facet?: string }
 
 async function svg(spec: TopLevelSpec, file: string): Promise<void> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
@@ -25,58 +17,59 @@ async function svg(spec: TopLevelSpec, file: string): Promise<void> {
   view.finalize();
 }
 
-function lines(data: Point[], title: string, xTitle: string, yTitle: string, xLog: boolean): TopLevelSpec {
-  const x = { field: 'x', type: 'quantitative' as const, title: xTitle, scale: xLog ? { type: 'log' as const, base: 2 } : { type: 'linear' as const, zero: false } };
+const pt = (series: string, dash: string, x: number, s: Stat | null | undefined): Point[] => (s && s.median > 0 ? [{ series, dash, x, y: s.median, lo: s.min, hi: s.max }] : []);
+
+function layers(x: object, yTitle: string, colorTitle: string | null, dashTitle: string): object[] {
+  return [
+    { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'y', type: 'quantitative', title: yTitle, scale: { type: 'log' } }, color: { field: 'series', type: 'nominal', title: colorTitle, sort: null }, strokeDash: { field: 'dash', type: 'nominal', title: dashTitle, legend: { symbolType: 'stroke', symbolSize: 400, symbolStrokeWidth: 2, encode: { symbols: { update: { stroke: { value: 'black' } } } } } } } },
+    { mark: { type: 'rule' }, encoding: { x, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'hi' }, color: { field: 'series', type: 'nominal', sort: null } } },
+  ];
+}
+
+function lines(data: Point[], title: string, xTitle: string, yTitle: string, dashTitle: string): TopLevelSpec {
+  const x = { field: 'x', type: 'quantitative' as const, title: xTitle, scale: { type: 'log' as const, base: 2 } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title, width: 560, height: 340, background: 'white', data: { values: data }, config: { legend: { labelLimit: 400 } },
-    layer: [
-      { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'y', type: 'quantitative', title: yTitle, scale: { type: 'log' } }, color: { field: 'series', type: 'nominal', title: null } } },
-      { mark: { type: 'rule' }, encoding: { x, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'hi' }, color: { field: 'series', type: 'nominal' } } },
-    ],
+    layer: layers(x, yTitle, null, dashTitle),
   } as TopLevelSpec;
 }
 
-export async function renderCharts(dir: string, d: ChartInput): Promise<void> {
-  const pt = (series: string, x: number, s: Stat | null | undefined): Point[] => (s && s.median > 0 ? [{ series, x, y: s.median, lo: s.min, hi: s.max }] : []);
-  const lat: Point[] = [];
-  const bw: Point[] = [];
-  const inv = (s: Stat | null, size: number): Stat | null => (s ? { median: size / s.median, min: size / s.max, max: size / s.min } : null);
-  for (const size of d.sizes) {
-    lat.push(...pt('tsmpi Float64Array', size, d.p2p[`typed:latency_us:${size}`]), ...pt('tsmpi object', size, d.p2p[`object:latency_us:${size}`]));
-    lat.push(...pt('tsmpi Float64Array, encryption off', size, d.p2pOff[`typed:latency_us:${size}`]));
-    lat.push(...pt('zeromq.js', size, d.stat(d.zmq[size] ?? [])));
-    lat.push(...pt('mpi4py buffers', size, d.stat(d.mpi4py[2]?.[`pp_buf:${size}`] ?? [])), ...pt('mpi4py objects', size, d.stat(d.mpi4py[2]?.[`pp_obj:${size}`] ?? [])));
-    lat.push(...pt('multiprocessing Pipe', size, d.stat(d.mp.pipe?.[size] ?? [])), ...pt('multiprocessing Queue', size, d.stat(d.mp.queue?.[size] ?? [])));
-    bw.push(...pt('tsmpi Float64Array streaming', size, d.p2p[`typed:bandwidth_MBps:${size}`]), ...pt('tsmpi object streaming', size, d.p2p[`object:bandwidth_MBps:${size}`]));
-    bw.push(...pt('tsmpi Float64Array ping-pong', size, inv(d.p2p[`typed:latency_us:${size}`] ?? null, size)));
-    bw.push(...pt('zeromq.js ping-pong', size, inv(d.stat(d.zmq[size] ?? []), size)));
-    bw.push(...pt('mpi4py buffers ping-pong', size, inv(d.stat(d.mpi4py[2]?.[`pp_buf:${size}`] ?? []), size)));
-    bw.push(...pt('mpi4py objects ping-pong', size, inv(d.stat(d.mpi4py[2]?.[`pp_obj:${size}`] ?? []), size)));
+export async function renderCharts(dir: string, cfg: BenchConfig, variants: Variant[]): Promise<void> {
+  const lat: Point[] = [], bw: Point[] = [];
+  // Partial variants have two sizes only: a line through them would invent the sizes between.
+  const full = variants.filter((v) => !v.partial);
+  for (const s of cfg.sizes) {
+    for (const v of full) lat.push(...pt('tsmpi Float64Array', v.id, s, get(tsmpiKey.pp(v.id, 'typed', s))));
+    for (const v of full) lat.push(...pt('tsmpi object', v.id, s, get(tsmpiKey.pp(v.id, 'object', s))));
+    lat.push(...pt('zeromq.js', 'reference', s, get(refKey.zmq('pp', s))), ...pt('mpi4py buffers', 'reference', s, get(refKey.mpi4py(2, 'pp_buf', s))),
+      ...pt('mpi4py objects', 'reference', s, get(refKey.mpi4py(2, 'pp_obj', s))), ...pt('multiprocessing Pipe', 'reference', s, get(refKey.mp('pipe', s))),
+      ...pt('multiprocessing Queue', 'reference', s, get(refKey.mp('queue', s))));
+    // Bandwidth: one colour per program and variant, dashes for the method (like with like).
+    for (const v of full) {
+      bw.push(...pt(`tsmpi Float64Array ${v.id}`, 'ping-pong', s, perTime(get(tsmpiKey.pp(v.id, 'typed', s)), s)), ...pt(`tsmpi Float64Array ${v.id}`, 'streaming', s, get(tsmpiKey.stream(v.id, 'typed', s))));
+    }
+    bw.push(...pt('zeromq.js', 'ping-pong', s, perTime(get(refKey.zmq('pp', s)), s)), ...pt('zeromq.js', 'streaming', s, get(refKey.zmq('stream', s))));
+    for (const [kind, name] of [['buf', 'buffers'], ['obj', 'objects']] as const) {
+      bw.push(...pt(`mpi4py ${name}`, 'ping-pong', s, perTime(get(refKey.mpi4py(2, `pp_${kind}`, s)), s)), ...pt(`mpi4py ${name}`, 'streaming', s, get(refKey.mpi4py(2, `stream_${kind}`, s))));
+    }
   }
-  await svg(lines(lat, 'Ping-pong latency, np=2 (median, min–max)', 'message size (bytes)', 'µs (half round trip)', true), path.join(dir, 'latency.svg'));
-  await svg(lines(bw, 'Bandwidth, np=2 (median, min–max)', 'message size (bytes)', 'MB/s', true), path.join(dir, 'bandwidth.svg'));
+  await svg(lines(lat, 'Ping-pong latency, np=2 (median, min–max)', 'message size (bytes)', 'µs (half round trip)', 'tsmpi variant'), path.join(dir, 'latency.svg'));
+  await svg(lines(bw, 'Bandwidth, np=2 (median, min–max)', 'message size (bytes)', 'MB/s', 'method'), path.join(dir, 'bandwidth.svg'));
 
-  const co: (Point & { collective: string })[] = [];
-  for (const [key, byNp] of Object.entries(d.coll)) {
-    const [c, sizeText] = key.split(':') as [string, string];
-    const size = Number(sizeText);
-    const label = c === 'barrier' ? 'barrier' : size >= 1 << 20 ? `${size / (1 << 20)} MiB` : size >= 1024 ? `${size / 1024} KiB` : `${size} B`;
-    for (const np of d.nps) for (const p of pt(label, np, byNp[np])) co.push({ ...p, collective: c });
+  const co: Point[] = [];
+  for (const c of kColls) {
+    for (const s of c === 'barrier' ? [0] : cfg.collSizes) {
+      for (const v of full) for (const np of cfg.nps) co.push(...pt(c === 'barrier' ? 'barrier' : sizeName(s), v.id, np, get(tsmpiKey.coll(v.id, 'auto', np, c, s))).map((p) => ({ ...p, facet: c })));
+    }
   }
   const x = { field: 'x', type: 'quantitative' as const, title: 'np', scale: { type: 'log' as const, base: 2 } };
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: 'Collective time per call vs np (automatic algorithm; median, min–max)', background: 'white', config: { legend: { labelLimit: 400 } },
     data: { values: co }, columns: 4,
-    facet: { field: 'collective', type: 'nominal', title: null },
-    spec: {
-      width: 200, height: 170,
-      layer: [
-        { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'y', type: 'quantitative', title: 'µs', scale: { type: 'log' } }, color: { field: 'series', type: 'nominal', title: 'size', sort: null } } },
-        { mark: 'rule', encoding: { x, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'hi' }, color: { field: 'series', type: 'nominal', sort: null } } },
-      ],
-    },
+    facet: { field: 'facet', type: 'nominal', title: null },
+    spec: { width: 200, height: 170, layer: layers(x, 'µs', 'size', 'tsmpi variant') },
     resolve: { scale: { y: 'independent' } },
   } as unknown as TopLevelSpec;
   await svg(spec, path.join(dir, 'collectives.svg'));

@@ -1,70 +1,98 @@
-"""OSU-style ping-pong and collectives with mpi4py: lowercase (pickle) and uppercase (buffer) APIs."""
+"""mpi4py, lowercase (pickled objects) and uppercase (buffer) APIs, timed by the protocol of
+bench/lib/protocol.ts (bench_protocol.py) like tsmpi's rank programs: ping-pong (half a round
+trip), streaming (a window of isends, then one ack), bcast and allreduce per size (the slowest
+rank's time per call), barrier, scatter/gather of a small object.
+Prints one line per case on rank 0: BENCHREF {"impl": "mpi4py", "np": N, "metric": ..., "reps": [...]}.
+Environment: BENCH_SIZES (ping-pong and streaming), BENCH_COLL_SIZES (bcast, allreduce; default
+BENCH_SIZES), BENCH_PINGPONG=0, BENCH_STREAM=0, BENCH_COLLS=0 and BENCH_SMALL_COLLS=0 to skip parts,
+BENCH_KINDS=obj,buf."""
 import os
-import sys
 import numpy as np
 from mpi4py import MPI
+from bench_protocol import emit, repeat, sizes, stream_window
 
 comm = MPI.COMM_WORLD
 rank, size = comm.Get_rank(), comm.Get_size()
-# Optional overrides (defaults unchanged): BENCH_SIZES="8,16777216", BENCH_SMALL_ITERS=5000,
-# BENCH_LARGE_ITERS=100, BENCH_PINGPONG=0 to skip the ping-pong.
-SIZES = tuple(int(x) for x in os.environ.get("BENCH_SIZES", "8,1024,65536,1048576,16777216").split(","))
-SMALL_ITERS = int(os.environ.get("BENCH_SMALL_ITERS", "5000"))
-LARGE_ITERS = int(os.environ.get("BENCH_LARGE_ITERS", "100"))
-PINGPONG = os.environ.get("BENCH_PINGPONG", "1") != "0"
+on = lambda name: os.environ.get(name, "1") != "0"
+KINDS = (os.environ.get("BENCH_KINDS") or "obj,buf").split(",")
 
 
-def timeit(fn, iters, warm):
-    for _ in range(warm):
-        fn()
-    comm.Barrier()
-    t0 = MPI.Wtime()
-    for _ in range(iters):
-        fn()
-    return (MPI.Wtime() - t0) / iters
+def timed(fn, bytes_per_call):
+    return repeat(fn, bytes_per_call, slowest=lambda s: comm.allreduce(s, op=MPI.MAX), sync=comm.Barrier)
 
 
-def pingpong_obj(obj):
-    def step():
-        if rank == 0:
-            comm.send(obj, 1, 1)
-            comm.recv(source=1, tag=1)
-        elif rank == 1:
-            comm.recv(source=0, tag=1)
-            comm.send(obj, 0, 1)
-    return step
-
-
-def pingpong_buf(buf):
-    def step():
-        if rank == 0:
-            comm.Send(buf, 1, 1)
-            comm.Recv(buf, 1, 1)
-        elif rank == 1:
-            comm.Recv(buf, 0, 1)
-            comm.Send(buf, 0, 1)
-    return step
-
-
-for nbytes in SIZES:
-    iters = LARGE_ITERS if nbytes >= (1 << 20) else SMALL_ITERS
-    arr = np.ones(nbytes // 8, dtype=np.float64)
-    if size >= 2 and PINGPONG:
-        t_obj = timeit(pingpong_obj(arr), iters, iters // 10) / 2
-        t_buf = timeit(pingpong_buf(arr), iters, iters // 10) / 2
-        if rank == 0:
-            print(f"mpi4py np={size} size={nbytes} latency_us obj={t_obj*1e6:.2f} buf={t_buf*1e6:.2f}")
-    red = np.empty_like(arr)
-    t_ar_buf = timeit(lambda: comm.Allreduce(arr, red, op=MPI.SUM), iters, iters // 10)
-    t_ar_obj = timeit(lambda: comm.allreduce(arr, op=MPI.SUM), iters, iters // 10)
-    t_bc_buf = timeit(lambda: comm.Bcast(arr, root=0), iters, iters // 10)
-    t_bc_obj = timeit(lambda: comm.bcast(arr, root=0), iters, iters // 10)
+def out(metric, nbytes, unit, reps, **extra):
     if rank == 0:
-        print(f"mpi4py np={size} size={nbytes} allreduce_us buf={t_ar_buf*1e6:.2f} obj={t_ar_obj*1e6:.2f} "
-              f"bcast_us buf={t_bc_buf*1e6:.2f} obj={t_bc_obj*1e6:.2f}")
-t_bar = timeit(comm.Barrier, SMALL_ITERS, max(1, SMALL_ITERS // 10))
-small = {"rank": rank, "v": [1, 2, 3]}
-t_sc = timeit(lambda: comm.scatter([small] * size if rank == 0 else None, root=0), SMALL_ITERS, max(1, SMALL_ITERS // 10))
-t_ga = timeit(lambda: comm.gather(small, root=0), SMALL_ITERS, max(1, SMALL_ITERS // 10))
-if rank == 0:
-    print(f"mpi4py np={size} barrier_us={t_bar*1e6:.2f} scatter_obj_us={t_sc*1e6:.2f} gather_obj_us={t_ga*1e6:.2f}")
+        emit(impl="mpi4py", np=size, metric=metric, size=nbytes, unit=unit, reps=reps, **extra)
+
+
+def pingpong(kind, arr):
+    if kind == "obj":
+        def step():
+            if rank == 0:
+                comm.send(arr, 1, 1)
+                comm.recv(source=1, tag=1)
+            elif rank == 1:
+                comm.send(comm.recv(source=0, tag=1), 0, 1)
+    else:
+        def step():
+            if rank == 0:
+                comm.Send(arr, 1, 1)
+                comm.Recv(arr, 1, 1)
+            elif rank == 1:
+                comm.Recv(arr, 0, 1)
+                comm.Send(arr, 0, 1)
+    return step
+
+
+def stream(kind, arr, window):
+    ack = np.zeros(1)
+    if kind == "obj":
+        def step():
+            if rank == 0:
+                MPI.Request.waitall([comm.isend(arr, 1, 2) for _ in range(window)])
+                comm.recv(source=1, tag=3)
+            elif rank == 1:
+                for _ in range(window):
+                    comm.recv(source=0, tag=2)
+                comm.send(0, 0, 3)
+    else:
+        into = np.empty_like(arr)
+        def step():
+            if rank == 0:
+                MPI.Request.Waitall([comm.Isend(arr, 1, 2) for _ in range(window)])
+                comm.Recv(ack, 1, 3)
+            elif rank == 1:
+                for _ in range(window):
+                    comm.Recv(into, 0, 2)
+                comm.Send(ack, 0, 3)
+    return step
+
+
+if size >= 2:
+    for nbytes in sizes():
+        arr = np.ones(max(1, nbytes // 8), dtype=np.float64)
+        for kind in KINDS:
+            if on("BENCH_PINGPONG"):
+                out(f"pp_{kind}", nbytes, "us", [s / 2 * 1e6 for s in timed(pingpong(kind, arr), 2 * nbytes)])
+            if on("BENCH_STREAM"):
+                w = stream_window(nbytes)
+                out(f"stream_{kind}", nbytes, "MBps", [nbytes * w / s / 1e6 for s in timed(stream(kind, arr, w), w * nbytes)], window=w)
+if on("BENCH_COLLS"):
+    for nbytes in sizes(os.environ.get("BENCH_SIZES") or "8,1024,65536,1048576,16777216", "BENCH_COLL_SIZES"):
+        arr = np.ones(max(1, nbytes // 8), dtype=np.float64)
+        red = np.empty_like(arr)
+        calls = {
+            "allreduce_buf": lambda: comm.Allreduce(arr, red, op=MPI.SUM),
+            "allreduce_obj": lambda: comm.allreduce(arr, op=MPI.SUM),
+            "bcast_buf": lambda: comm.Bcast(arr, root=0),
+            "bcast_obj": lambda: comm.bcast(arr if rank == 0 else None, root=0),
+        }
+        for metric, fn in calls.items():
+            if metric.split("_")[1] in KINDS:
+                out(metric, nbytes, "us", [s * 1e6 for s in timed(fn, nbytes)])
+if on("BENCH_SMALL_COLLS"):
+    small = {"rank": rank, "v": [1, 2, 3]}
+    out("barrier", 0, "us", [s * 1e6 for s in timed(comm.Barrier, 0)])
+    out("scatter_obj", 0, "us", [s * 1e6 for s in timed(lambda: comm.scatter([small] * size if rank == 0 else None, root=0), 0)])
+    out("gather_obj", 0, "us", [s * 1e6 for s in timed(lambda: comm.gather(small, root=0), 0)])

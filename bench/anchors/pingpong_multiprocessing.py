@@ -1,8 +1,10 @@
-"""Ping-pong latency through multiprocessing.Pipe and multiprocessing.Queue (the seeds' IPC)."""
+"""Ping-pong latency (half a round trip) through multiprocessing.Pipe and multiprocessing.Queue
+(the seeds' IPC), timed by the protocol of bench/lib/protocol.ts (bench_protocol.py).
+Prints one line per case: BENCHREF {"impl": "multiprocessing", "metric": "pipe"|"queue", ...}."""
 import multiprocessing as mp
 import os
-import time
 import numpy as np
+from bench_protocol import emit, repeat, sizes
 
 
 def echo_pipe(conn):
@@ -21,8 +23,8 @@ def echo_queue(qin, qout):
         qout.put(obj)
 
 
-def run(kind, nbytes, iters):
-    arr = np.ones(nbytes // 8, dtype=np.float64)
+def run(kind, nbytes):
+    arr = np.ones(max(1, nbytes // 8), dtype=np.float64)
     if kind == "pipe":
         a, b = mp.Pipe()
         p = mp.Process(target=echo_pipe, args=(b,))
@@ -33,23 +35,19 @@ def run(kind, nbytes, iters):
         p = mp.Process(target=echo_queue, args=(qin, qout))
         p.start()
         send, recv = qin.put, qout.get
-    for _ in range(iters // 10):
-        send(arr); recv()
-    t0 = time.perf_counter()
-    for _ in range(iters):
-        send(arr); recv()
-    t = (time.perf_counter() - t0) / iters / 2
+
+    def step():
+        send(arr)
+        recv()
+    reps = repeat(step, 2 * nbytes)
     send(None)
     p.join()
-    return t
+    return [s / 2 * 1e6 for s in reps]
 
 
 if __name__ == "__main__":
-    # Optional overrides (defaults unchanged): BENCH_SIZES, BENCH_SMALL_ITERS, BENCH_LARGE_ITERS.
-    sizes = [int(x) for x in os.environ.get("BENCH_SIZES", "8,1024,65536,1048576,16777216").split(",")]
-    small, large = int(os.environ.get("BENCH_SMALL_ITERS", "5000")), int(os.environ.get("BENCH_LARGE_ITERS", "100"))
-    for nbytes in sizes:
-        iters = large if nbytes >= (1 << 20) else small
-        for kind in ("pipe", "queue"):
-            t = run(kind, nbytes, iters)
-            print(f"multiprocessing {kind} size={nbytes} latency_us={t*1e6:.2f}")
+    # BENCH_KINDS=pipe to skip the queue.
+    kinds = (os.environ.get("BENCH_KINDS") or "pipe,queue").split(",")
+    for nbytes in sizes():
+        for kind in kinds:
+            emit(impl="multiprocessing", metric=kind, size=nbytes, unit="us", reps=run(kind, nbytes))

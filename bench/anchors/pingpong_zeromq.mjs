@@ -1,26 +1,69 @@
+// Raw zeromq.js PAIR between two Node processes: ping-pong (half a round trip) and streaming
+// (a window of sends, then one ack), timed by the protocol of bench/lib/protocol.ts (BENCH_*
+// environment; its defaults below) so that it compares with tsmpi like with like.
+// Prints one line per case: BENCHREF {"impl":"zeromq.js","metric":"pp"|"stream",...,"reps":[...]}.
+//   node pingpong_zeromq.mjs parent ipc:///tmp/x.sock   (BENCH_SIZES=8,16777216 BENCH_STREAM=0 ...)
 import * as zmq from "zeromq";
 import { fork } from "node:child_process";
 const role = process.argv[2] ?? "parent";
 const addr = process.argv[3] ?? "ipc:///tmp/zq-pp.sock";
-// Optional overrides (defaults unchanged): BENCH_SIZES="8,16777216", BENCH_SMALL_ITERS, BENCH_LARGE_ITERS.
-const N = Number(process.env.BENCH_SMALL_ITERS ?? 20000);
-const NL = Number(process.env.BENCH_LARGE_ITERS ?? 100);
+const env = (name, fallback) => Number(process.env[name] || fallback);
+const P = {
+  reps: env("BENCH_REPS", 5), targetMs: env("BENCH_TARGET_MS", 20), minCalls: env("BENCH_MIN_CALLS", 3), maxCalls: env("BENCH_MAX_CALLS", 20000),
+  warmBytes: env("BENCH_WARM_BYTES", 8 << 20), warmMin: env("BENCH_WARM_MIN", 2), warmMax: env("BENCH_WARM_MAX", 100),
+  windowBytes: env("BENCH_WINDOW_BYTES", 32 << 20), windowMax: env("BENCH_WINDOW_MAX", 64),
+};
 const SIZES = (process.env.BENCH_SIZES ?? "8,1024,65536,1048576,16777216").split(",").map(Number);
+const STREAM = process.env.BENCH_STREAM !== "0";
+const clamp = (x, lo, hi) => Math.max(lo, Math.min(hi, x));
+const now = () => Number(process.hrtime.bigint()) / 1e9;
+
+/** Seconds per call of `body` for each repetition, after the protocol's warm-up and calibration. */
+async function repeat(body, bytesPerCall) {
+  const warm = clamp(Math.floor(P.warmBytes / Math.max(1, bytesPerCall)), P.warmMin, P.warmMax);
+  let t = now();
+  for (let i = 0; i < warm; i++) await body();
+  const calls = clamp(Math.round(P.targetMs / 1000 / Math.max((now() - t) / warm, 1e-7)), P.minCalls, P.maxCalls);
+  const out = [];
+  for (let r = 0; r < P.reps; r++) {
+    t = now();
+    for (let i = 0; i < calls; i++) await body();
+    out.push((now() - t) / calls);
+  }
+  return out;
+}
+
 if (role === "parent") {
   const s = new zmq.Pair(); await s.bind(addr);
   const c = fork(new URL(import.meta.url).pathname, ["child", addr]);
+  // Control messages have two frames (data has one): they tell the child how to answer.
+  const mode = async (m) => { await s.send(["ctl", JSON.stringify(m)]); await s.receive(); };
+  const print = (o) => console.log(`BENCHREF ${JSON.stringify({ impl: "zeromq.js", transport: addr.split(":")[0], ...o })}`);
   for (const size of SIZES) {
     const buf = Buffer.alloc(size, 1);
-    const n = size >= (1<<20) ? NL : N;
-    for (let i=0;i<n/10;i++){ await s.send(buf); await s.receive(); }
-    const t0 = process.hrtime.bigint();
-    for (let i=0;i<n;i++){ await s.send(buf); await s.receive(); }
-    const us = Number(process.hrtime.bigint()-t0)/1e3/n/2;
-    console.log(`zmq ${addr.split(':')[0]} size=${size} latency_us=${us.toFixed(2)} MBps=${(size/us).toFixed(0)}`);
+    await mode({ echo: true });
+    const pp = await repeat(async () => { await s.send(buf); await s.receive(); }, 2 * size);
+    print({ metric: "pp", size, unit: "us", reps: pp.map((x) => (x / 2) * 1e6) });
+    if (STREAM) {
+      const window = clamp(Math.floor(P.windowBytes / Math.max(1, size)), 1, P.windowMax);
+      await mode({ echo: false, window });
+      const st = await repeat(async () => { for (let i = 0; i < window; i++) await s.send(buf); await s.receive(); }, window * size);
+      print({ metric: "stream", size, window, unit: "MBps", reps: st.map((x) => (size * window) / x / 1e6) });
+    }
   }
-  await s.send(Buffer.alloc(0)); c.on("exit",()=>process.exit(0));
+  await s.send(["ctl", JSON.stringify({ exit: true })]); c.on("exit", () => process.exit(0));
 } else {
   const s = new zmq.Pair(); s.connect(addr);
-  for await (const [m] of s) { if (m.length===0) break; await s.send(m); }
+  let echo = true, window = 1, got = 0;
+  const ack = Buffer.alloc(1);
+  for await (const frames of s) {
+    if (frames.length === 2) {
+      const m = JSON.parse(frames[1].toString());
+      if (m.exit) break;
+      ({ echo } = m); window = m.window ?? 1; got = 0;
+      await s.send(ack);
+    } else if (echo) await s.send(frames[0]);
+    else if (++got % window === 0) await s.send(ack);
+  }
   s.close();
 }

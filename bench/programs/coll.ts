@@ -2,16 +2,15 @@
 // Size: the bytes of the root's value (bcast), of each rank's operand (reduce, allreduce: a
 // Float64Array), or of the whole array of chunks (scatter, gather, allgather, alltoall: np
 // Uint8Array chunks of size/np bytes each, at least 1). Barrier ignores the size.
-// tsmpirun -n 4 bench/programs/coll.ts --colls bcast,allreduce --sizes 8,65536 --reps 3
+// Timing follows bench/lib/protocol.ts (BENCH_* environment), as the references do.
+// tsmpirun -n 4 bench/programs/coll.ts --colls bcast,allreduce --sizes 8,65536 --large none
 import { COMM_WORLD as comm, SUM } from 'tsmpi';
-import { arg, emit, list, numbers, repeat } from './common.js';
+import { emit, list, numbers, protocol, repeat } from './common.js';
 
 const colls = list('colls', 'barrier,bcast,scatter,gather,allgather,alltoall,reduce,allreduce');
 const sizes = numbers('sizes', '8,1024,65536,1048576,16777216');
-// Collectives run above 1 MiB only when listed here (default: all).
+// Collectives run above 1 MiB only when listed here (default: all; "none": none).
 const large = list('large', colls.join(','));
-const reps = Number(arg('reps', '3'));
-const targetMs = Number(arg('target-ms', '60'));
 const np = comm.size;
 
 function call(coll: string, size: number): () => Promise<unknown> {
@@ -35,10 +34,9 @@ const rows: object[] = [];
 for (const coll of colls) {
   for (const size of coll === 'barrier' ? [0] : sizes) {
     if (size > 1 << 20 && !large.includes(coll)) continue;
-    const big = size >= 1 << 20;
-    const seconds = await repeat(call(coll, size), reps, targetMs, big ? 1 : 20);
+    const seconds = await repeat(call(coll, size), size);
     rows.push({ coll, size, reps: seconds.map((s) => s * 1e6) });
   }
 }
 const forced = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('TSMPI_COLL_')));
-emit({ program: 'coll', np, forced, rows });
+emit({ program: 'coll', np, forced, transport: process.env.TSMPI_TRANSPORT ?? 'auto', protocol, rows });

@@ -1,16 +1,17 @@
 // Point-to-point, OSU style, between ranks 0 and 1: ping-pong latency (half a round trip) and
 // streaming bandwidth (a window of isends in flight, then one ack), for a Float64Array (raw
-// path) and for a plain object holding an array of numbers (structured clone path).
-// tsmpirun -n 2 bench/programs/p2p.ts --sizes 8,1024 --kinds typed,object --reps 3 --target-ms 100
+// path) and for a plain object holding an array of numbers (structured clone path). Timing
+// follows bench/lib/protocol.ts (BENCH_* environment), as the references do.
+// tsmpirun -n 2 bench/programs/p2p.ts --sizes 8,1024 --kinds typed,object --metrics latency,bandwidth
+//   --object-max BYTES: objects only up to this size (a 16 MiB object case takes tens of seconds)
 import { COMM_WORLD as comm, waitall } from 'tsmpi';
-import { emit, list, numbers, arg, repeat } from './common.js';
+import { streamWindow } from '../lib/protocol.js';
+import { arg, emit, list, numbers, protocol, repeat } from './common.js';
 
 const sizes = numbers('sizes', '8,1024,65536,1048576,16777216');
 const kinds = list('kinds', 'typed,object');
 const metrics = list('metrics', 'latency,bandwidth');
-const reps = Number(arg('reps', '3'));
-const targetMs = Number(arg('target-ms', '100'));
-const kWindowBytes = 32 * 1024 * 1024;
+const objectMax = Number(arg('object-max', 'Infinity'));
 
 function payload(kind: string, size: number): unknown {
   const n = Math.max(1, Math.floor(size / 8));
@@ -22,17 +23,17 @@ function payload(kind: string, size: number): unknown {
 const rows: object[] = [];
 for (const kind of kinds) {
   for (const size of sizes) {
+    if (kind === 'object' && size > objectMax) continue;
     const data = payload(kind, size);
-    const big = size >= 1 << 20;
     if (metrics.includes('latency')) {
       const seconds = await repeat(async () => {
         if (comm.rank === 0) { await comm.send(data, 1, 1); await comm.recv(1, 1); }
         else if (comm.rank === 1) { await comm.recv(0, 1); await comm.send(data, 0, 1); }
-      }, reps, targetMs, big ? 2 : 200);
+      }, 2 * size);
       rows.push({ kind, size, metric: 'latency_us', reps: seconds.map((s) => (s / 2) * 1e6) });
     }
     if (metrics.includes('bandwidth')) {
-      const window = Math.max(1, Math.min(64, Math.floor(kWindowBytes / size)));
+      const window = streamWindow(protocol, size);
       const seconds = await repeat(async () => {
         if (comm.rank === 0) {
           await waitall(Array.from({ length: window }, () => comm.isend(data, 1, 2)));
@@ -41,9 +42,9 @@ for (const kind of kinds) {
           for (let i = 0; i < window; i++) await comm.recv(0, 2);
           await comm.send(0, 0, 3);
         }
-      }, reps, targetMs, big ? 1 : 20);
+      }, window * size);
       rows.push({ kind, size, window, metric: 'bandwidth_MBps', reps: seconds.map((s) => (size * window) / s / 1e6) });
     }
   }
 }
-emit({ program: 'p2p', np: comm.size, encryption: process.env.TSMPI_ENCRYPTION ?? 'on', rows });
+emit({ program: 'p2p', np: comm.size, encryption: process.env.TSMPI_ENCRYPTION ?? 'on', transport: process.env.TSMPI_TRANSPORT ?? 'auto', protocol, rows });

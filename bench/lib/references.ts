@@ -1,0 +1,90 @@
+// The reference programs of bench/anchors, run in the same run as tsmpi and under the same
+// protocol (bench/lib/protocol.ts): raw zeromq.js always; mpi4py and Python multiprocessing
+// when installed (bench/setup-references.sh). Each function is one launch.
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BenchConfig } from './config.js';
+import { failed, note, records, root, run, type RunResult } from './proc.js';
+import { protocolEnv } from './protocol.js';
+import { push, raw, refKey } from './results.js';
+
+export const available = { zeromq: false, multiprocessing: false, mpi4py: false, taskset: false };
+
+const python = '/usr/bin/python3'; // another python3 may come first on PATH without numpy/mpi4py
+// Open MPI refuses root without these; --bind-to none because tsmpi's ranks are not bound
+// either (pinned figures say so and use taskset for both).
+const ompiEnv = { OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' };
+const mpirunArgs = (np: number) => ['--oversubscribe', '--bind-to', 'none', '-n', String(np)];
+
+export async function detect(): Promise<void> {
+  available.zeromq = existsSync(path.join(root, 'bench', 'anchors', 'pingpong_zeromq.mjs')) && existsSync(path.join(root, 'node_modules', 'zeromq'));
+  if (!available.zeromq) note('raw zeromq.js reference skipped: bench/anchors/pingpong_zeromq.mjs or node_modules/zeromq missing');
+  available.multiprocessing = (await run(python, ['-c', 'import numpy'], {}, 20)).code === 0;
+  if (!available.multiprocessing) note(`Python multiprocessing reference skipped: ${python} with numpy not installed (bench/setup-references.sh)`);
+  available.mpi4py = available.multiprocessing && (await run(python, ['-c', 'import mpi4py, numpy'], {}, 20)).code === 0
+    && (await run('mpirun', ['--version'], {}, 20)).code === 0;
+  if (!available.mpi4py) note('mpi4py reference skipped: mpirun, mpi4py or numpy not installed (bench/setup-references.sh)');
+  available.taskset = (await run('taskset', ['-c', '0', 'true'], {}, 10)).code === 0;
+  if (!available.taskset) note('pinned figures skipped: taskset -c 0 does not work here');
+}
+
+/** Runs `cmd args`, under taskset -c 0 when pinned, and returns its BENCHREF records. */
+async function ref(what: string, cmd: string, args: string[], env: Record<string, string>, timeoutS: number, pinned: boolean): Promise<any[] | null> {
+  const r: RunResult = pinned ? await run('taskset', ['-c', '0', cmd, ...args], env, timeoutS) : await run(cmd, args, env, timeoutS);
+  const recs = records(r, 'BENCHREF ');
+  if (r.code !== 0 || recs.length === 0) return failed(what, r);
+  for (const rec of recs) raw.push({ reference: what, pinned, ...rec });
+  return recs;
+}
+
+let sockets = 0;
+/** zeromq.js PAIR over ipc: ping-pong and streaming (pinned: 8 B ping-pong only). */
+export async function zeromq(cfg: BenchConfig, pinned = false): Promise<void> {
+  if (!available.zeromq || (pinned && !available.taskset)) return;
+  const sock = `ipc://${path.join(os.tmpdir(), `tsmpi-bench-zq-${process.pid}-${sockets++}.sock`)}`;
+  const env = { ...protocolEnv(cfg.protocol), BENCH_SIZES: pinned ? '8' : cfg.sizes.join(','), BENCH_STREAM: pinned ? '0' : '1' };
+  const recs = await ref(`zeromq.js${pinned ? ' pinned' : ''}`, 'node', ['bench/anchors/pingpong_zeromq.mjs', 'parent', sock], env, 600, pinned);
+  for (const r of recs ?? []) push(refKey.zmq(r.metric, r.size, pinned), r.reps);
+}
+
+/** multiprocessing Pipe and Queue ping-pong (pinned: 8 B). */
+export async function multiprocessing(cfg: BenchConfig, pinned = false): Promise<void> {
+  if (!available.multiprocessing || (pinned && !available.taskset)) return;
+  const env = { ...protocolEnv(cfg.protocol), BENCH_SIZES: pinned ? '8' : cfg.sizes.join(',') };
+  const recs = await ref(`multiprocessing${pinned ? ' pinned' : ''}`, python, ['bench/anchors/pingpong_multiprocessing.py'], env, 600, pinned);
+  for (const r of recs ?? []) push(refKey.mp(r.metric, r.size, pinned), r.reps);
+}
+
+/** mpi4py ping-pong and streaming at np=2 (pinned: 8 B ping-pong). */
+export async function mpi4pyP2P(cfg: BenchConfig, pinned = false): Promise<void> {
+  if (!available.mpi4py || (pinned && !available.taskset)) return;
+  await mpi4py(cfg, 2, pinned ? { BENCH_SIZES: '8', BENCH_STREAM: '0', BENCH_COLLS: '0', BENCH_SMALL_COLLS: '0' }
+    : { BENCH_SIZES: cfg.sizes.join(','), BENCH_COLLS: '0', BENCH_SMALL_COLLS: '0' }, pinned);
+}
+
+/** mpi4py bcast and allreduce (objects and buffers) at the sizes tsmpi measures at np, barrier, small scatter/gather. */
+export async function mpi4pyColl(cfg: BenchConfig, np: number, sizes: number[]): Promise<void> {
+  if (!available.mpi4py) return;
+  await mpi4py(cfg, np, { BENCH_PINGPONG: '0', BENCH_STREAM: '0', BENCH_COLL_SIZES: sizes.join(',') }, false);
+}
+
+async function mpi4py(cfg: BenchConfig, np: number, env: Record<string, string>, pinned: boolean): Promise<void> {
+  const recs = await ref(`mpi4py np=${np}${pinned ? ' pinned' : ''}`, 'mpirun', [...mpirunArgs(np), python, 'bench/anchors/pingpong_mpi4py.py'],
+    { ...ompiEnv, ...protocolEnv(cfg.protocol), ...env }, cfg.mode === 'full' ? 1800 : 600, pinned);
+  for (const r of recs ?? []) push(refKey.mpi4py(np, r.metric, r.size, pinned), r.reps);
+}
+
+/** `mpirun -n N python3` start-up: mpi4py and numpy imported, one barrier, 10 allreduces. */
+export async function mpi4pyStartup(n: number): Promise<void> {
+  if (!available.mpi4py) return;
+  const t0 = Date.now();
+  const r = await run('mpirun', [...mpirunArgs(n), python, 'bench/anchors/startup_mpi4py.py'], { ...ompiEnv, BENCH_T0: String(t0) }, n >= 32 ? 300 : 60);
+  const rec = records(r, 'BENCHREF ')[0];
+  if (r.code !== 0 || !rec) { failed(`mpirun -n ${n} start-up`, r); return; }
+  raw.push({ reference: `mpirun -n ${n} start-up`, wallMs: r.ms, ...rec });
+  push(refKey.startup('wall', n), [r.ms]);
+  push(refKey.startup('ready', n), [rec.readyMs]);
+  push(refKey.startup('allreduce', n), [rec.allreduceUs]);
+  push(refKey.startup('rss', n), rec.rss);
+}

@@ -1,2 +1,0 @@
-import { COMM_WORLD as comm } from 'tsmpi';
-await comm.barrier();
