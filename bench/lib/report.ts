@@ -10,7 +10,7 @@ import { spreadTable, type SpreadCheck, type UsualSpread } from './spread.js';
 import { fmt, MiB, num, perTime, ratio, rfmt, sizeName, stat, type Stat } from './stats.js';
 
 /** A step as it ran: others' share of the CPUs before it (idle window) and during it. */
-export interface StepInfo { name: string; seconds: number; busyBefore: number; busyDuring: number; waitedS: number }
+export interface StepInfo { name: string; seconds: number; busyBefore: number; busyDuring: number; waitedS: number; attempts?: number }
 
 /** Steps whose figures other processes disturbed. */
 export const disturbed = (steps: StepInfo[]): StepInfo[] => steps.filter((s) => Math.max(s.busyBefore, s.busyDuring) >= kBusyLimit);
@@ -50,7 +50,7 @@ export function buildReport(d: ReportInput): string {
   if (Object.keys(cfg.forced).length) L.push(...forced(cfg, full), '');
   L.push(...startup(cfg, full), '', ...memoryTables(full), '');
   L.push('## Steps', '', '| step | seconds | others\' CPU use before it | during it |', '|---|---|---|---|',
-    ...d.steps.map((s) => `| ${s.name} | ${num(s.seconds)} | ${pct(s.busyBefore)}${s.waitedS > 1 ? ` (after waiting ${num(s.waitedS)} s)` : ''} | ${pct(s.busyDuring)} |`), '');
+    ...d.steps.map((s) => `| ${s.name} | ${num(s.seconds)} | ${pct(s.busyBefore)}${s.waitedS > 1 ? ` (after waiting ${num(s.waitedS)} s)` : ''} | ${pct(s.busyDuring)}${(s.attempts ?? 1) > 1 ? ` (attempt ${s.attempts}; earlier ones disturbed, discarded)` : ''} |`), '');
   if (log.notes.length || log.failures.length) {
     L.push('## Notes and failures', '', ...log.notes.map((n) => `- ${n}`), ...log.failures.map((f) => `- FAILED ${f.what}: ${f.why.replace(/\|/g, '/')}`), '');
   }

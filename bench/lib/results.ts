@@ -46,3 +46,15 @@ export const memory: Record<string, MemoryRecord> = {};
 
 /** Raw records of every launch, for latest.json. */
 export const raw: unknown[] = [];
+
+/** Everything collected so far, to put back when a disturbed step is measured again. */
+export function snapshot(): () => void {
+  const f = JSON.stringify(figures), m = JSON.stringify(memory), r = raw.length;
+  return () => {
+    for (const k of Object.keys(figures)) delete figures[k];
+    Object.assign(figures, JSON.parse(f));
+    for (const k of Object.keys(memory)) delete memory[k];
+    Object.assign(memory, JSON.parse(m));
+    raw.length = r;
+  };
+}
