@@ -26,14 +26,7 @@ export interface Protocol {
   warmBytes: number;
   /** ...at least this many... */
   warmMin: number;
-  /**
-   * ...and at most this many. Small messages warm up with thousands of calls: a JIT-compiled
-   * runtime (tsmpi, zeromq.js) reaches its steady state only after V8 has optimised the message
-   * path, which a long computation does within its first second; with 100 calls the 8 B figures
-   * measured mostly unoptimised code (tsmpi over shared memory: 58 µs then, 11–20 µs at steady
-   * state). Every program gets the same count, so the compiled references gain nothing and lose
-   * nothing by it.
-   */
+  /** ...and at most this many. */
   warmMax: number;
   /** Streaming: messages in flight per call, min(windowMax, windowBytes / size), at least 1. */
   windowBytes: number;
@@ -43,7 +36,7 @@ export interface Protocol {
 const MiB = 1024 * 1024;
 
 export const kDefaultProtocol: Protocol = {
-  reps: 5, targetMs: 20, minCalls: 3, maxCalls: 20000, warmBytes: 8 * MiB, warmMin: 2, warmMax: 5000, windowBytes: 32 * MiB, windowMax: 64,
+  reps: 5, targetMs: 20, minCalls: 3, maxCalls: 20000, warmBytes: 8 * MiB, warmMin: 2, warmMax: 100, windowBytes: 32 * MiB, windowMax: 64,
 };
 
 /** Environment variable of each field (read by every program, TypeScript, Python or .mjs). */
