@@ -46,11 +46,17 @@ export type TransportChoice = 'auto' | 'zmq';
  * RangeError naming the variable and the value; the launcher checks before starting a rank.
  */
 export function transportFromEnv(env: NodeJS.ProcessEnv = process.env): TransportChoice {
-  const value = env.TSMPI_TRANSPORT;
-  if (value === undefined || value.trim() === '') return 'auto';
+  return oneOf(env, 'TSMPI_TRANSPORT', ['auto', 'zmq']);
+}
+
+/** A variable that takes one of `choices` (any case), the first being the default. */
+function oneOf<C extends string>(env: NodeJS.ProcessEnv, name: string, choices: readonly [C, ...C[]]): C {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') return choices[0];
   const v = value.trim().toLowerCase();
-  if (v === 'auto' || v === 'zmq') return v;
-  throw new RangeError(`TSMPI_TRANSPORT must be "auto" or "zmq", got ${JSON.stringify(value)}`);
+  const found = choices.find((c) => c === v);
+  if (found !== undefined) return found;
+  throw new RangeError(`${name} must be ${choices.map((c) => `"${c}"`).join(' or ')}, got ${JSON.stringify(value)}`);
 }
 
 /** Polling before sleeping, per wait (µs). */
@@ -91,9 +97,5 @@ export type BindPolicy = 'core' | 'none';
  * RangeError naming the variable.
  */
 export function bindFromEnv(env: NodeJS.ProcessEnv = process.env): BindPolicy {
-  const value = env.TSMPI_BIND;
-  if (value === undefined || value.trim() === '') return 'core';
-  const v = value.trim().toLowerCase();
-  if (v === 'core' || v === 'none') return v;
-  throw new RangeError(`TSMPI_BIND must be "core" or "none", got ${JSON.stringify(value)}`);
+  return oneOf(env, 'TSMPI_BIND', ['core', 'none']);
 }
