@@ -77,7 +77,10 @@ const read = (file: string): string => {
 function jobProcessOfRun(pid: number, run: string): string | undefined {
   const command = read(`/proc/${pid}/cmdline`).replace(/\0+$/, '').split('\0').join(' ');
   const environ = read(`/proc/${pid}/environ`).split('\0');
-  const ours = environ.includes(`${kRunVar}=${run}`) || command.includes(`${root}/`);
+  // A process marked by another run (a second vitest in the same checkout) is that run's:
+  // only an unmarked one falls back to running a file of this checkout.
+  const marker = environ.find((e) => e.startsWith(`${kRunVar}=`));
+  const ours = marker !== undefined ? marker === `${kRunVar}=${run}` : command.includes(`${root}/`);
   const tsmpi = environ.some((e) => e.startsWith('TSMPI_JOB_ID=')) || /dist\/launcher\/|test\/fixtures\//.test(command);
   return ours && tsmpi ? command : undefined;
 }
