@@ -1,7 +1,7 @@
 // The reference programs of bench/anchors, run in the same run as tsmpi and under the same
 // protocol (bench/lib/protocol.ts): raw zeromq.js always; mpi4py and Python multiprocessing
 // when installed (bench/setup-references.sh). Each function is one launch.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchConfig } from './config.js';
@@ -42,9 +42,12 @@ let sockets = 0;
 /** zeromq.js PAIR over ipc: ping-pong and streaming (pinned: 8 B ping-pong only). */
 export async function zeromq(cfg: BenchConfig, pinned = false): Promise<void> {
   if (!available.zeromq || (pinned && !available.taskset)) return;
-  const sock = `ipc://${path.join(os.tmpdir(), `tsmpi-bench-zq-${process.pid}-${sockets++}.sock`)}`;
+  const file = path.join(os.tmpdir(), `tsmpi-bench-zq-${process.pid}-${sockets++}.sock`);
+  const sock = `ipc://${file}`;
   const env = { ...protocolEnv(cfg.protocol), BENCH_SIZES: pinned ? '8' : cfg.sizes.join(','), BENCH_STREAM: pinned ? '0' : '1' };
-  const recs = await ref(`zeromq.js${pinned ? ' pinned' : ''}`, 'node', ['bench/anchors/pingpong_zeromq.mjs', 'parent', sock], env, 600, pinned);
+  // ZeroMQ leaves the ipc socket file behind; the bench removes what it made.
+  const recs = await ref(`zeromq.js${pinned ? ' pinned' : ''}`, 'node', ['bench/anchors/pingpong_zeromq.mjs', 'parent', sock], env, 600, pinned)
+    .finally(() => rmSync(file, { force: true }));
   for (const r of recs ?? []) push(refKey.zmq(r.metric, r.size, pinned), r.reps);
 }
 
