@@ -63,7 +63,6 @@ export interface ShmTransportOptions {
 }
 
 const kDone: Promise<void> = Promise.resolve();
-const dbg = { bell: 0, runs: 0, got: 0, armtrue: 0, slept: 0, inactive: 0 };
 
 export class ShmTransport {
   readonly #native: ShmNative;
@@ -92,8 +91,7 @@ export class ShmTransport {
     // the last peer closes it; libuv reads it like a pipe.
     const fd = openSync(bellOf(this.#segment), constants.O_RDWR | constants.O_NONBLOCK);
     this.#bell = new net.Socket({ fd, readable: true, writable: false });
-    this.#bell.on('data', () => { dbg.bell++; this.#run(); });
-    process.on('exit', () => { if (process.env.SHMDBG) console.error(JSON.stringify(dbg)); });
+    this.#bell.on('data', this.#run);
     this.#bell.on('error', () => {}); // only at close
     this.#bell.unref();
     // Files of a rank that ends without close() (process.exit) go with it.
@@ -178,12 +176,10 @@ export class ShmTransport {
       this.#immediate = undefined;
     }
     if (this.#closed || this.#handler === undefined) return;
-    dbg.runs++; if (!this.#active) dbg.inactive++;
     const got = this.#drain(this.#active ? this.#spinNs : 0);
-    if (got) dbg.got++;
     if (this.#blocked > 0) this.#resumeWrites();
     // Something came while the program waits: more is likely soon (a reply, the next chunk).
-    if ((got && this.#active)) this.#schedule(); else if (this.#native.arm(this.#handle)) { dbg.armtrue++; this.#schedule(); } else dbg.slept++;
+    if ((got && this.#active) || this.#native.arm(this.#handle)) this.#schedule();
   };
 
   #drain(spinNs: number): boolean {
