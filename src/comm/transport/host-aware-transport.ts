@@ -30,11 +30,6 @@ export class HostAwareTransport implements Transport {
     return this.#shm === undefined ? this.#zmq.endpoint : `${this.#zmq.endpoint} ${this.#shm.endpoint}`;
   }
 
-  /** Which peers shared memory reaches (after setDirectory). */
-  get sharedMemoryPeers(): number[] {
-    return this.#viaShm.flatMap((shm, r) => (shm ? [r] : []));
-  }
-
   setDirectory(endpoints: readonly string[], hosts: readonly string[] = []): void {
     this.#zmq.setDirectory(endpoints, hosts);
     this.#viaShm = new Array<boolean>(endpoints.length).fill(false);

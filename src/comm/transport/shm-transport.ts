@@ -125,10 +125,6 @@ export class ShmTransport {
     });
   }
 
-  reaches(peer: number): boolean {
-    return this.#slotOf.has(peer);
-  }
-
   send(peer: number, frames: Buffer[]): Promise<void> {
     if (this.#closed) return Promise.reject(new MpiError('ERR_TRANSPORT', `cannot send to rank ${peer}: the transport is closed`));
     const slot = this.#slotOf.get(peer)!;
