@@ -10,7 +10,7 @@ import { transportFromEnv } from '../comm/options.js';
 import { loadShmNative } from '../comm/transport/shm-native.js';
 import { jobDirBase } from './job-dir.js';
 
-function packageVersion(): string {
+export function tsmpiVersion(): string {
   // ../../package.json from both dist/launcher/ and src/launcher/.
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
@@ -21,10 +21,6 @@ function zeromqJsVersion(): string {
   } catch {
     return 'unknown';
   }
-}
-
-export function tsmpiVersion(): string {
-  return packageVersion();
 }
 
 /** The text `--info` prints; `env` is the launcher's (TSMPI_TRANSPORT as ranks would get it). */
@@ -38,7 +34,7 @@ export function infoText(env: NodeJS.ProcessEnv = process.env): string {
   }
   const curve = capability.curve === true ? ', CURVE encryption' : ', no CURVE in this libzmq';
   const lines = [
-    `tsmpi ${packageVersion()} (Node ${process.version} on ${process.platform} ${process.arch}, ${os.availableParallelism()} CPUs)`,
+    `tsmpi ${tsmpiVersion()} (Node ${process.version} on ${process.platform} ${process.arch}, ${os.availableParallelism()} CPUs)`,
     'Transports:',
     shm.available
       ? `  shared memory  available: ranks on one host, segments in ${jobDirBase()} (native part ${shm.file})`

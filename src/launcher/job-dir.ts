@@ -34,7 +34,7 @@ function isTmpfs(dir: string): boolean {
  * system would be written back to the disk (measured nowhere, avoided everywhere).
  */
 export function jobDirBase(): string {
-  const tmp = path.join(os.tmpdir(), 'tsmpi-').length + 16 < kMaxIpcPath ? os.tmpdir() : '/tmp';
+  const tmp = tmpBase();
   if (isTmpfs(tmp)) return tmp;
   try {
     accessSync(kDevShm, constants.W_OK | constants.X_OK);
@@ -47,8 +47,12 @@ export function jobDirBase(): string {
 
 /** Every place a job directory of this user may be (the ones a cleanup scans). */
 export function jobDirBases(): string[] {
-  const tmp = path.join(os.tmpdir(), 'tsmpi-').length + 16 < kMaxIpcPath ? os.tmpdir() : '/tmp';
-  return [...new Set([tmp, kDevShm])];
+  return [...new Set([tmpBase(), kDevShm])];
+}
+
+/** The temporary directory, or /tmp when its path leaves too little room for ipc endpoints. */
+function tmpBase(): string {
+  return path.join(os.tmpdir(), 'tsmpi-').length + 16 < kMaxIpcPath ? os.tmpdir() : '/tmp';
 }
 
 /**
