@@ -7,7 +7,7 @@ import time
 
 _DEFAULTS = {
     "BENCH_REPS": 5, "BENCH_TARGET_MS": 20, "BENCH_MIN_CALLS": 3, "BENCH_MAX_CALLS": 20000,
-    "BENCH_WARM_BYTES": 8 << 20, "BENCH_WARM_MIN": 2, "BENCH_WARM_MAX": 100,
+    "BENCH_WARM_BYTES": 8 << 20, "BENCH_WARM_MIN": 2, "BENCH_WARM_MAX": 3000,
     "BENCH_WINDOW_BYTES": 32 << 20, "BENCH_WINDOW_MAX": 64,
 }
 P = {k: int(float(os.environ.get(k) or v)) for k, v in _DEFAULTS.items()}

@@ -10,7 +10,7 @@ const addr = process.argv[3] ?? "ipc:///tmp/zq-pp.sock";
 const env = (name, fallback) => Number(process.env[name] || fallback);
 const P = {
   reps: env("BENCH_REPS", 5), targetMs: env("BENCH_TARGET_MS", 20), minCalls: env("BENCH_MIN_CALLS", 3), maxCalls: env("BENCH_MAX_CALLS", 20000),
-  warmBytes: env("BENCH_WARM_BYTES", 8 << 20), warmMin: env("BENCH_WARM_MIN", 2), warmMax: env("BENCH_WARM_MAX", 100),
+  warmBytes: env("BENCH_WARM_BYTES", 8 << 20), warmMin: env("BENCH_WARM_MIN", 2), warmMax: env("BENCH_WARM_MAX", 3000),
   windowBytes: env("BENCH_WINDOW_BYTES", 32 << 20), windowMax: env("BENCH_WINDOW_MAX", 64),
 };
 const SIZES = (process.env.BENCH_SIZES ?? "8,1024,65536,1048576,16777216").split(",").map(Number);

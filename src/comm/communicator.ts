@@ -112,11 +112,20 @@ export class Communicator {
     return source === ANY_SOURCE ? ANY_SOURCE : this.#group[source];
   }
 
+  /**
+   * A typed array to a peer behind shared memory goes as a view on the caller's memory: the
+   * transport copies it into the ring before the send resolves, which is when MPI lets the
+   * caller touch it again. Elsewhere it is copied at the call.
+   */
+  #encodeFor(dest: number, data: unknown): Packet {
+    return encode(data, !this.#engine.copiesBeforeResolving(this.#group[dest]));
+  }
+
   /** Sends `data` to `dest`; resolves once the message is handed to the transport. */
   async send(data: unknown, dest: number, tag = 0): Promise<void> {
     assertRank('dest', dest, this.size);
     assertTag('tag', tag);
-    await this.#engine.send(this.#ctx, this.#group[dest], tag, [encode(data)]);
+    await this.#engine.send(this.#ctx, this.#group[dest], tag, [this.#encodeFor(dest, data)]);
   }
 
   /** The next message matching `source` and `tag` (wildcards allowed); fills `status`. */
@@ -136,7 +145,7 @@ export class Communicator {
   isend(data: unknown, dest: number, tag = 0): Request<void> {
     assertRank('dest', dest, this.size);
     assertTag('tag', tag);
-    const sent = this.#engine.send(this.#ctx, this.#group[dest], tag, [encode(data)]);
+    const sent = this.#engine.send(this.#ctx, this.#group[dest], tag, [this.#encodeFor(dest, data)]);
     return new Request(sent.then(() => ({ value: undefined, source: this.#rank, tag, count: 0 })));
   }
 
@@ -151,7 +160,7 @@ export class Communicator {
     assertTag('sendtag', sendtag);
     assertSource('source', source, this.size);
     assertRecvTag('recvtag', recvtag);
-    const packet = encode(data);
+    const packet = this.#encodeFor(dest, data);
     const received = this.#recv<T>(source, recvtag);
     const [, r] = await Promise.all([this.#engine.send(this.#ctx, this.#group[dest], sendtag, [packet]), received]);
     fillStatus(status, r);

@@ -150,6 +150,14 @@ export class P2PEngine {
     return sent;
   }
 
+  /**
+   * Whether a message to `dest` may carry views on the caller's memory: its transport copies
+   * every byte before the send resolves (never a self-send, which hands the packets over).
+   */
+  copiesBeforeResolving(dest: number): boolean {
+    return dest !== this.rank && this.#transport?.copiesBeforeResolving?.(dest) === true;
+  }
+
   #send(ctx: number, dest: number, tag: number, packets: readonly Packet[], stamp: Stamp | undefined, eager: boolean): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (dest === this.rank) {

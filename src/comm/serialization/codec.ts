@@ -27,11 +27,15 @@ const kViewTypes: ReadonlyArray<readonly [number, ViewCtor]> = [
 const kCtorByCode = new Map<number, ViewCtor>(kViewTypes);
 const kCodeByCtor = new Map<unknown, number>(kViewTypes.map(([code, ctor]) => [ctor, code]));
 
-/** Copies `length` bytes so the packet no longer shares memory with the caller's array. */
-function capture(buffer: ArrayBufferLike, byteOffset: number, length: number): Buffer {
-  const copy = Buffer.allocUnsafeSlow(length);
-  copy.set(new Uint8Array(buffer, byteOffset, length));
-  return copy;
+/**
+ * Copies `length` bytes so the packet no longer shares memory with the caller's array; with
+ * `copy` false (the transport copies the bytes before the send resolves) a view on them.
+ */
+function capture(buffer: ArrayBufferLike, byteOffset: number, length: number, copy: boolean): Buffer {
+  if (!copy) return Buffer.from(buffer, byteOffset, length);
+  const bytes = Buffer.allocUnsafeSlow(length);
+  bytes.set(new Uint8Array(buffer, byteOffset, length));
+  return bytes;
 }
 
 function rawCode(value: ArrayBufferView): number | undefined {
@@ -40,12 +44,16 @@ function rawCode(value: ArrayBufferView): number | undefined {
   return kCodeByCtor.get(Object.getPrototypeOf(value)?.constructor);
 }
 
-export function encode(value: unknown): Packet {
+/**
+ * `copy` false: raw bytes stay views on the caller's memory, for a send whose transport copies
+ * them before the send resolves (the caller must not change them until then, as in MPI).
+ */
+export function encode(value: unknown, copy = true): Packet {
   if (ArrayBuffer.isView(value)) {
     const code = rawCode(value);
-    if (code !== undefined) return { code, bytes: capture(value.buffer, value.byteOffset, value.byteLength) };
+    if (code !== undefined) return { code, bytes: capture(value.buffer, value.byteOffset, value.byteLength, copy) };
   } else if (value instanceof ArrayBuffer) {
-    return { code: kCode.arrayBuffer, bytes: capture(value, 0, value.byteLength) };
+    return { code: kCode.arrayBuffer, bytes: capture(value, 0, value.byteLength, copy) };
   }
   try {
     return { code: kCode.structured, bytes: v8.serialize(value) };

@@ -47,6 +47,11 @@ export class HostAwareTransport implements Transport {
     return this.#viaShm[peer] ? this.#shm!.send(peer, frames) : this.#zmq.send(peer, frames);
   }
 
+  /** Shared memory copies into the ring before `send` resolves; ZeroMQ may still read the frames after. */
+  copiesBeforeResolving(peer: number): boolean {
+    return this.#viaShm[peer] === true;
+  }
+
   onMessage(handler: MessageHandler): void {
     this.#zmq.onMessage(handler);
     this.#shm?.onMessage(handler);

@@ -21,6 +21,11 @@ export interface Transport {
    */
   setDirectory(endpoints: readonly string[], hosts?: readonly string[]): void;
   send(peer: number, frames: Buffer[]): Promise<void>;
+  /**
+   * True when `send` to `peer` has copied every byte of the frames by the time it resolves, so
+   * a caller's own memory may go out without a defensive copy as long as it waits for that.
+   */
+  copiesBeforeResolving?(peer: number): boolean;
   onMessage(handler: MessageHandler): void;
   /**
    * While true the transport keeps the process alive and reads promptly; while false it still
