@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bindFromEnv, kDefaultSpinUs, receiveBufferFromEnv, spinFromEnv, transportFromEnv } from '../../../src/comm/options.js';
+import { bindFromEnv, kDefaultSpinUs, kDefaultYieldSpinUs, receiveBufferFromEnv, spinFromEnv, transportFromEnv } from '../../../src/comm/options.js';
 
 describe('TSMPI_TRANSPORT', () => {
   it('defaults to auto; takes auto and zmq in any case, with spaces', () => {
@@ -17,8 +17,8 @@ describe('TSMPI_TRANSPORT', () => {
 describe('TSMPI_SPIN_US', () => {
   it('polls by default; yielding the CPU between looks when the host has fewer CPUs than ranks', () => {
     expect(spinFromEnv({}, 2, 2)).toEqual({ us: kDefaultSpinUs, yield: false });
-    expect(spinFromEnv({}, 3, 2)).toEqual({ us: kDefaultSpinUs, yield: true });
-    expect(spinFromEnv({}, 2, 1)).toEqual({ us: kDefaultSpinUs, yield: true });
+    expect(spinFromEnv({}, 3, 2)).toEqual({ us: kDefaultYieldSpinUs, yield: true });
+    expect(spinFromEnv({}, 2, 1)).toEqual({ us: kDefaultYieldSpinUs, yield: true });
   });
 
   it('an explicit budget wins; 0 sleeps at once', () => {
