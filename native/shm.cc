@@ -49,7 +49,7 @@
 namespace {
 
 constexpr uint32_t kMagic = 0x314d5354;  // "TSM1"
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 constexpr size_t kControlBytes = 4096;
 constexpr size_t kRingHeaderBytes = 256;
 // An envelope and at most 255 packets (p2p/envelope.ts).
@@ -836,6 +836,50 @@ napi_value BindToCpu(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// ---------------------------------------------------------------------------------------
+// mapShared(path, bytes) -> ArrayBuffer over the file `path` (created 0600 if missing, grown
+// to `bytes` if shorter, never shrunk), mapped shared: every process mapping the same file
+// sees the same memory (host collectives; shared arrays). Unmapped when the ArrayBuffer is
+// collected; the file stays until someone removes it.
+void unmapArrayBuffer(napi_env, void* data, void* hint) {
+  munmap(data, reinterpret_cast<size_t>(hint));
+}
+
+napi_value MapShared(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  std::string file;
+  double bytesD = 0;
+  if (argc < 2 || !getString(env, argv[0], &file) || napi_get_value_double(env, argv[1], &bytesD) != napi_ok ||
+      !(bytesD >= 1) || bytesD > double(1ull << 46)) {
+    return throwMsg(env, "mapShared(path, bytes >= 1)");
+  }
+  const size_t bytes = size_t(bytesD);
+  int fd = open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return throwSys(env, "cannot open " + file);
+  struct stat st;
+  if (fstat(fd, &st) != 0 || (size_t(st.st_size) < bytes && ftruncate(fd, off_t(bytes)) != 0)) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    return throwSys(env, "cannot size " + file + " to " + std::to_string(bytes) + " bytes");
+  }
+  void* base = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  int e = errno;
+  close(fd);
+  if (base == MAP_FAILED) {
+    errno = e;
+    return throwSys(env, "cannot map " + file);
+  }
+  napi_value result;
+  if (napi_create_external_arraybuffer(env, base, bytes, unmapArrayBuffer, reinterpret_cast<void*>(bytes), &result) != napi_ok) {
+    munmap(base, bytes);
+    return throwMsg(env, "cannot wrap the mapping of " + file + " in an ArrayBuffer");
+  }
+  return result;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"create", nullptr, Create, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -845,6 +889,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"arm", nullptr, Arm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"close", nullptr, Close, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"bindToCpu", nullptr, BindToCpu, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"mapShared", nullptr, MapShared, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_value version;
   napi_create_uint32(env, kVersion, &version);

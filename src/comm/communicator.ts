@@ -12,6 +12,7 @@ import { trackCommunicator } from './diagnostics/waits.js';
 import { SUM } from './ops/builtin.js';
 import { toOp } from './ops/create.js';
 import type { OpLike } from './ops/op.js';
+import type { HostMemory } from './host-memory.js';
 import type { Stamp } from './p2p/envelope.js';
 import type { Incoming, P2PEngine } from './p2p/p2p-engine.js';
 import { decode, encode } from './serialization/codec.js';
@@ -53,11 +54,17 @@ export class Communicator {
     this.#name = parts.name ?? 'COMM_WORLD';
     this.#guard = new CollGuard({ engine: parts.engine, ctx: parts.ctx + 1, group: parts.group, rankOf: this.#rankOf, rank: parts.rank, name: this.#name });
     const self = this;
+    let hostMemory: HostMemory | undefined | null = null;
     this.#coll = {
       rank: parts.rank,
       size: parts.group.length,
       algorithms: parts.algorithms,
       channel: (signature) => self.#channel(signature),
+      // Looked up on first use: most communicators never run a large bcast or allreduce.
+      get hostMemory() {
+        if (hostMemory === null) hostMemory = parts.engine.hostMemory(parts.group, `coll-${parts.ctx}`);
+        return hostMemory;
+      },
     };
   }
 

@@ -11,12 +11,18 @@
  */
 import type { CollChannel, CollHost, ForcedAlgorithms } from '../../src/comm/coll/channel.js';
 import type { Packet } from '../../src/comm/serialization/packet.js';
+import { HostScratch } from '../../src/comm/transport/host-scratch.js';
 
 export interface CollWorldOptions {
   algorithms?: ForcedAlgorithms;
   shuffleDelays?: boolean;
   /** Seed of the delay generator, for a reproducible shuffle. */
   seed?: number;
+  /**
+   * Give the hosts one host memory (as ranks of one host behind shared memory have): the real
+   * HostScratch over one in-process buffer of this many bytes that every rank maps.
+   */
+  hostMemoryBytes?: number;
 }
 
 export interface HubHost extends CollHost {
@@ -98,8 +104,15 @@ export function createCollHub(size: number, options: CollWorldOptions = {}): Hub
     queueMicrotask(pump);
   };
 
+  let memory: ArrayBuffer | undefined;
+  const map = (_path: string, bytes: number): ArrayBuffer => {
+    const capacity = options.hostMemoryBytes!;
+    if (bytes > capacity) throw new Error(`hub: host memory of ${bytes} bytes asked for, the hub has ${capacity}`);
+    return (memory ??= new ArrayBuffer(capacity));
+  };
   const hosts = Array.from({ length: size }, (_, rank): HubHost => {
     let opened = 0;
+    const hostMemory = options.hostMemoryBytes !== undefined && size > 1 ? new HostScratch('hub', map) : undefined;
     const check = (peer: number, what: string): void => {
       if (!Number.isInteger(peer) || peer < 0 || peer >= size || peer === rank) {
         throw new Error(`hub: rank ${rank} ${what} peer ${peer} (size ${size})`);
@@ -109,6 +122,7 @@ export function createCollHub(size: number, options: CollWorldOptions = {}): Hub
       rank,
       size,
       algorithms: options.algorithms ?? {},
+      hostMemory,
       get opened() { return opened; },
       channel(): CollChannel {
         const k = opened++;

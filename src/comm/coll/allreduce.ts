@@ -48,10 +48,18 @@ export async function allreduceRecursiveDoubling(ch: CollChannel, value: unknown
 
 export async function allreduceRing(ch: CollChannel, value: unknown, op: Op, fault: Fault): Promise<unknown> {
   const array = value as TypedArray;
-  const agreed = await doubling(ch, { kind: 'ring', type: array[Symbol.toStringTag], length: array.length }, op, fault);
-  if (fault.failed) return undefined;
-  if (agreed.kind !== 'ring') return allreduceRecursiveDoubling(ch, value, op, fault);
+  if (!(await agreeOnShape(ch, array, op, fault))) return fault.failed ? undefined : allreduceRecursiveDoubling(ch, value, op, fault);
   return ring(ch, array, op, fault);
+}
+
+/**
+ * The agreement pass of the typed-array algorithms (ring, shared memory): true when every rank
+ * passed a typed array of this type and length and none failed. Otherwise the caller returns
+ * undefined if `fault` failed, else falls back to recursive doubling (see allreduceRing).
+ */
+export async function agreeOnShape(ch: CollChannel, array: TypedArray, op: Op, fault: Fault): Promise<boolean> {
+  const agreed = await doubling(ch, { kind: 'ring', type: array[Symbol.toStringTag], length: array.length }, op, fault);
+  return !fault.failed && agreed.kind === 'ring';
 }
 
 export async function allreduceReduceBcast(ch: CollChannel, value: unknown, op: Op, fault: Fault): Promise<unknown> {

@@ -18,9 +18,18 @@
  *   binomial, a header means scatter-allgather. So the root alone may pick by payload size and
  *   no rank needs to know the size in advance.
  *
+ * bcastSharedMemory — ranks on one host (the communicator has host memory): the root copies
+ *   the packet's bytes into the host memory once and sends a small notice down the binomial
+ *   tree; each rank forwards the notice, copies the bytes out for itself, and acknowledges up
+ *   the tree once its subtree has them; then a release comes down, so that no rank leaves (and
+ *   writes the memory in its next call) while another still reads. A payload larger than
+ *   kSharedChunkBytes goes in chunks, one notice and acknowledgement wave each. One copy in
+ *   and one copy out per rank instead of ⌈log2 N⌉ point-to-point copies through the root.
+ *
  * bcastLinear — the root sends the packet to every rank directly: N-1 messages from the root,
  *   one round. Only for forcing.
  */
+import type { SharedTurn } from '../host-memory.js';
 import type { Packet } from '../serialization/packet.js';
 import { isErrorPacket } from '../serialization/codec.js';
 import type { CollChannel } from './channel.js';
@@ -29,19 +38,27 @@ import { controlPacket, isControlPacket, readControl } from './fault.js';
 import { type BinomialTree, binomialTree, fromVrank } from './topo.js';
 
 interface SplitHeader { code: number; length: number }
+/** A chunk of the payload is in the host memory: bytes [offset, offset + n) of `length`. */
+interface SharedNotice { shared: 1; code: number; length: number; offset: number; n: number }
 
-/** `packet` is the root's (already encoded) value and ignored elsewhere. */
-export async function bcastBinomial(ch: CollChannel, packet: Packet | undefined, root: number): Promise<Packet> {
+/** Host memory a bcast uses at most, so a huge payload does not take as much shared memory. */
+export const kSharedChunkBytes = 16 * 1024 * 1024;
+
+/**
+ * `packet` is the root's (already encoded) value and ignored elsewhere. `shared` is this call's
+ * turn at the host memory, when the communicator has one (non-roots follow a root that uses it).
+ */
+export async function bcastBinomial(ch: CollChannel, packet: Packet | undefined, root: number, shared?: SharedTurn): Promise<Packet> {
   const tree = binomialTree(ch.rank, ch.size, root);
-  if (ch.rank !== root) return follow(ch, tree, root);
+  if (ch.rank !== root) return follow(ch, tree, root, shared);
   await Promise.all(tree.children.map((c) => ch.send(c, [packet!])));
   return packet!;
 }
 
-export async function bcastScatterAllgather(ch: CollChannel, packet: Packet | undefined, root: number): Promise<Packet> {
+export async function bcastScatterAllgather(ch: CollChannel, packet: Packet | undefined, root: number, shared?: SharedTurn): Promise<Packet> {
   const { rank, size } = ch;
   const tree = binomialTree(rank, size, root);
-  if (rank !== root) return follow(ch, tree, root);
+  if (rank !== root) return follow(ch, tree, root, shared);
   if (isErrorPacket(packet!) || size === 1) return bcastBinomial(ch, packet, root);
   const { bytes } = packet!;
   const header = controlPacket({ code: packet!.code, length: bytes.length } satisfies SplitHeader);
@@ -52,6 +69,25 @@ export async function bcastScatterAllgather(ch: CollChannel, packet: Packet | un
   // Scatter messages are sent before any allgather message, so per-pair order keeps them apart.
   const scattered = sendSubtrees(ch, tree, [header, ...chunks], 0);
   await Promise.all([scattered, allgatherRing(ch, chunks[0])]);
+  return packet!;
+}
+
+export async function bcastSharedMemory(ch: CollChannel, packet: Packet | undefined, root: number, shared?: SharedTurn): Promise<Packet> {
+  const tree = binomialTree(ch.rank, ch.size, root);
+  if (ch.rank !== root) return follow(ch, tree, root, shared);
+  if (shared === undefined || isErrorPacket(packet!) || ch.size === 1) return bcastBinomial(ch, packet, root, shared);
+  await shared.ready;
+  const { code, bytes } = packet!;
+  const chunk = Math.max(1, Math.min(bytes.length, kSharedChunkBytes));
+  for (let offset = 0; ; offset += chunk) {
+    const n = Math.min(chunk, bytes.length - offset);
+    shared.scratch(chunk).set(bytes.subarray(offset, offset + n));
+    const notice = controlPacket({ shared: 1, code, length: bytes.length, offset, n } satisfies SharedNotice);
+    await Promise.all(tree.children.map((c) => ch.send(c, [notice])));
+    await Promise.all(tree.children.map((c) => ch.recv(c)));
+    if (offset + n >= bytes.length) break;
+  }
+  await Promise.all(tree.children.map((c) => ch.send(c, [])));
   return packet!;
 }
 
@@ -67,18 +103,40 @@ function chunkStart(v: number, length: number, size: number): number {
 }
 
 /** A non-root's part: forward what the parent sent, and join the chunks if it was split. */
-async function follow(ch: CollChannel, tree: BinomialTree, root: number): Promise<Packet> {
+async function follow(ch: CollChannel, tree: BinomialTree, root: number, shared: SharedTurn | undefined): Promise<Packet> {
   const msg = await ch.recv(tree.parent);
   if (!isControlPacket(msg[0])) {
     await Promise.all(tree.children.map((c) => ch.send(c, msg)));
     return msg[0];
   }
+  const control = readControl<SplitHeader | SharedNotice>(msg[0]);
+  if ('shared' in control) return followShared(ch, tree, msg[0], control, shared);
   // msg = [header, chunk of vrank, chunk of vrank+1, ... chunk of the subtree's last vrank]
-  const header = readControl<SplitHeader>(msg[0]);
+  const header = control;
   const scattered = sendSubtrees(ch, tree, msg, tree.vrank);
   const [, byRank] = await Promise.all([scattered, allgatherRing(ch, msg[1])]);
   const parts = Array.from({ length: ch.size }, (_, v) => byRank[fromVrank(v, ch.size, root)].bytes);
   return { code: header.code, bytes: Buffer.concat(parts, header.length) };
+}
+
+/** A non-root's part of bcastSharedMemory, from the first notice on. */
+async function followShared(ch: CollChannel, tree: BinomialTree, first: Packet, notice: SharedNotice, shared: SharedTurn | undefined): Promise<Packet> {
+  if (shared === undefined) throw new Error('internal: a shared-memory bcast reached a rank without host memory');
+  await shared.ready;
+  const out = Buffer.allocUnsafeSlow(notice.length);
+  let packet = first;
+  for (let n = notice; ; ) {
+    await Promise.all(tree.children.map((c) => ch.send(c, [packet])));
+    out.set(shared.scratch(Math.max(1, n.n)).subarray(0, n.n), n.offset);
+    await Promise.all(tree.children.map((c) => ch.recv(c)));
+    await ch.send(tree.parent, []);
+    if (n.offset + n.n >= n.length) break;
+    packet = (await ch.recv(tree.parent))[0];
+    n = readControl<SharedNotice>(packet);
+  }
+  await ch.recv(tree.parent);
+  await Promise.all(tree.children.map((c) => ch.send(c, [])));
+  return { code: notice.code, bytes: out };
 }
 
 /** Sends each child [header, chunks of its subtree]; `msg` = [header, chunks from vrank `first`]. */

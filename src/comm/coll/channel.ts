@@ -6,6 +6,7 @@
  * arrive in the order they were sent.
  */
 import type { Stamp } from '../p2p/envelope.js';
+import type { HostMemory } from '../host-memory.js';
 import type { Packet } from '../serialization/packet.js';
 
 export interface CollChannel {
@@ -28,6 +29,8 @@ export interface CollHost {
    */
   channel(signature: Stamp): CollChannel;
   readonly algorithms: ForcedAlgorithms;
+  /** Memory every rank of the communicator maps, when they all run on one host behind shared memory. */
+  readonly hostMemory?: HostMemory;
 }
 
 /** Algorithm names forced per collective (from TSMPI_COLL_<NAME> environment variables), else automatic. */

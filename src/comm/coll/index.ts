@@ -12,12 +12,14 @@ import { Errors } from '../errors.js';
 import type { Op } from '../ops/op.js';
 import { BAND, BOR, BXOR, LAND, LOR, LXOR, MAX, MIN, PROD, SUM } from '../ops/builtin.js';
 import { isTypedArray } from '../ops/elementwise.js';
+import type { SharedTurn } from '../host-memory.js';
 import type { CollChannel, CollHost } from './channel.js';
 import { allgatherBruck, allgatherGatherBcast, allgatherRing } from './allgather.js';
 import { allreduceRecursiveDoubling, allreduceReduceBcast, allreduceRing } from './allreduce.js';
+import { allreduceSharedMemory } from './allreduce-shared.js';
 import { alltoallLinear, alltoallPairwise } from './alltoall.js';
 import { barrierDissemination, barrierLinear } from './barrier.js';
-import { bcastBinomial, bcastLinear, bcastScatterAllgather } from './bcast.js';
+import { bcastBinomial, bcastLinear, bcastScatterAllgather, bcastSharedMemory } from './bcast.js';
 import { Fault, detach } from './fault.js';
 import { gatherBinomial, gatherLinear } from './gather.js';
 import { reduceBinomial, reduceLinear } from './reduce.js';
@@ -26,18 +28,20 @@ import { exscanLinear, exscanRecursiveDoubling, scanLinear, scanRecursiveDoublin
 import { type Algorithm, type PayloadFacts, selectAlgorithm } from './select.js';
 import { collSignature } from './signature.js';
 
-type Rooted = (ch: CollChannel, packet: Packet | undefined, root: number) => Promise<Packet>;
-type Reduction = (ch: CollChannel, value: unknown, op: Op, fault: Fault) => Promise<unknown>;
+type Rooted = (ch: CollChannel, packet: Packet | undefined, root: number, shared?: SharedTurn) => Promise<Packet>;
+type Reduction = (ch: CollChannel, value: unknown, op: Op, fault: Fault, shared?: SharedTurn) => Promise<unknown>;
 
 const kBarrier: Record<Algorithm<'barrier'>, (ch: CollChannel) => Promise<void>> = { dissemination: barrierDissemination, linear: barrierLinear };
-const kBcast: Record<Algorithm<'bcast'>, Rooted> = { binomial: bcastBinomial, 'scatter-allgather': bcastScatterAllgather, linear: bcastLinear };
+const kBcast: Record<Algorithm<'bcast'>, Rooted> = {
+  binomial: bcastBinomial, 'scatter-allgather': bcastScatterAllgather, 'shared-memory': bcastSharedMemory, linear: bcastLinear,
+};
 const kScatter: Record<Algorithm<'scatter'>, typeof scatterBinomial> = { binomial: scatterBinomial, linear: scatterLinear };
 const kGather: Record<Algorithm<'gather'>, typeof gatherBinomial> = { binomial: gatherBinomial, linear: gatherLinear };
 const kAllgather: Record<Algorithm<'allgather'>, typeof allgatherRing> = { bruck: allgatherBruck, ring: allgatherRing, 'gather-bcast': allgatherGatherBcast };
 const kAlltoall: Record<Algorithm<'alltoall'>, typeof alltoallPairwise> = { pairwise: alltoallPairwise, linear: alltoallLinear };
 const kReduce: Record<Algorithm<'reduce'>, typeof reduceBinomial> = { binomial: reduceBinomial, linear: reduceLinear };
 const kAllreduce: Record<Algorithm<'allreduce'>, Reduction> = {
-  'recursive-doubling': allreduceRecursiveDoubling, ring: allreduceRing, 'reduce-bcast': allreduceReduceBcast,
+  'recursive-doubling': allreduceRecursiveDoubling, ring: allreduceRing, 'shared-memory': allreduceSharedMemory, 'reduce-bcast': allreduceReduceBcast,
 };
 const kScan: Record<Algorithm<'scan'>, Reduction> = { 'recursive-doubling': scanRecursiveDoubling, linear: scanLinear };
 const kExscan: Record<Algorithm<'exscan'>, Reduction> = { 'recursive-doubling': exscanRecursiveDoubling, linear: exscanLinear };
@@ -53,10 +57,17 @@ export async function barrier(host: CollHost): Promise<void> {
 /** The root's value on every rank, each rank (root too) decoding its own copy. */
 export async function bcast(host: CollHost, value: unknown, root: number): Promise<unknown> {
   const ch = host.channel(collSignature('bcast', root));
+  // Any rank but the root may find the root copying through host memory: all take their turn.
+  const shared = host.hostMemory?.enter();
   const fault = new Fault(ch.rank);
-  const packet = ch.rank === root ? fault.encode(value) : undefined;
-  const algorithm = selectAlgorithm('bcast', { size: ch.size, bytes: packet?.bytes.length }, host.algorithms);
-  const got = await kBcast[algorithm](ch, packet, root);
+  let got: Packet;
+  try {
+    const packet = ch.rank === root ? fault.encode(value) : undefined;
+    const facts = { size: ch.size, bytes: packet?.bytes.length, hostShared: shared !== undefined };
+    got = await kBcast[selectAlgorithm('bcast', facts, host.algorithms)](ch, packet, root, shared);
+  } finally {
+    shared?.done();
+  }
   fault.throwIfLocal();
   // The root sent its own encoded bytes, and ZeroMQ may still be reading them: its value must
   // not be a view on them. (Interior nodes send on a copy of what they received.)
@@ -122,9 +133,15 @@ export async function allreduce(host: CollHost, value: unknown, op: Op): Promise
     bytes: typed ? value.byteLength : undefined,
     commutative: op.commutative,
     elementwise: kElementwise.has(op),
+    hostShared: host.hostMemory !== undefined,
   };
-  const result = await kAllreduce[selectAlgorithm('allreduce', facts, host.algorithms)](ch, value, op, fault);
-  return finish(result, value, fault);
+  const algorithm = selectAlgorithm('allreduce', facts, host.algorithms);
+  const shared = algorithm === 'shared-memory' ? host.hostMemory!.enter() : undefined;
+  try {
+    return finish(await kAllreduce[algorithm](ch, value, op, fault, shared), value, fault);
+  } finally {
+    shared?.done();
+  }
 }
 
 export async function scan(host: CollHost, value: unknown, op: Op): Promise<unknown> {

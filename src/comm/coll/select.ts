@@ -12,19 +12,22 @@
  *   allreduce operands differ only in erroneous calls (ring and recursive doubling share their
  *   first pass). Everything else is chosen from the size alone.
  * - A forced algorithm that cannot take the input (ring on a non-typed-array or with a
- *   non-commutative op) gives way to the automatic choice instead of failing.
+ *   non-commutative op, shared memory on ranks of several hosts) gives way to the automatic
+ *   choice instead of failing.
+ * - Shared memory (ranks of one host with host memory) wins from a few hundred KiB: one copy in
+ *   and one out per rank beats any tree of point-to-point copies through rings.
  */
 import type { CollectiveName, ForcedAlgorithms } from './channel.js';
 
 export const kAlgorithms = {
   barrier: ['dissemination', 'linear'],
-  bcast: ['binomial', 'scatter-allgather', 'linear'],
+  bcast: ['binomial', 'scatter-allgather', 'shared-memory', 'linear'],
   scatter: ['binomial', 'linear'],
   gather: ['binomial', 'linear'],
   allgather: ['bruck', 'ring', 'gather-bcast'],
   alltoall: ['pairwise', 'linear'],
   reduce: ['binomial', 'linear'],
-  allreduce: ['recursive-doubling', 'ring', 'reduce-bcast'],
+  allreduce: ['recursive-doubling', 'ring', 'shared-memory', 'reduce-bcast'],
   scan: ['recursive-doubling', 'linear'],
   exscan: ['recursive-doubling', 'linear'],
 } as const satisfies Record<CollectiveName, readonly string[]>;
@@ -42,6 +45,8 @@ export interface PayloadFacts {
   readonly commutative?: boolean;
   /** The op is a built-in that combines typed arrays element by element, so chunks may be reduced apart. */
   readonly elementwise?: boolean;
+  /** Every rank of the communicator runs on this host and maps the same host memory. */
+  readonly hostShared?: boolean;
 }
 
 export const kThresholds = {
@@ -51,7 +56,15 @@ export const kThresholds = {
   bcastSplitRanks: 8,
   /** allreduce uses the ring from this many bytes of typed array. */
   allreduceRingBytes: 64 * 1024,
+  /** On one host, bcast copies through host memory from this many bytes... */
+  bcastSharedBytes: 256 * 1024,
+  /** ...and allreduce from this many. */
+  allreduceSharedBytes: 256 * 1024,
 };
+
+function sharedCapable(f: PayloadFacts): boolean {
+  return f.hostShared === true && f.size > 1;
+}
 
 function ringCapable(f: PayloadFacts): boolean {
   return f.size > 1 && f.typedLength !== undefined && f.typedLength >= f.size && f.commutative === true;
@@ -59,15 +72,21 @@ function ringCapable(f: PayloadFacts): boolean {
 
 const kAuto: { [C in CollectiveName]: (f: PayloadFacts) => Algorithm<C> } = {
   barrier: () => 'dissemination',
-  bcast: (f) => (f.bytes !== undefined && f.size >= kThresholds.bcastSplitRanks && f.bytes >= kThresholds.bcastSplitBytes
-    ? 'scatter-allgather' : 'binomial'),
+  bcast: (f) => {
+    if (f.bytes === undefined) return 'binomial';
+    if (sharedCapable(f) && f.bytes >= kThresholds.bcastSharedBytes) return 'shared-memory';
+    return f.size >= kThresholds.bcastSplitRanks && f.bytes >= kThresholds.bcastSplitBytes ? 'scatter-allgather' : 'binomial';
+  },
   scatter: () => 'binomial',
   gather: () => 'binomial',
   allgather: () => 'bruck',
   alltoall: () => 'pairwise',
   reduce: () => 'binomial',
-  allreduce: (f) => (ringCapable(f) && f.elementwise === true && (f.bytes ?? 0) >= kThresholds.allreduceRingBytes
-    ? 'ring' : 'recursive-doubling'),
+  allreduce: (f) => {
+    if (!ringCapable(f) || f.elementwise !== true) return 'recursive-doubling';
+    if (sharedCapable(f) && (f.bytes ?? 0) >= kThresholds.allreduceSharedBytes) return 'shared-memory';
+    return (f.bytes ?? 0) >= kThresholds.allreduceRingBytes ? 'ring' : 'recursive-doubling';
+  },
   scan: () => 'recursive-doubling',
   exscan: () => 'recursive-doubling',
 };
@@ -75,6 +94,9 @@ const kAuto: { [C in CollectiveName]: (f: PayloadFacts) => Algorithm<C> } = {
 /** Whether a forced algorithm can take this input; most take anything. */
 function canRun(collective: CollectiveName, algorithm: string, f: PayloadFacts): boolean {
   if (collective === 'allreduce' && algorithm === 'ring') return ringCapable(f);
+  if (collective === 'allreduce' && algorithm === 'shared-memory') return ringCapable(f) && f.elementwise === true && sharedCapable(f);
+  // A bcast non-root (no bytes) follows whatever the root sends.
+  if (collective === 'bcast' && algorithm === 'shared-memory') return sharedCapable(f) || f.bytes === undefined;
   return true;
 }
 

@@ -43,6 +43,9 @@ function makeOp(f: Family): Op {
     check(value: unknown): void {
       classify(f, value);
     },
+    applyInto(a: TypedArray, b: TypedArray, out: TypedArray): void {
+      kernelFor(a)(a, b, out);
+    },
     apply(a: unknown, b: unknown): unknown {
       const kind = unify(f, a, classify(f, a), b, classify(f, b));
       if (isTypedArray(a)) return liftTyped(f.name, a, b as TypedArray, kernelFor(a));

@@ -13,6 +13,7 @@
 import { recordRecv, recordSend, recording } from '../diagnostics/recorder.js';
 import { Errors, MpiError } from '../errors.js';
 import type { Packet } from '../serialization/packet.js';
+import type { HostMemory } from '../host-memory.js';
 import type { Transport } from '../transport/transport.js';
 import { decodeEnvelope, encodeEnvelope, envelopeProblem, kFlag, kKind, type Envelope, type Stamp } from './envelope.js';
 import { FlowWindow, kDefaultReceiveBuffer, messageCost, windowPerPeer } from './flow-window.js';
@@ -156,6 +157,11 @@ export class P2PEngine {
    */
   copiesBeforeResolving(dest: number): boolean {
     return dest !== this.rank && this.#transport?.copiesBeforeResolving?.(dest) === true;
+  }
+
+  /** Memory shared by the ranks of `group` when they run on one host behind shared memory. */
+  hostMemory(group: readonly number[], name: string): HostMemory | undefined {
+    return this.#transport?.hostMemory?.(group, name);
   }
 
   #send(ctx: number, dest: number, tag: number, packets: readonly Packet[], stamp: Stamp | undefined, eager: boolean): Promise<void> {

@@ -8,6 +8,7 @@
  * their count is the number of rings each segment was made with; otherwise all of them talk
  * over ZeroMQ, as with TSMPI_TRANSPORT=zmq.
  */
+import type { HostMemory } from '../host-memory.js';
 import { kShmScheme, type ShmTransport } from './shm-transport.js';
 import type { MessageHandler, Transport } from './transport.js';
 import type { ZmqTransport } from './zmq-transport.js';
@@ -50,6 +51,11 @@ export class HostAwareTransport implements Transport {
   /** Shared memory copies into the ring before `send` resolves; ZeroMQ may still read the frames after. */
   copiesBeforeResolving(peer: number): boolean {
     return this.#viaShm[peer] === true;
+  }
+
+  hostMemory(group: readonly number[], name: string): HostMemory | undefined {
+    if (group.length < 2 || !group.every((r) => r === this.#rank || this.#viaShm[r] === true)) return undefined;
+    return this.#shm?.hostMemory(group, name);
   }
 
   onMessage(handler: MessageHandler): void {

@@ -45,7 +45,15 @@ export interface ShmNative {
   close(handle: ShmHandle): void;
   /** Binds every thread of this process to the `index`-th CPU it may use; the CPU, or -1. */
   bindToCpu(index: number): number;
+  /**
+   * An ArrayBuffer over the file at `path` (created 0600 if missing, grown to `bytes` if
+   * shorter), mapped shared with every process mapping it; unmapped once collected.
+   */
+  mapShared(path: string, bytes: number): ArrayBuffer;
 }
+
+/** The native part's interface version this code needs (native/shm.cc kVersion). */
+const kNativeVersion = 2;
 
 export type ShmAvailability = { available: true; native: ShmNative; file: string } | { available: false; reason: string };
 
@@ -76,6 +84,9 @@ export function loadShmNative(): ShmAvailability {
   if (!existsSync(addon)) return (cached = { available: false, reason: addon === kAddon ? notBuiltReason() : `the native part was not built (${addon} is missing)` });
   try {
     const native = createRequire(import.meta.url)(addon) as ShmNative;
+    if (native.version !== kNativeVersion) {
+      return (cached = { available: false, reason: `the native part ${addon} is version ${native.version}, this code needs ${kNativeVersion} ("npm rebuild tsmpi" builds it)` });
+    }
     return (cached = { available: true, native, file: addon });
   } catch (error) {
     return (cached = { available: false, reason: `the native part could not be loaded: ${(error as Error).message}` });

@@ -16,11 +16,13 @@
  * a full ring makes the sender wait (its `send` resolves when the last byte is in), never
  * drops. A message reaches the handler only once all of it is in.
  */
-import { constants, openSync } from 'node:fs';
+import { constants, openSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { MpiError } from '../errors.js';
 import type { ShmHandle, ShmMessage, ShmNative } from './shm-native.js';
+import type { HostMemory } from '../host-memory.js';
+import { HostScratch } from './host-scratch.js';
 import type { MessageHandler } from './transport.js';
 
 /** Ring bytes per sender: a host's rings together stay within this per receiving rank... */
@@ -74,6 +76,10 @@ export class ShmTransport {
   /** COMM_WORLD rank → slot, for the peers reached through this transport. */
   readonly #slotOf = new Map<number, number>();
   readonly #writes: PendingWrite[][] = [];
+  /** COMM_WORLD rank → its segment file, for the ranks of this host (this one included). */
+  readonly #segments = new Map<number, string>();
+  /** Host-memory files this rank created in its own directory: removed at close. */
+  readonly #ownFiles = new Set<string>();
   #blocked = 0;
   #handler: MessageHandler | undefined;
   #active = false;
@@ -120,9 +126,21 @@ export class ShmTransport {
     const slot = peers.indexOf(rank);
     this.#native.setPeers(this.#handle, slot, [...peers], [...segments], segments.map(bellOf));
     peers.forEach((r, i) => {
+      this.#segments.set(r, segments[i]);
       if (r !== rank) this.#slotOf.set(r, i);
       this.#writes[i] = [];
     });
+  }
+
+  /**
+   * Host memory for a communicator whose ranks (COMM_WORLD ranks, first one first) all run on
+   * this host: a file `name` beside the first rank's segment. Undefined if one is elsewhere.
+   */
+  hostMemory(group: readonly number[], name: string): HostMemory | undefined {
+    if (!group.every((r) => this.#segments.has(r))) return undefined;
+    const file = `${this.#segments.get(group[0])!}.${name}`;
+    if (file.startsWith(this.#segment)) this.#ownFiles.add(file);
+    return new HostScratch(file, (at, bytes) => this.#native.mapShared(at, bytes));
   }
 
   send(peer: number, frames: Buffer[]): Promise<void> {
@@ -243,6 +261,7 @@ export class ShmTransport {
     if (this.#immediate !== undefined) clearImmediate(this.#immediate);
     this.#bell.destroy();
     this.#native.close(this.#handle);
+    for (const file of this.#ownFiles) rmSync(file, { force: true });
     const error = new MpiError('ERR_TRANSPORT', 'the shared-memory transport closed with this send unfinished');
     for (const queue of this.#writes) for (const w of queue?.splice(0) ?? []) w.reject(error);
   };

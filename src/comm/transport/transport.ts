@@ -6,6 +6,8 @@
  * - nothing is dropped: when a peer cannot take more, `send` waits (backpressure);
  * - `send` resolves once the frames are queued for delivery; the caller may not touch them after.
  */
+import type { HostMemory } from '../host-memory.js';
+
 /**
  * `owned`: the frames are ordinary Node memory, the receiver's to keep and forward. Otherwise
  * (ZeroMQ's zero-copy frames) they are only borrowed: copy before sending them on.
@@ -27,6 +29,11 @@ export interface Transport {
    */
   copiesBeforeResolving?(peer: number): boolean;
   onMessage(handler: MessageHandler): void;
+  /**
+   * Memory shared by the ranks `group` (COMM_WORLD ranks, first one first) when they all run on
+   * this rank's host behind shared memory; `name` tells communicators apart.
+   */
+  hostMemory?(group: readonly number[], name: string): HostMemory | undefined;
   /**
    * While true the transport keeps the process alive and reads promptly; while false it still
    * drains arrivals in the background but lets the process exit once the program is done.

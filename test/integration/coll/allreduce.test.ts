@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import * as coll from '../../../src/comm/coll/index.js';
 import { createOp } from '../../../src/comm/ops/create.js';
 import { SUM } from '../../../src/comm/ops/builtin.js';
-import { valuesOnEveryRank } from '../../helpers/coll-hub.js';
-import { algorithmsOf, expectSame, prefixes, kSizes, large, ranksOf, reductionCases, snapshot, worldFor } from './corpus.js';
+import { createCollHub, valuesOnEveryRank } from '../../helpers/coll-hub.js';
+import { algorithmsOf, expectSame, prefixes, kHubHostMemory, kSizes, large, ranksOf, reductionCases, snapshot, worldFor } from './corpus.js';
 
 const cases = reductionCases();
 
@@ -69,5 +69,38 @@ describe('allreduce algorithm choice', () => {
       await coll.allreduce(h, new Int32Array([r, 1]), SUM), // fewer elements than ranks
     ]);
     got.forEach((v) => expect(v).toEqual([[0, 1, 2, 3, 4], 10, new Int32Array([10, 5])]));
+  });
+
+  it('ranks sharing host memory reduce large typed arrays through it: only small messages, every rank the same bits', async () => {
+    const hub = createCollHub(4, { hostMemoryBytes: kHubHostMemory, shuffleDelays: true });
+    const big = (r: number): Float64Array => large(r).map((x, i) => x * (1 + 1e-9 * ((i * 7 + r) % 13)));
+    const got = await valuesOnEveryRank(hub.hosts, (h, r) => coll.allreduce(h, big(r), SUM));
+    const want = ranksOf(4).map(big).reduce((a, b) => a.map((x, i) => x + b[i]));
+    got.forEach((v, r) => expectSame(v, want, `rank ${r}`));
+    expect(Math.max(...hub.bytesFrom)).toBeLessThan(2000);
+  });
+
+  it('a forced shared-memory allreduce gives way for inputs it cannot take, and mismatched lengths raise on every rank', async () => {
+    const concat = createOp((a: number[], b: number[]) => [...a, ...b]);
+    const hub = worldFor(5, 'allreduce', 'shared-memory');
+    const got = await valuesOnEveryRank(hub.hosts, async (h, r) => [
+      await coll.allreduce(h, [r], concat),
+      await coll.allreduce(h, r, SUM),
+      await coll.allreduce(h, new Int32Array([r, 1]), SUM),
+      await coll.allreduce(h, new BigInt64Array([BigInt(r), 1n, 2n, 3n, 4n, 5n]), SUM),
+      await coll.allreduce(h, new Int32Array(r === 2 ? 9 : 8), SUM).catch((e: unknown) => e),
+    ]);
+    got.forEach((v) => {
+      expect(v.slice(0, 4)).toEqual([[0, 1, 2, 3, 4], 10, new Int32Array([10, 5]), new BigInt64Array([10n, 5n, 10n, 15n, 20n, 25n])]);
+      expect(v[4]).toBeInstanceOf(RangeError);
+    });
+  });
+
+  it('the automatic choice stays off host memory for ranks without it, and for small arrays', async () => {
+    for (const [hostMemoryBytes, length] of [[undefined, 100_000], [kHubHostMemory, 1000]] as const) {
+      const hub = createCollHub(4, { hostMemoryBytes });
+      await valuesOnEveryRank(hub.hosts, (h, r) => coll.allreduce(h, large(r).subarray(0, length), SUM));
+      expect(Math.max(...hub.bytesFrom)).toBeGreaterThan(length * 8 * 0.7);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as coll from '../../../src/comm/coll/index.js';
-import { valuesOnEveryRank } from '../../helpers/coll-hub.js';
-import { algorithmsOf, corpus, expectSame, kSizes, large, ranksOf, worldFor } from './corpus.js';
+import { createCollHub, valuesOnEveryRank } from '../../helpers/coll-hub.js';
+import { algorithmsOf, corpus, expectSame, kHubHostMemory, kSizes, large, ranksOf, worldFor } from './corpus.js';
 
 describe.each(kSizes)('bcast on %i ranks', (size) => {
   describe.each(algorithmsOf('bcast'))('%s', (algorithm) => {
@@ -49,5 +49,18 @@ describe('bcast of large payloads', () => {
     expect(tree).toBe(3 * bytes); // the root sends it whole to 3 children
     expect(auto).toBe(split);
     expect(split).toBeLessThanOrEqual(2 * (7 / 8) * bytes + 1000); // scatter 7/8 + ring 7/8
+  });
+
+  it('ranks sharing host memory get a large payload through it from any root: the root sends only notices', async () => {
+    const hub = createCollHub(5, { hostMemoryBytes: kHubHostMemory, shuffleDelays: true });
+    for (const root of ranksOf(5)) {
+      for (const value of [large(root), { nested: large(1) }]) {
+        const got = await valuesOnEveryRank(hub.hosts, (h, r) => coll.bcast(h, r === root ? value : undefined, root));
+        got.forEach((v, r) => expectSame(v, value, `root ${root}, rank ${r}`));
+        expect(got[root] === value).toBe(false);
+      }
+    }
+    expect(Math.max(...hub.bytesFrom)).toBeLessThan(20_000);
+    expect(hub.received).toBe(hub.sent);
   });
 });

@@ -10,7 +10,7 @@ import { kAlgorithms } from '../../../src/comm/coll/select.js';
 import { createOp } from '../../../src/comm/ops/create.js';
 import { SUM } from '../../../src/comm/ops/builtin.js';
 import { createCollHub, valuesOnEveryRank } from '../../helpers/coll-hub.js';
-import { expectSame, kSizes, ranksOf } from './corpus.js';
+import { expectSame, kHubHostMemory, kSizes, ranksOf } from './corpus.js';
 
 /** Above the ring threshold (64 KiB), so the automatic choice runs the ring. */
 const big = (offset: number): Float64Array => new Float64Array(10_000).map((_, i) => (i % 100) + offset);
@@ -65,7 +65,8 @@ describe.each(kSizes)('a burst of unawaited collectives on %i ranks', (size) => 
     ['automatic', {}], ['second algorithms', everyNth(1)], ['third algorithms', everyNth(2)],
   ] as const)('%s: all results correct on every rank', async (_, algorithms) => {
     for (const seed of [1, 2, 3]) {
-      const hub = createCollHub(size, { algorithms, shuffleDelays: true, seed });
+      // Host memory too: the third algorithms include the shared-memory bcast and allreduce.
+      const hub = createCollHub(size, { algorithms, shuffleDelays: true, seed, hostMemoryBytes: kHubHostMemory });
       const got = await valuesOnEveryRank(hub.hosts, (h, r) => Promise.all([burst(h, r), burst(h, r)]));
       got.forEach((bursts, r) => {
         const want = expected(size, r);

@@ -19,10 +19,15 @@ export const ranksOf = (size: number): number[] => Array.from({ length: size }, 
 /** 'auto' plus every algorithm of the collective. */
 export const algorithmsOf = (c: CollectiveName): string[] => ['auto', ...kAlgorithms[c]];
 
+/** Host memory of a hub whose ranks share one (room for the corpus and kLargeLength arrays on 8 ranks). */
+export const kHubHostMemory = 8 * 1024 * 1024;
+
 /** A fresh world with `algorithm` forced for `collective`, with shuffled delivery. */
 export function worldFor(size: number, collective: CollectiveName, algorithm: string, seed = size): Hub {
   const algorithms: ForcedAlgorithms = algorithm === 'auto' ? {} : { [collective]: algorithm };
-  return createCollHub(size, { algorithms, shuffleDelays: true, seed });
+  // The shared-memory algorithms need ranks that share a host's memory.
+  const hostMemoryBytes = algorithm === 'shared-memory' ? kHubHostMemory : undefined;
+  return createCollHub(size, { algorithms, shuffleDelays: true, seed, hostMemoryBytes });
 }
 
 /** Float64Array of 100k elements: big enough for the ring allreduce and the split bcast. */

@@ -8,8 +8,8 @@ const bigTyped: PayloadFacts = { size: 8, typedLength: 1e5, bytes: 8e5, commutat
 describe('selectAlgorithm', () => {
   it.each(collectives)('%s: a forced name is used; an unknown one is a RangeError listing the valid ones', (c) => {
     for (const name of kAlgorithms[c]) {
-      if (c === 'allreduce' && name === 'ring') continue; // needs suitable input, see below
-      expect(selectAlgorithm(c, { size: 4 }, { [c]: name })).toBe(name);
+      if (c === 'allreduce' && (name === 'ring' || name === 'shared-memory')) continue; // needs suitable input, see below
+      expect(selectAlgorithm(c, { size: 4, hostShared: true }, { [c]: name })).toBe(name);
     }
     expect(() => selectAlgorithm(c, { size: 4 }, { [c]: 'foo' })).toThrow(new RangeError(
       `TSMPI_COLL_${c.toUpperCase()}="foo" is not an algorithm of ${c}: use one of ${kAlgorithms[c].join(', ')}`,
@@ -19,7 +19,7 @@ describe('selectAlgorithm', () => {
 
   it('the allreduce message names the valid algorithms', () => {
     expect(() => selectAlgorithm('allreduce', { size: 2 }, { allreduce: 'foo' })).toThrow(
-      'TSMPI_COLL_ALLREDUCE="foo" is not an algorithm of allreduce: use one of recursive-doubling, ring, reduce-bcast',
+      'TSMPI_COLL_ALLREDUCE="foo" is not an algorithm of allreduce: use one of recursive-doubling, ring, shared-memory, reduce-bcast',
     );
   });
 
@@ -55,6 +55,20 @@ describe('selectAlgorithm', () => {
     expect(selectAlgorithm('allreduce', { ...bigTyped, elementwise: false })).toBe('recursive-doubling');
     expect(selectAlgorithm('allreduce', { ...bigTyped, size: 1 })).toBe('recursive-doubling');
     expect(selectAlgorithm('allreduce', { size: 8, commutative: true, elementwise: true })).toBe('recursive-doubling');
+  });
+
+  it('ranks of one host with host memory: large bcasts and allreduces go through it', () => {
+    const shared = { ...bigTyped, hostShared: true, bytes: kThresholds.allreduceSharedBytes };
+    expect(selectAlgorithm('allreduce', shared)).toBe('shared-memory');
+    expect(selectAlgorithm('allreduce', { ...shared, bytes: kThresholds.allreduceSharedBytes - 8 })).toBe('ring');
+    expect(selectAlgorithm('allreduce', { ...shared, elementwise: false })).toBe('recursive-doubling');
+    expect(selectAlgorithm('allreduce', { ...shared, hostShared: false })).toBe('ring');
+    expect(selectAlgorithm('bcast', { size: 8, hostShared: true, bytes: kThresholds.bcastSharedBytes })).toBe('shared-memory');
+    expect(selectAlgorithm('bcast', { size: 8, hostShared: true, bytes: kThresholds.bcastSharedBytes - 1 })).toBe('binomial');
+    expect(selectAlgorithm('bcast', { size: 8, hostShared: true })).toBe('binomial'); // a non-root follows the root
+    // forced where there is no host memory: the automatic choice
+    expect(selectAlgorithm('allreduce', bigTyped, { allreduce: 'shared-memory' })).toBe('ring');
+    expect(selectAlgorithm('bcast', { size: 8, bytes: 100 }, { bcast: 'shared-memory' })).toBe('binomial');
   });
 
   it('a forced ring gives way to the automatic choice when it cannot take the input', () => {
