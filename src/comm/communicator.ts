@@ -54,16 +54,24 @@ export class Communicator {
     this.#name = parts.name ?? 'COMM_WORLD';
     this.#guard = new CollGuard({ engine: parts.engine, ctx: parts.ctx + 1, group: parts.group, rankOf: this.#rankOf, rank: parts.rank, name: this.#name });
     const self = this;
-    let hostMemory: HostMemory | undefined | null = null;
+    // Looked up on first use: most communicators never run a large bcast or allreduce.
+    let layout: { hostOf: readonly number[] | undefined; memory: HostMemory | undefined } | undefined;
+    const hosts = (): NonNullable<typeof layout> => {
+      if (layout !== undefined) return layout;
+      const hostOf = parts.engine.hostLayout(parts.group);
+      const mine = hostOf === undefined ? parts.group : parts.group.filter((_, r) => hostOf[r] === hostOf[parts.rank]);
+      return (layout = { hostOf, memory: parts.engine.hostMemory(mine, `coll-${parts.ctx}`) });
+    };
     this.#coll = {
       rank: parts.rank,
       size: parts.group.length,
       algorithms: parts.algorithms,
       channel: (signature) => self.#channel(signature),
-      // Looked up on first use: most communicators never run a large bcast or allreduce.
       get hostMemory() {
-        if (hostMemory === null) hostMemory = parts.engine.hostMemory(parts.group, `coll-${parts.ctx}`);
-        return hostMemory;
+        return hosts().memory;
+      },
+      get hostOf() {
+        return hosts().hostOf;
       },
     };
   }

@@ -189,6 +189,15 @@ describe.skipIf(!support.ok)(`ranks on several hosts over ssh${skipReason}`, () 
       }
     });
 
+    it('large bcasts and allreduces, np=5 on 3 hosts, --map-by node: hierarchical, through host memory inside each host', async () => {
+      const run = await runMpi([...hostArgs(), '-n', '5', '--map-by', 'node', '-x', 'CHUNKS=1', fixture('host-collectives.ts')]);
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toBe(`host-collectives ok 5 ${loadShmNative().available ? 'host-memory' : 'messages'}\n`);
+      expect(run.code).toBe(0);
+      const zmq = await runMpi([...hostArgs(), '-n', '5', '--map-by', 'node', ...onTransport('zmq'), fixture('host-collectives.ts')]);
+      expect(zmq.stdout + zmq.stderr).toBe('host-collectives ok 5 messages\n');
+    });
+
     it.each([
       ['slot', (rank: number) => hostOf(rank)],
       ['node', (rank: number) => rank % 3],

@@ -23,6 +23,11 @@ export interface CollWorldOptions {
    * HostScratch over one in-process buffer of this many bytes that every rank maps.
    */
   hostMemoryBytes?: number;
+  /**
+   * Spread the ranks over hosts (CollHost.hostOf; needs hostMemoryBytes): each host's ranks
+   * share a buffer of their own.
+   */
+  hostOf?: readonly number[];
 }
 
 export interface HubHost extends CollHost {
@@ -104,15 +109,20 @@ export function createCollHub(size: number, options: CollWorldOptions = {}): Hub
     queueMicrotask(pump);
   };
 
-  let memory: ArrayBuffer | undefined;
-  const map = (_path: string, bytes: number): ArrayBuffer => {
+  const memories = new Map<string, ArrayBuffer>();
+  const map = (path: string, bytes: number): ArrayBuffer => {
     const capacity = options.hostMemoryBytes!;
     if (bytes > capacity) throw new Error(`hub: host memory of ${bytes} bytes asked for, the hub has ${capacity}`);
-    return (memory ??= new ArrayBuffer(capacity));
+    let memory = memories.get(path);
+    if (memory === undefined) memories.set(path, (memory = new ArrayBuffer(capacity)));
+    return memory;
   };
+  const hostOf = options.hostOf;
   const hosts = Array.from({ length: size }, (_, rank): HubHost => {
     let opened = 0;
-    const hostMemory = options.hostMemoryBytes !== undefined && size > 1 ? new HostScratch('hub', map) : undefined;
+    const host = hostOf?.[rank] ?? 0;
+    const housemates = hostOf === undefined ? size : hostOf.filter((h) => h === host).length;
+    const hostMemory = options.hostMemoryBytes !== undefined && housemates > 1 ? new HostScratch(`hub-${host}`, map) : undefined;
     const check = (peer: number, what: string): void => {
       if (!Number.isInteger(peer) || peer < 0 || peer >= size || peer === rank) {
         throw new Error(`hub: rank ${rank} ${what} peer ${peer} (size ${size})`);
@@ -123,6 +133,7 @@ export function createCollHub(size: number, options: CollWorldOptions = {}): Hub
       size,
       algorithms: options.algorithms ?? {},
       hostMemory,
+      hostOf,
       get opened() { return opened; },
       channel(): CollChannel {
         const k = opened++;

@@ -33,7 +33,16 @@ export async function allreduceSharedMemory(ch: CollChannel, value: unknown, op:
   if (shared === undefined || op.applyInto === undefined) return allreduceRing(ch, value, op, fault);
   await shared.ready;
   if (!(await agreeOnShape(ch, array, op, fault))) return fault.failed ? undefined : allreduceRecursiveDoubling(ch, value, op, fault);
+  return reduceThroughHost(ch, array, op, shared, 'all');
+}
+
+/**
+ * The reduction proper, once the ranks agree on the array's type and length and it is this
+ * call's turn: the result on every rank (`'all'`), or only on rank `at` (undefined elsewhere).
+ */
+export async function reduceThroughHost(ch: CollChannel, array: TypedArray, op: Op, shared: SharedTurn, at: number | 'all'): Promise<TypedArray | undefined> {
   const { rank, size } = ch;
+  const applyInto = op.applyInto!;
   const width = array.BYTES_PER_ELEMENT;
   const n = array.length;
   // Whole multiples of 8 elements keep every slot aligned for any element type.
@@ -43,9 +52,9 @@ export async function allreduceSharedMemory(ch: CollChannel, value: unknown, op:
   const input = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
   // By the intrinsic tag: a Buffer's own constructor takes other arguments.
   const View = (globalThis as unknown as Record<string, ViewCtor>)[array[Symbol.toStringTag]];
+  const wanted = at === 'all' || at === rank;
   // Every byte of the result is written below: no need to zero it first.
-  const output = new Uint8Array(Buffer.allocUnsafeSlow(n * width).buffer, 0, n * width);
-  const result = new View(output.buffer, 0, n);
+  const output = new Uint8Array(wanted ? Buffer.allocUnsafeSlow(n * width).buffer : new ArrayBuffer(0), 0, wanted ? n * width : 0);
   for (let first = 0; first < n; first += chunk) {
     const m = Math.min(chunk, n - first);
     memory.set(input.subarray(first * width, (first + m) * width), rank * slotBytes);
@@ -57,12 +66,12 @@ export async function allreduceSharedMemory(ch: CollChannel, value: unknown, op:
       const e = Math.min(hi, b + kReduceBlock);
       const slot = (s: number): TypedArray => new View(memory.buffer, memory.byteOffset + s * slotBytes + b * width, e - b);
       const out = slot(size);
-      op.applyInto(slot(0), slot(1), out);
-      for (let s = 2; s < size; s++) op.applyInto(out, slot(s), out);
+      applyInto(slot(0), slot(1), out);
+      for (let s = 2; s < size; s++) applyInto(out, slot(s), out);
     }
     await barrierDissemination(ch);
-    output.set(memory.subarray(size * slotBytes, size * slotBytes + m * width), first * width);
+    if (wanted) output.set(memory.subarray(size * slotBytes, size * slotBytes + m * width), first * width);
   }
   await barrierDissemination(ch);
-  return result;
+  return wanted ? new View(output.buffer, 0, n) : undefined;
 }

@@ -29,8 +29,16 @@ export interface CollHost {
    */
   channel(signature: Stamp): CollChannel;
   readonly algorithms: ForcedAlgorithms;
-  /** Memory every rank of the communicator maps, when they all run on one host behind shared memory. */
+  /**
+   * Memory this rank shares with the communicator's other ranks on its host (all of them when
+   * the communicator lives on one host), behind shared memory; undefined when it has none.
+   */
   readonly hostMemory?: HostMemory;
+  /**
+   * The host of each rank (an index) when the communicator spans hosts and several of its ranks
+   * share one behind shared memory: the hierarchical algorithms' map. The same on every rank.
+   */
+  readonly hostOf?: readonly number[];
 }
 
 /** Algorithm names forced per collective (from TSMPI_COLL_<NAME> environment variables), else automatic. */

@@ -17,6 +17,7 @@ import type { CollChannel, CollHost } from './channel.js';
 import { allgatherBruck, allgatherGatherBcast, allgatherRing } from './allgather.js';
 import { allreduceRecursiveDoubling, allreduceReduceBcast, allreduceRing } from './allreduce.js';
 import { allreduceSharedMemory } from './allreduce-shared.js';
+import { allreduceHierarchical, bcastHierarchical } from './hierarchical.js';
 import { alltoallLinear, alltoallPairwise } from './alltoall.js';
 import { barrierDissemination, barrierLinear } from './barrier.js';
 import { bcastBinomial, bcastLinear, bcastScatterAllgather, bcastSharedMemory } from './bcast.js';
@@ -28,12 +29,13 @@ import { exscanLinear, exscanRecursiveDoubling, scanLinear, scanRecursiveDoublin
 import { type Algorithm, type PayloadFacts, selectAlgorithm } from './select.js';
 import { collSignature } from './signature.js';
 
-type Rooted = (ch: CollChannel, packet: Packet | undefined, root: number, shared?: SharedTurn) => Promise<Packet>;
-type Reduction = (ch: CollChannel, value: unknown, op: Op, fault: Fault, shared?: SharedTurn) => Promise<unknown>;
+type Rooted = (ch: CollChannel, packet: Packet | undefined, root: number, shared?: SharedTurn, hostOf?: readonly number[]) => Promise<Packet>;
+type Reduction = (ch: CollChannel, value: unknown, op: Op, fault: Fault, shared?: SharedTurn, hostOf?: readonly number[]) => Promise<unknown>;
 
 const kBarrier: Record<Algorithm<'barrier'>, (ch: CollChannel) => Promise<void>> = { dissemination: barrierDissemination, linear: barrierLinear };
 const kBcast: Record<Algorithm<'bcast'>, Rooted> = {
-  binomial: bcastBinomial, 'scatter-allgather': bcastScatterAllgather, 'shared-memory': bcastSharedMemory, linear: bcastLinear,
+  binomial: bcastBinomial, 'scatter-allgather': bcastScatterAllgather, 'shared-memory': bcastSharedMemory,
+  hierarchical: (ch, packet, root, shared, hostOf) => bcastHierarchical(ch, packet, root, shared, hostOf!), linear: bcastLinear,
 };
 const kScatter: Record<Algorithm<'scatter'>, typeof scatterBinomial> = { binomial: scatterBinomial, linear: scatterLinear };
 const kGather: Record<Algorithm<'gather'>, typeof gatherBinomial> = { binomial: gatherBinomial, linear: gatherLinear };
@@ -41,7 +43,9 @@ const kAllgather: Record<Algorithm<'allgather'>, typeof allgatherRing> = { bruck
 const kAlltoall: Record<Algorithm<'alltoall'>, typeof alltoallPairwise> = { pairwise: alltoallPairwise, linear: alltoallLinear };
 const kReduce: Record<Algorithm<'reduce'>, typeof reduceBinomial> = { binomial: reduceBinomial, linear: reduceLinear };
 const kAllreduce: Record<Algorithm<'allreduce'>, Reduction> = {
-  'recursive-doubling': allreduceRecursiveDoubling, ring: allreduceRing, 'shared-memory': allreduceSharedMemory, 'reduce-bcast': allreduceReduceBcast,
+  'recursive-doubling': allreduceRecursiveDoubling, ring: allreduceRing, 'shared-memory': allreduceSharedMemory,
+  hierarchical: (ch, value, op, fault, shared, hostOf) => allreduceHierarchical(ch, value, op, fault, shared, hostOf!),
+  'reduce-bcast': allreduceReduceBcast,
 };
 const kScan: Record<Algorithm<'scan'>, Reduction> = { 'recursive-doubling': scanRecursiveDoubling, linear: scanLinear };
 const kExscan: Record<Algorithm<'exscan'>, Reduction> = { 'recursive-doubling': exscanRecursiveDoubling, linear: exscanLinear };
@@ -63,8 +67,8 @@ export async function bcast(host: CollHost, value: unknown, root: number): Promi
   let got: Packet;
   try {
     const packet = ch.rank === root ? fault.encode(value) : undefined;
-    const facts = { size: ch.size, bytes: packet?.bytes.length, hostShared: shared !== undefined };
-    got = await kBcast[selectAlgorithm('bcast', facts, host.algorithms)](ch, packet, root, shared);
+    const facts = { size: ch.size, bytes: packet?.bytes.length, ...hostFacts(host) };
+    got = await kBcast[selectAlgorithm('bcast', facts, host.algorithms)](ch, packet, root, shared, host.hostOf);
   } finally {
     shared?.done();
   }
@@ -133,12 +137,12 @@ export async function allreduce(host: CollHost, value: unknown, op: Op): Promise
     bytes: typed ? value.byteLength : undefined,
     commutative: op.commutative,
     elementwise: kElementwise.has(op),
-    hostShared: host.hostMemory !== undefined,
+    ...hostFacts(host),
   };
   const algorithm = selectAlgorithm('allreduce', facts, host.algorithms);
-  const shared = algorithm === 'shared-memory' ? host.hostMemory!.enter() : undefined;
+  const shared = algorithm === 'shared-memory' || algorithm === 'hierarchical' ? host.hostMemory?.enter() : undefined;
   try {
-    return finish(await kAllreduce[algorithm](ch, value, op, fault, shared), value, fault);
+    return finish(await kAllreduce[algorithm](ch, value, op, fault, shared, host.hostOf), value, fault);
   } finally {
     shared?.done();
   }
@@ -159,6 +163,12 @@ export async function exscan(host: CollHost, value: unknown, op: Op): Promise<un
   if (ch.rank > 0) return finish(result, value, fault);
   fault.throwIfFailed();
   return undefined;
+}
+
+/** Where the communicator's ranks run, as the selector sees it (the same on every rank). */
+function hostFacts(host: CollHost): { hostShared: boolean; spansHosts: boolean } {
+  const spansHosts = host.hostOf !== undefined;
+  return { hostShared: !spansHosts && host.hostMemory !== undefined, spansHosts };
 }
 
 /** A Fault holding this rank's operand error, if op.check rejects its value. */

@@ -15,19 +15,21 @@
  *   non-commutative op, shared memory on ranks of several hosts) gives way to the automatic
  *   choice instead of failing.
  * - Shared memory (ranks of one host with host memory) wins from a few hundred KiB: one copy in
- *   and one out per rank beats any tree of point-to-point copies through rings.
+ *   and one out per rank beats any tree of point-to-point copies through rings. A communicator
+ *   spanning such hosts bcasts hierarchically at every size (so non-roots know the structure)
+ *   and allreduces hierarchically from the same size.
  */
 import type { CollectiveName, ForcedAlgorithms } from './channel.js';
 
 export const kAlgorithms = {
   barrier: ['dissemination', 'linear'],
-  bcast: ['binomial', 'scatter-allgather', 'shared-memory', 'linear'],
+  bcast: ['binomial', 'scatter-allgather', 'shared-memory', 'hierarchical', 'linear'],
   scatter: ['binomial', 'linear'],
   gather: ['binomial', 'linear'],
   allgather: ['bruck', 'ring', 'gather-bcast'],
   alltoall: ['pairwise', 'linear'],
   reduce: ['binomial', 'linear'],
-  allreduce: ['recursive-doubling', 'ring', 'shared-memory', 'reduce-bcast'],
+  allreduce: ['recursive-doubling', 'ring', 'shared-memory', 'hierarchical', 'reduce-bcast'],
   scan: ['recursive-doubling', 'linear'],
   exscan: ['recursive-doubling', 'linear'],
 } as const satisfies Record<CollectiveName, readonly string[]>;
@@ -47,6 +49,8 @@ export interface PayloadFacts {
   readonly elementwise?: boolean;
   /** Every rank of the communicator runs on this host and maps the same host memory. */
   readonly hostShared?: boolean;
+  /** The communicator spans hosts, several of its ranks on some, sharing memory there (CollHost.hostOf). */
+  readonly spansHosts?: boolean;
 }
 
 export const kThresholds = {
@@ -73,6 +77,7 @@ function ringCapable(f: PayloadFacts): boolean {
 const kAuto: { [C in CollectiveName]: (f: PayloadFacts) => Algorithm<C> } = {
   barrier: () => 'dissemination',
   bcast: (f) => {
+    if (f.spansHosts === true) return 'hierarchical';
     if (f.bytes === undefined) return 'binomial';
     if (sharedCapable(f) && f.bytes >= kThresholds.bcastSharedBytes) return 'shared-memory';
     return f.size >= kThresholds.bcastSplitRanks && f.bytes >= kThresholds.bcastSplitBytes ? 'scatter-allgather' : 'binomial';
@@ -85,6 +90,7 @@ const kAuto: { [C in CollectiveName]: (f: PayloadFacts) => Algorithm<C> } = {
   allreduce: (f) => {
     if (!ringCapable(f) || f.elementwise !== true) return 'recursive-doubling';
     if (sharedCapable(f) && (f.bytes ?? 0) >= kThresholds.allreduceSharedBytes) return 'shared-memory';
+    if (f.spansHosts === true && (f.bytes ?? 0) >= kThresholds.allreduceSharedBytes) return 'hierarchical';
     return (f.bytes ?? 0) >= kThresholds.allreduceRingBytes ? 'ring' : 'recursive-doubling';
   },
   scan: () => 'recursive-doubling',
@@ -95,8 +101,10 @@ const kAuto: { [C in CollectiveName]: (f: PayloadFacts) => Algorithm<C> } = {
 function canRun(collective: CollectiveName, algorithm: string, f: PayloadFacts): boolean {
   if (collective === 'allreduce' && algorithm === 'ring') return ringCapable(f);
   if (collective === 'allreduce' && algorithm === 'shared-memory') return ringCapable(f) && f.elementwise === true && sharedCapable(f);
-  // A bcast non-root (no bytes) follows whatever the root sends.
-  if (collective === 'bcast' && algorithm === 'shared-memory') return sharedCapable(f) || f.bytes === undefined;
+  if (collective === 'allreduce' && algorithm === 'hierarchical') return ringCapable(f) && f.elementwise === true && f.spansHosts === true;
+  // Facts every rank knows alike, so that roots and non-roots take the same road.
+  if (collective === 'bcast' && algorithm === 'shared-memory') return sharedCapable(f);
+  if (collective === 'bcast' && algorithm === 'hierarchical') return f.spansHosts === true;
   return true;
 }
 

@@ -164,6 +164,11 @@ export class P2PEngine {
     return this.#transport?.hostMemory?.(group, name);
   }
 
+  /** Which host each rank of `group` runs on, when it spans hosts that share memory inside (see Transport). */
+  hostLayout(group: readonly number[]): number[] | undefined {
+    return this.#transport?.hostLayout?.(group);
+  }
+
   #send(ctx: number, dest: number, tag: number, packets: readonly Packet[], stamp: Stamp | undefined, eager: boolean): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (dest === this.rank) {

@@ -18,6 +18,9 @@ export class HostAwareTransport implements Transport {
   readonly #zmq: ZmqTransport;
   readonly #shm: ShmTransport | undefined;
   #viaShm: boolean[] = [];
+  /** Per COMM_WORLD rank: its host's name, and whether that host's ranks all advertise a segment. */
+  #hostOf: readonly string[] = [];
+  readonly #shmHosts = new Set<string>();
   /** Whether some peer is reached over ZeroMQ (its reader need not poll otherwise). */
   #anyZmq = true;
 
@@ -42,6 +45,27 @@ export class HostAwareTransport implements Transport {
       for (const r of local) this.#viaShm[r] = r !== this.#rank;
     }
     this.#anyZmq = this.#viaShm.some((shm, r) => !shm && r !== this.#rank);
+    // Every rank computes the same from the same directory, for every host.
+    this.#hostOf = hosts.length === endpoints.length ? hosts : new Array<string>(endpoints.length).fill('');
+    const unshared = new Set<string>();
+    this.#hostOf.forEach((h, r) => (segmentOf(endpoints[r]) === undefined ? unshared.add(h) : this.#shmHosts.add(h)));
+    for (const h of unshared) this.#shmHosts.delete(h);
+  }
+
+  /**
+   * The host of each rank of `group` (COMM_WORLD ranks) as an index in order of first
+   * appearance, when the group spans hosts and the ranks of each host exchange through shared
+   * memory; the same answer on every rank.
+   */
+  hostLayout(group: readonly number[]): number[] | undefined {
+    const names = group.map((r) => this.#hostOf[r]);
+    const index = new Map<string, number>();
+    const layout = names.map((h) => index.get(h) ?? (index.set(h, index.size), index.size - 1));
+    if (index.size < 2 || index.size === group.length) return undefined;
+    // A host with one rank of the group needs no shared memory (nor has it, alone in the job).
+    const counts = new Map<string, number>();
+    for (const h of names) counts.set(h, (counts.get(h) ?? 0) + 1);
+    return [...counts].every(([h, n]) => n < 2 || this.#shmHosts.has(h)) ? layout : undefined;
   }
 
   send(peer: number, frames: Buffer[]): Promise<void> {

@@ -35,6 +35,11 @@ export interface Transport {
    */
   hostMemory?(group: readonly number[], name: string): HostMemory | undefined;
   /**
+   * Which host each rank of `group` runs on (indices in order of first appearance), when the
+   * group spans hosts and several of its ranks share one behind shared memory; else undefined.
+   */
+  hostLayout?(group: readonly number[]): number[] | undefined;
+  /**
    * While true the transport keeps the process alive and reads promptly; while false it still
    * drains arrivals in the background but lets the process exit once the program is done.
    */

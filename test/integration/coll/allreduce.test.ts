@@ -3,7 +3,7 @@ import * as coll from '../../../src/comm/coll/index.js';
 import { createOp } from '../../../src/comm/ops/create.js';
 import { SUM } from '../../../src/comm/ops/builtin.js';
 import { createCollHub, valuesOnEveryRank } from '../../helpers/coll-hub.js';
-import { algorithmsOf, expectSame, prefixes, kHubHostMemory, kSizes, large, ranksOf, reductionCases, snapshot, worldFor } from './corpus.js';
+import { algorithmsOf, expectSame, hostsOf, prefixes, kHubHostMemory, kSizes, large, ranksOf, reductionCases, snapshot, worldFor } from './corpus.js';
 
 const cases = reductionCases();
 
@@ -101,6 +101,18 @@ describe('allreduce algorithm choice', () => {
       const hub = createCollHub(4, { hostMemoryBytes });
       await valuesOnEveryRank(hub.hosts, (h, r) => coll.allreduce(h, large(r).subarray(0, length), SUM));
       expect(Math.max(...hub.bytesFrom)).toBeGreaterThan(length * 8 * 0.7);
+    }
+  });
+
+  it('ranks on several hosts reduce large arrays inside each host first: between hosts, one array per host leader', async () => {
+    for (const size of [3, 5, 8]) {
+      const hub = createCollHub(size, { hostMemoryBytes: kHubHostMemory, hostOf: hostsOf(size), shuffleDelays: true });
+      const got = await valuesOnEveryRank(hub.hosts, (h, r) => coll.allreduce(h, large(r), SUM));
+      const want = ranksOf(size).map((r) => large(r)).reduce((a, b) => a.map((x, i) => x + b[i]));
+      got.forEach((v, r) => expectSame(v, want, `${size} ranks, rank ${r}`));
+      // The leaders' ring moves about twice an array; nobody else sends more than notices.
+      expect(Math.max(...hub.bytesFrom)).toBeLessThan(2.1 * large().byteLength);
+      expect(hub.bytesFrom.filter((b) => b > 20_000).length).toBeLessThanOrEqual(new Set(hostsOf(size)).size);
     }
   });
 });

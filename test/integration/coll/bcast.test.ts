@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as coll from '../../../src/comm/coll/index.js';
 import { createCollHub, valuesOnEveryRank } from '../../helpers/coll-hub.js';
-import { algorithmsOf, corpus, expectSame, kHubHostMemory, kSizes, large, ranksOf, worldFor } from './corpus.js';
+import { algorithmsOf, corpus, expectSame, hostsOf, kHubHostMemory, kSizes, large, ranksOf, worldFor } from './corpus.js';
 
 describe.each(kSizes)('bcast on %i ranks', (size) => {
   describe.each(algorithmsOf('bcast'))('%s', (algorithm) => {
@@ -62,5 +62,17 @@ describe('bcast of large payloads', () => {
     }
     expect(Math.max(...hub.bytesFrom)).toBeLessThan(20_000);
     expect(hub.received).toBe(hub.sent);
+  });
+
+  it('ranks on several hosts: a large payload crosses to each other host once, then through its host memory', async () => {
+    for (const size of [3, 5, 8]) {
+      const hub = createCollHub(size, { hostMemoryBytes: kHubHostMemory, hostOf: hostsOf(size), shuffleDelays: true });
+      for (const root of ranksOf(size)) {
+        const got = await valuesOnEveryRank(hub.hosts, (h, r) => coll.bcast(h, r === root ? large(root) : undefined, root));
+        got.forEach((v, r) => expectSame(v, large(root), `${size} ranks, root ${root}, rank ${r}`));
+      }
+      const hosts = new Set(hostsOf(size)).size;
+      expect(hub.bytes).toBeLessThan(size * (hosts - 1) * large().byteLength + 100_000);
+    }
   });
 });

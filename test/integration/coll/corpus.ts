@@ -22,12 +22,24 @@ export const algorithmsOf = (c: CollectiveName): string[] => ['auto', ...kAlgori
 /** Host memory of a hub whose ranks share one (room for the corpus and kLargeLength arrays on 8 ranks). */
 export const kHubHostMemory = 8 * 1024 * 1024;
 
+/**
+ * A spread of `size` ranks over hosts that shares some (as a hostfile's slots would): ranks
+ * interleaved over two hosts, and a third host with one rank from 5 ranks on. Undefined below 3
+ * ranks, where no spread both spans hosts and shares one.
+ */
+export function hostsOf(size: number): number[] | undefined {
+  if (size < 3) return undefined;
+  return ranksOf(size).map((r) => (size >= 5 && r === 2 ? 2 : r % 2));
+}
+
 /** A fresh world with `algorithm` forced for `collective`, with shuffled delivery. */
 export function worldFor(size: number, collective: CollectiveName, algorithm: string, seed = size): Hub {
   const algorithms: ForcedAlgorithms = algorithm === 'auto' ? {} : { [collective]: algorithm };
-  // The shared-memory algorithms need ranks that share a host's memory.
-  const hostMemoryBytes = algorithm === 'shared-memory' ? kHubHostMemory : undefined;
-  return createCollHub(size, { algorithms, shuffleDelays: true, seed, hostMemoryBytes });
+  // The shared-memory algorithms need ranks that share a host's memory, the hierarchical ones
+  // ranks on several hosts.
+  const hostMemoryBytes = algorithm === 'shared-memory' || algorithm === 'hierarchical' ? kHubHostMemory : undefined;
+  const hostOf = algorithm === 'hierarchical' ? hostsOf(size) : undefined;
+  return createCollHub(size, { algorithms, shuffleDelays: true, seed, hostMemoryBytes, hostOf });
 }
 
 /** Float64Array of 100k elements: big enough for the ring allreduce and the split bcast. */

@@ -8,8 +8,9 @@ const bigTyped: PayloadFacts = { size: 8, typedLength: 1e5, bytes: 8e5, commutat
 describe('selectAlgorithm', () => {
   it.each(collectives)('%s: a forced name is used; an unknown one is a RangeError listing the valid ones', (c) => {
     for (const name of kAlgorithms[c]) {
-      if (c === 'allreduce' && (name === 'ring' || name === 'shared-memory')) continue; // needs suitable input, see below
-      expect(selectAlgorithm(c, { size: 4, hostShared: true }, { [c]: name })).toBe(name);
+      if (c === 'allreduce' && (name === 'ring' || name === 'shared-memory' || name === 'hierarchical')) continue; // needs suitable input, see below
+      const where = name === 'hierarchical' ? { spansHosts: true } : { hostShared: true };
+      expect(selectAlgorithm(c, { size: 4, ...where }, { [c]: name })).toBe(name);
     }
     expect(() => selectAlgorithm(c, { size: 4 }, { [c]: 'foo' })).toThrow(new RangeError(
       `TSMPI_COLL_${c.toUpperCase()}="foo" is not an algorithm of ${c}: use one of ${kAlgorithms[c].join(', ')}`,
@@ -19,7 +20,7 @@ describe('selectAlgorithm', () => {
 
   it('the allreduce message names the valid algorithms', () => {
     expect(() => selectAlgorithm('allreduce', { size: 2 }, { allreduce: 'foo' })).toThrow(
-      'TSMPI_COLL_ALLREDUCE="foo" is not an algorithm of allreduce: use one of recursive-doubling, ring, shared-memory, reduce-bcast',
+      'TSMPI_COLL_ALLREDUCE="foo" is not an algorithm of allreduce: use one of recursive-doubling, ring, shared-memory, hierarchical, reduce-bcast',
     );
   });
 
@@ -69,6 +70,18 @@ describe('selectAlgorithm', () => {
     // forced where there is no host memory: the automatic choice
     expect(selectAlgorithm('allreduce', bigTyped, { allreduce: 'shared-memory' })).toBe('ring');
     expect(selectAlgorithm('bcast', { size: 8, bytes: 100 }, { bcast: 'shared-memory' })).toBe('binomial');
+    expect(selectAlgorithm('bcast', { size: 8 }, { bcast: 'shared-memory' })).toBe('binomial');
+  });
+
+  it('ranks on several hosts sharing memory inside them: hierarchical bcast at any size, allreduce when large', () => {
+    const spans = { ...bigTyped, spansHosts: true, bytes: kThresholds.allreduceSharedBytes };
+    expect(selectAlgorithm('bcast', { size: 8, spansHosts: true })).toBe('hierarchical');
+    expect(selectAlgorithm('bcast', { size: 8, spansHosts: true, bytes: 10 })).toBe('hierarchical');
+    expect(selectAlgorithm('allreduce', spans)).toBe('hierarchical');
+    expect(selectAlgorithm('allreduce', { ...spans, bytes: kThresholds.allreduceSharedBytes - 8 })).toBe('ring');
+    expect(selectAlgorithm('allreduce', { ...spans, commutative: false })).toBe('recursive-doubling');
+    expect(selectAlgorithm('allreduce', bigTyped, { allreduce: 'hierarchical' })).toBe('ring');
+    expect(selectAlgorithm('bcast', { size: 8, bytes: 10 }, { bcast: 'hierarchical' })).toBe('binomial');
   });
 
   it('a forced ring gives way to the automatic choice when it cannot take the input', () => {
