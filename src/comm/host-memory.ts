@@ -16,6 +16,11 @@ export interface SharedTurn {
   scratch(bytes: number): Uint8Array;
   /** This call is done with the memory (also when it never used it). */
   done(): void;
+  /**
+   * Private memory for a result the call fills completely (not zeroed; large ones from a pool
+   * that spares the page faults of fresh memory).
+   */
+  allocate(bytes: number): ArrayBuffer;
 }
 
 export interface HostMemory {

@@ -53,8 +53,8 @@ export async function reduceThroughHost(ch: CollChannel, array: TypedArray, op: 
   // By the intrinsic tag: a Buffer's own constructor takes other arguments.
   const View = (globalThis as unknown as Record<string, ViewCtor>)[array[Symbol.toStringTag]];
   const wanted = at === 'all' || at === rank;
-  // Every byte of the result is written below: no need to zero it first.
-  const output = new Uint8Array(wanted ? Buffer.allocUnsafeSlow(n * width).buffer : new ArrayBuffer(0), 0, wanted ? n * width : 0);
+  // Every byte of the result is written below: memory that need not be zeroed first.
+  const output = new Uint8Array(wanted ? shared.allocate(n * width) : new ArrayBuffer(0));
   for (let first = 0; first < n; first += chunk) {
     const m = Math.min(chunk, n - first);
     memory.set(input.subarray(first * width, (first + m) * width), rank * slotBytes);

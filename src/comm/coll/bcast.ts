@@ -123,7 +123,7 @@ async function follow(ch: CollChannel, tree: BinomialTree, root: number, shared:
 async function followShared(ch: CollChannel, tree: BinomialTree, first: Packet, notice: SharedNotice, shared: SharedTurn | undefined): Promise<Packet> {
   if (shared === undefined) throw new Error('internal: a shared-memory bcast reached a rank without host memory');
   await shared.ready;
-  const out = Buffer.allocUnsafeSlow(notice.length);
+  const out = Buffer.from(shared.allocate(notice.length));
   let packet = first;
   for (let n = notice; ; ) {
     await Promise.all(tree.children.map((c) => ch.send(c, [packet])));

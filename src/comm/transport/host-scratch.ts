@@ -11,13 +11,15 @@ const kGrowBytes = 1024 * 1024;
 export class HostScratch implements HostMemory {
   readonly #path: string;
   readonly #map: (path: string, bytes: number) => ArrayBuffer;
+  readonly #allocate: (bytes: number) => ArrayBuffer;
   #view: Uint8Array | undefined;
   /** Settles when the latest turn taken is done. */
   #last: Promise<void> = Promise.resolve();
 
-  constructor(path: string, map: (path: string, bytes: number) => ArrayBuffer) {
+  constructor(path: string, map: (path: string, bytes: number) => ArrayBuffer, allocate = (bytes: number) => new ArrayBuffer(bytes)) {
     this.#path = path;
     this.#map = map;
+    this.#allocate = allocate;
   }
 
   enter(): SharedTurn {
@@ -25,7 +27,7 @@ export class HostScratch implements HostMemory {
     const finished = new Promise<void>((resolve) => (done = resolve));
     const ready = this.#last;
     this.#last = ready.then(() => finished);
-    return { ready, done, scratch: (bytes) => this.#scratch(bytes) };
+    return { ready, done, scratch: (bytes) => this.#scratch(bytes), allocate: this.#allocate };
   }
 
   #scratch(bytes: number): Uint8Array {

@@ -50,10 +50,15 @@ export interface ShmNative {
    * shorter), mapped shared with every process mapping it; unmapped once collected.
    */
   mapShared(path: string, bytes: number): ArrayBuffer;
+  /**
+   * A new ArrayBuffer of `bytes` whose contents are NOT zeroed (the caller writes every byte);
+   * from 1 MiB on it comes from a pool of huge-page regions (native/shm.cc, "Large buffers").
+   */
+  allocate(bytes: number): ArrayBuffer;
 }
 
 /** The native part's interface version this code needs (native/shm.cc kVersion). */
-const kNativeVersion = 2;
+const kNativeVersion = 3;
 
 export type ShmAvailability = { available: true; native: ShmNative; file: string } | { available: false; reason: string };
 

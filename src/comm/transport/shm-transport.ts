@@ -140,7 +140,8 @@ export class ShmTransport {
     if (!group.every((r) => this.#segments.has(r))) return undefined;
     const file = `${this.#segments.get(group[0])!}.${name}`;
     if (file.startsWith(this.#segment)) this.#ownFiles.add(file);
-    return new HostScratch(file, (at, bytes) => this.#native.mapShared(at, bytes));
+    const native = this.#native;
+    return new HostScratch(file, (at, bytes) => native.mapShared(at, bytes), (bytes) => native.allocate(bytes));
   }
 
   send(peer: number, frames: Buffer[]): Promise<void> {
