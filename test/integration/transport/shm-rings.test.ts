@@ -147,4 +147,35 @@ describe.runIf(shm.available)('shared-memory rings, in one process', () => {
     await ts[0].close();
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it('host memory: a file every endpoint maps alike, grown on demand, removed with its first rank', async () => {
+    const { ts, dir } = host(3);
+    const memories = ts.map((t) => t.hostMemory([0, 1, 2], 'coll-9')!);
+    const turns = memories.map((m) => m.enter());
+    turns[0].scratch(100).set([1, 2, 3], 50);
+    expect([...turns[2].scratch(100).subarray(50, 53)]).toEqual([1, 2, 3]);
+    // Growing past the first mapping keeps what was there and is seen by the others.
+    const big = turns[1].scratch(5 << 20);
+    big[(5 << 20) - 1] = 7;
+    expect(big[51]).toBe(2);
+    expect(turns[0].scratch(5 << 20)[(5 << 20) - 1]).toBe(7);
+    expect(readdirSync(dir)).toContain('shm-0.coll-9');
+    expect(ts[0].hostMemory([0, 5], 'coll-9')).toBeUndefined(); // rank 5 is not on this host
+    for (const t of turns) t.done();
+    for (const t of ts) await t.close();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('allocate: large buffers from the huge-page pool, any size, reusable after collection', () => {
+    if (!shm.available) throw new Error(shm.reason);
+    for (const bytes of [0, 1, 4095, 1 << 20, (3 << 20) + 5, 16 << 20]) {
+      for (let round = 0; round < 3; round++) {
+        const a = new Uint8Array(shm.native.allocate(bytes));
+        expect(a.length).toBe(bytes);
+        a.fill(round + 1);
+        expect(a.every((v) => v === round + 1)).toBe(true);
+      }
+    }
+    expect(() => shm.native.allocate(-1)).toThrow(/allocate/);
+  });
 });
