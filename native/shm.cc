@@ -96,10 +96,9 @@ uint64_t align8(uint64_t n) { return (n + 7) & ~uint64_t(7); }
 // A polling budget from JavaScript: spin > 0 polls with a pause between looks; spin < 0 polls
 // for -spin ns giving the CPU away between looks (sched_yield), for hosts with more ranks than
 // CPUs, where the peer we wait for may need this very CPU (Open MPI's yield_when_idle).
-// Even a busy poll yields now and then (every kPausesPerYield pauses, some 10 µs): a rank's
-// threads share its CPU when it is bound, and V8's garbage-collection workers waiting behind a
-// long poll held up large transfers (measured: 16 MiB ping-pong 9-11 ms with a 1 ms budget
-// polled straight, 4-5 ms with a 50 µs one). A yield with nothing else to run costs ~1 µs.
+// Even a busy poll yields now and then (every kPausesPerYield pauses, some 10 µs): a bound
+// rank's threads all share its CPU, and V8's garbage-collection workers should not wait a
+// whole polling budget behind it. A yield with nothing else to run costs about a microsecond.
 constexpr uint32_t kPausesPerYield = 256;
 
 struct Spin {
