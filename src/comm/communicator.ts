@@ -3,7 +3,7 @@
  * Methods validate their arguments and delegate: matching and transport live in the p2p
  * engine, algorithms in coll/.
  */
-import { ANY_SOURCE, ANY_TAG, UNDEFINED } from './constants.js';
+import { ANY_SOURCE, ANY_TAG, PROC_NULL, UNDEFINED } from './constants.js';
 import * as coll from './coll/index.js';
 import type { CollChannel, CollHost, ForcedAlgorithms } from './coll/channel.js';
 import { CollGuard } from './coll/guard.js';
@@ -12,13 +12,24 @@ import { trackCommunicator } from './diagnostics/waits.js';
 import { SUM } from './ops/builtin.js';
 import { toOp } from './ops/create.js';
 import type { OpLike } from './ops/op.js';
+import type { TypedArray } from './ops/elementwise.js';
 import type { Stamp } from './p2p/envelope.js';
 import type { Incoming, P2PEngine } from './p2p/p2p-engine.js';
 import { decode, encode } from './serialization/codec.js';
 import type { Packet } from './serialization/packet.js';
+import { copyPacketInto, elementCode } from './serialization/into.js';
+import { checkGrid, product } from './topology/grid.js';
+import type { CartComm } from './topology/cart-comm.js';
 import { Request } from './request.js';
+import { Errors } from './errors.js';
 import { fillStatus, type Received, type Status } from './status.js';
 import { assertColor, assertExitCode, assertInteger, assertRank, assertRecvTag, assertRoot, assertSource, assertTag } from './validate.js';
+
+/** @internal How CartComm (topology/cart-comm.ts) gets the parts of a split without a public method. */
+export const kSplitParts = Symbol('tsmpi.splitParts');
+
+/** What a receive from PROC_NULL gives, at once. */
+const kFromProcNull: Received<undefined> = { value: undefined, source: PROC_NULL, tag: ANY_TAG, count: 0 };
 
 /** @internal What a communicator is made of; created by the world bootstrap, `split` and `dup`. */
 export interface CommunicatorParts {
@@ -114,8 +125,9 @@ export class Communicator {
 
   /** Sends `data` to `dest`; resolves once the message is handed to the transport. */
   async send(data: unknown, dest: number, tag = 0): Promise<void> {
-    assertRank('dest', dest, this.size);
     assertTag('tag', tag);
+    if (dest === PROC_NULL) return;
+    assertRank('dest', dest, this.size);
     await this.#engine.send(this.#ctx, this.#group[dest], tag, [encode(data)]);
   }
 
@@ -126,16 +138,37 @@ export class Communicator {
     return r.value;
   }
 
-  #recv<T>(source: number, tag: number): Promise<Received<T>> {
-    assertSource('source', source, this.size);
-    assertRecvTag('tag', tag);
+  #recv<T>(source: number, tag: number, sourceName = 'source', tagName = 'tag'): Promise<Received<T>> {
+    assertRecvTag(tagName, tag);
+    if (source === PROC_NULL) return Promise.resolve(kFromProcNull as Received<T>);
+    assertSource(sourceName, source, this.size);
     return this.#engine.recv(this.#ctx, this.#worldSource(source), tag).then((m) => this.#received<T>(m));
+  }
+
+  /**
+   * Receives a typed-array message into `buf` without allocating an array for it; resolves to
+   * the number of elements written (the rest of `buf` is untouched). A longer message is an
+   * MpiError ERR_TRUNCATE, one of another element type (or not a typed array) a TypeError; the
+   * message is consumed either way, as MPI does. `status` is filled before the check.
+   */
+  async recvInto(buf: TypedArray, source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<number> {
+    if (elementCode(buf) === undefined) throw new TypeError(`buf must be a typed array, got ${describeValue(buf)}`);
+    assertRecvTag('tag', tag);
+    if (source === PROC_NULL) {
+      fillStatus(status, kFromProcNull);
+      return 0;
+    }
+    assertSource('source', source, this.size);
+    const m = await this.#engine.recv(this.#ctx, this.#worldSource(source), tag);
+    fillStatus(status, { source: this.#rankOf.get(m.src) ?? -1, tag: m.tag, count: m.bytes });
+    return copyPacketInto(buf, m.packets[0], 0, 'recvInto');
   }
 
   /** Nonblocking send. Argument errors throw at once; send failures surface on `wait`. */
   isend(data: unknown, dest: number, tag = 0): Request<void> {
-    assertRank('dest', dest, this.size);
     assertTag('tag', tag);
+    if (dest === PROC_NULL) return new Request(Promise.resolve({ value: undefined, source: PROC_NULL, tag, count: 0 }));
+    assertRank('dest', dest, this.size);
     const sent = this.#engine.send(this.#ctx, this.#group[dest], tag, [encode(data)]);
     return new Request(sent.then(() => ({ value: undefined, source: this.#rank, tag, count: 0 })));
   }
@@ -147,29 +180,35 @@ export class Communicator {
 
   /** Sends to `dest` and receives from `source` at once, so two ranks exchanging never deadlock. */
   async sendrecv<T = unknown>(data: unknown, dest: number, sendtag = 0, source: number = ANY_SOURCE, recvtag: number = ANY_TAG, status?: Status): Promise<T> {
-    assertRank('dest', dest, this.size);
+    if (dest !== PROC_NULL) assertRank('dest', dest, this.size);
     assertTag('sendtag', sendtag);
-    assertSource('source', source, this.size);
+    if (source !== PROC_NULL) assertSource('source', source, this.size);
     assertRecvTag('recvtag', recvtag);
     const packet = encode(data);
-    const received = this.#recv<T>(source, recvtag);
-    const [, r] = await Promise.all([this.#engine.send(this.#ctx, this.#group[dest], sendtag, [packet]), received]);
+    const received = this.#recv<T>(source, recvtag, 'source', 'recvtag');
+    const sent = dest === PROC_NULL ? undefined : this.#engine.send(this.#ctx, this.#group[dest], sendtag, [packet]);
+    const [, r] = await Promise.all([sent, received]);
     fillStatus(status, r);
     return r.value;
   }
 
   /** Waits until a matching message has arrived, without receiving it; fills `status`. */
   async probe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<void> {
-    assertSource('source', source, this.size);
     assertRecvTag('tag', tag);
+    if (source === PROC_NULL) return fillStatus(status, kFromProcNull);
+    assertSource('source', source, this.size);
     const m = await this.#engine.probe(this.#ctx, this.#worldSource(source), tag);
     fillStatus(status, { source: this.#rankOf.get(m.src) ?? -1, tag: m.tag, count: m.bytes });
   }
 
   /** True if a matching message has already arrived (fills `status`); never waits. */
   iprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): boolean {
-    assertSource('source', source, this.size);
     assertRecvTag('tag', tag);
+    if (source === PROC_NULL) {
+      fillStatus(status, kFromProcNull);
+      return true;
+    }
+    assertSource('source', source, this.size);
     const m = this.#engine.iprobe(this.#ctx, this.#worldSource(source), tag);
     if (m === undefined) return false;
     fillStatus(status, { source: this.#rankOf.get(m.src) ?? -1, tag: m.tag, count: m.bytes });
@@ -234,6 +273,16 @@ export class Communicator {
   async split(color: number, key = 0): Promise<Communicator | null> {
     assertColor(color);
     assertInteger('key', key);
+    const parts = await this.#splitParts(color, key, `a split of ${this.#name} (color ${color})`);
+    return parts === null ? null : new Communicator(parts);
+  }
+
+  /** @internal The parts of the communicator a split with these arguments makes (null for UNDEFINED). */
+  [kSplitParts](color: number, key: number, name: string): Promise<CommunicatorParts | null> {
+    return this.#splitParts(color, key, name);
+  }
+
+  async #splitParts(color: number, key: number, name: string): Promise<CommunicatorParts | null> {
     const all = (await coll.allgather(this.#coll, [color, key, this.#engine.nextContext], 'split')) as [number, number, number][];
     const ctx = Math.max(...all.map((a) => a[2]));
     this.#engine.useContextsBelow(ctx + 2);
@@ -243,7 +292,27 @@ export class Communicator {
       .filter((m) => m.color === color)
       .sort((a, b) => a.key - b.key || a.i - b.i)
       .map((m) => m.i);
-    return this.#derive(members.map((i) => this.#group[i]), members.indexOf(this.#rank), ctx, `a split of ${this.#name} (color ${color})`);
+    return this.#parts(members.map((i) => this.#group[i]), members.indexOf(this.#rank), ctx, name);
+  }
+
+  /**
+   * Collective: a Cartesian grid of `dims` over the first product(dims) ranks, which keep their
+   * numbers (`reorder` is accepted and, as MPI allows, changes nothing); the other ranks get
+   * null. Ranks are numbered row-major over the grid.
+   *
+   * ```ts
+   * const grid = await comm.createCart(computeDims(comm.size, 2), [true, false]);
+   * const { source, dest } = grid!.shift(0, 1);
+   * ```
+   */
+  async createCart(dims: number[], periods?: boolean[], reorder = false): Promise<CartComm | null> {
+    const grid = checkGrid(dims, periods, reorder, this.size);
+    const inGrid = this.#rank < product(grid.dims);
+    const parts = await this.#splitParts(inGrid ? 0 : UNDEFINED, this.#rank, `a Cartesian grid ${JSON.stringify(grid.dims)} of ${this.#name}`);
+    if (parts === null) return null;
+    // Loaded here, not at the top: cart-comm.ts extends this class, so it must load after it.
+    const { CartComm } = await import('./topology/cart-comm.js');
+    return new CartComm(parts, grid);
   }
 
   /** The same group with a separate message space. */
@@ -251,11 +320,11 @@ export class Communicator {
     const all = (await coll.allgather(this.#coll, this.#engine.nextContext, 'dup')) as number[];
     const ctx = Math.max(...all);
     this.#engine.useContextsBelow(ctx + 2);
-    return this.#derive(this.#group, this.#rank, ctx, `a dup of ${this.#name}`);
+    return new Communicator(this.#parts(this.#group, this.#rank, ctx, `a dup of ${this.#name}`));
   }
 
-  #derive(group: readonly number[], rank: number, ctx: number, name: string): Communicator {
-    return new Communicator({ engine: this.#engine, group, rank, ctx, algorithms: this.#coll.algorithms, name });
+  #parts(group: readonly number[], rank: number, ctx: number, name: string): CommunicatorParts {
+    return { engine: this.#engine, group, rank, ctx, algorithms: this.#coll.algorithms, name };
   }
 
   /** Ends every rank of the job at once; the launcher exits with `code`. */
@@ -268,6 +337,7 @@ export class Communicator {
 // Each communicating method registers what it waits on, for the launcher's hang report.
 trackCommunicator(Communicator.prototype);
 
+const describeValue = Errors.describe;
 const packetsOf = (m: Incoming): Packet[] => m.packets;
 const ignore = (): void => {};
 

@@ -169,6 +169,7 @@ const root = (index: number): ArgSpec => [['root', index, 0]];
 const kOperations: Readonly<Record<string, { spec: ArgSpec; collective: boolean }>> = {
   send: { spec: dest, collective: false },
   recv: { spec: source, collective: false },
+  recvInto: { spec: [['source', 1, kAny], ['tag', 2, kAny]], collective: false },
   isend: { spec: dest, collective: false },
   irecv: { spec: source, collective: false },
   sendrecv: { spec: [['dest', 1, 0], ['sendtag', 2, 0], ['source', 3, kAny], ['recvtag', 4, kAny]], collective: false },
@@ -185,6 +186,7 @@ const kOperations: Readonly<Record<string, { spec: ArgSpec; collective: boolean 
   exscan: { spec: [], collective: true },
   split: { spec: [], collective: true },
   dup: { spec: [], collective: true },
+  createCart: { spec: [], collective: true },
 };
 
 /** Replaces the communicating methods of `prototype` (Communicator's) with tracked ones. */
