@@ -5,6 +5,7 @@
  */
 import { ANY_SOURCE, ANY_TAG, PROC_NULL, UNDEFINED } from './constants.js';
 import * as coll from './coll/index.js';
+import * as vcoll from './coll/vector.js';
 import type { CollChannel, CollHost, ForcedAlgorithms } from './coll/channel.js';
 import { CollGuard } from './coll/guard.js';
 import { controlClient } from './bootstrap/control-client.js';
@@ -30,6 +31,21 @@ export const kSplitParts = Symbol('tsmpi.splitParts');
 
 /** What a receive from PROC_NULL gives, at once. */
 const kFromProcNull: Received<undefined> = { value: undefined, source: PROC_NULL, tag: ANY_TAG, count: 0 };
+
+/**
+ * The option of the typed-array collectives that writes the result into an array of the
+ * caller's (mpi4py's `recvbuf`), so a loop allocates no result per call: the call resolves to
+ * `recvbuf` itself when the result fills it, else to a view of its first elements.
+ */
+export interface RecvbufOptions<A extends TypedArray = TypedArray> {
+  recvbuf?: A;
+}
+
+function recvbufOf(options: RecvbufOptions | undefined): TypedArray | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object such as { recvbuf }, got ${Errors.describe(options)}`);
+  return options.recvbuf;
+}
 
 /** @internal What a communicator is made of; created by the world bootstrap, `split` and `dup`. */
 export interface CommunicatorParts {
@@ -264,6 +280,46 @@ export class Communicator {
   /** Exclusive prefix reduction: rank i gets op over ranks 0..i-1; `undefined` on rank 0. */
   async exscan<T = unknown>(data: T, op: OpLike = SUM): Promise<T | undefined> {
     return (await coll.exscan(this.#coll, data, toOp(op))) as T | undefined;
+  }
+
+  /**
+   * The root's typed array cut in rank order into pieces of `counts[i]` elements; rank i gets
+   * its piece, a new array of the root's type (or written into `options.recvbuf`). Non-roots
+   * pass `undefined` for `data` and `counts`.
+   */
+  async scatterv<A extends TypedArray>(data: A | undefined, counts: number[] | undefined, root = 0, options?: RecvbufOptions<A>): Promise<A> {
+    assertRoot(root, this.size);
+    return (await vcoll.scatterv(this.#coll, data, counts, root, recvbufOf(options))) as A;
+  }
+
+  /** Typed arrays of any length joined in rank order on the root, with each rank's element count; `undefined` elsewhere. */
+  async gatherv<A extends TypedArray>(data: A, root = 0, options?: RecvbufOptions<A>): Promise<{ data: A; counts: number[] } | undefined> {
+    assertRoot(root, this.size);
+    return (await vcoll.gatherv(this.#coll, data, root, recvbufOf(options))) as { data: A; counts: number[] } | undefined;
+  }
+
+  /** `gatherv` with the result on every rank. */
+  async allgatherv<A extends TypedArray>(data: A, options?: RecvbufOptions<A>): Promise<{ data: A; counts: number[] }> {
+    return (await vcoll.allgatherv(this.#coll, data, recvbufOf(options))) as { data: A; counts: number[] };
+  }
+
+  /**
+   * The first `counts[0]` elements go to rank 0, the next `counts[1]` to rank 1, ...; the result
+   * joins what every rank sent here in rank order, `counts[j]` elements from rank j (nobody
+   * sends counts first: they come with the data).
+   */
+  async alltoallv<A extends TypedArray>(data: A, counts: number[], options?: RecvbufOptions<A>): Promise<{ data: A; counts: number[] }> {
+    return (await vcoll.alltoallv(this.#coll, data, counts, recvbufOf(options))) as { data: A; counts: number[] };
+  }
+
+  /** Element-wise `op` over equal-length arrays (a multiple of `size` long); rank i gets block i. */
+  async reduceScatterBlock<A extends TypedArray>(data: A, op: OpLike = SUM, options?: RecvbufOptions<A>): Promise<A> {
+    return (await vcoll.reduceScatterBlock(this.#coll, data, toOp(op), recvbufOf(options))) as A;
+  }
+
+  /** Element-wise `op` over equal-length arrays; rank i gets block i, of `counts[i]` elements. */
+  async reduceScatter<A extends TypedArray>(data: A, counts: number[], op: OpLike = SUM, options?: RecvbufOptions<A>): Promise<A> {
+    return (await vcoll.reduceScatter(this.#coll, data, counts, toOp(op), recvbufOf(options))) as A;
   }
 
   /**

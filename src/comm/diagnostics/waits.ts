@@ -187,6 +187,12 @@ const kOperations: Readonly<Record<string, { spec: ArgSpec; collective: boolean 
   split: { spec: [], collective: true },
   dup: { spec: [], collective: true },
   createCart: { spec: [], collective: true },
+  scatterv: { spec: root(2), collective: true },
+  gatherv: { spec: root(1), collective: true },
+  allgatherv: { spec: [], collective: true },
+  alltoallv: { spec: [], collective: true },
+  reduceScatterBlock: { spec: [], collective: true },
+  reduceScatter: { spec: [], collective: true },
 };
 
 /** Replaces the communicating methods of `prototype` (Communicator's) with tracked ones. */

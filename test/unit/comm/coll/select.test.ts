@@ -9,7 +9,9 @@ describe('selectAlgorithm', () => {
   it.each(collectives)('%s: a forced name is used; an unknown one is a RangeError listing the valid ones', (c) => {
     for (const name of kAlgorithms[c]) {
       if (c === 'allreduce' && name === 'ring') continue; // needs suitable input, see below
-      expect(selectAlgorithm(c, { size: 4 }, { [c]: name })).toBe(name);
+      // reduce-scatter's ring and halving need a commutative op
+      const facts = c.startsWith('reduce_scatter') ? { size: 4, commutative: true } : { size: 4 };
+      expect(selectAlgorithm(c, facts, { [c]: name })).toBe(name);
     }
     expect(() => selectAlgorithm(c, { size: 4 }, { [c]: 'foo' })).toThrow(new RangeError(
       `TSMPI_COLL_${c.toUpperCase()}="foo" is not an algorithm of ${c}: use one of ${kAlgorithms[c].join(', ')}`,
@@ -55,6 +57,21 @@ describe('selectAlgorithm', () => {
     expect(selectAlgorithm('allreduce', { ...bigTyped, elementwise: false })).toBe('recursive-doubling');
     expect(selectAlgorithm('allreduce', { ...bigTyped, size: 1 })).toBe('recursive-doubling');
     expect(selectAlgorithm('allreduce', { size: 8, commutative: true, elementwise: true })).toBe('recursive-doubling');
+  });
+
+  it('reduce-scatter: halving or ring for element-wise commutative ops, reduce + scatterv otherwise', () => {
+    for (const c of ['reduce_scatter', 'reduce_scatter_block'] as const) {
+      const elementwise = { commutative: true, elementwise: true };
+      expect(selectAlgorithm(c, { size: 8, ...elementwise, bytes: 1e8 })).toBe('recursive-halving');
+      expect(selectAlgorithm(c, { size: 6, ...elementwise, bytes: 100 })).toBe('recursive-halving');
+      expect(selectAlgorithm(c, { size: 6, ...elementwise, bytes: kThresholds.reduceScatterRingBytes })).toBe('ring');
+      expect(selectAlgorithm(c, { size: 8, commutative: true, elementwise: false })).toBe('reduce-scatterv');
+      expect(selectAlgorithm(c, { size: 8, commutative: false })).toBe('reduce-scatterv');
+      // forced halving or ring with a non-commutative op gives way
+      expect(selectAlgorithm(c, { size: 8, commutative: false }, { [c]: 'ring' })).toBe('reduce-scatterv');
+      expect(selectAlgorithm(c, { size: 8, commutative: true }, { [c]: 'ring' })).toBe('ring');
+    }
+    for (const c of ['scatterv', 'gatherv', 'allgatherv', 'alltoallv'] as const) expect(selectAlgorithm(c, { size: 5 })).toBe(kAlgorithms[c][0]);
   });
 
   it('a forced ring gives way to the automatic choice when it cannot take the input', () => {
