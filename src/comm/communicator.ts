@@ -1,7 +1,12 @@
 /**
  * A group of ranks with its own message space: point-to-point messages and collectives.
  * Methods validate their arguments and delegate: matching and transport live in the p2p
- * engine, algorithms in coll/.
+ * engine, algorithms in coll/, grid arithmetic in topology/.
+ *
+ * Longer than the 300-line cap, on purpose: this class is the public surface, one short method
+ * per MPI call (about forty of them), each a few lines of checks and one delegation over the
+ * private engine and collective host. Splitting it would spread one call's blocking and
+ * nonblocking forms over files, or expose the private fields to make a mixin possible.
  */
 import { ANY_SOURCE, ANY_TAG, PROC_NULL, UNDEFINED } from './constants.js';
 import * as coll from './coll/index.js';
@@ -23,6 +28,7 @@ import { checkGrid, product } from './topology/grid.js';
 import type { CartComm } from './topology/cart-comm.js';
 import { Request } from './request.js';
 import { Errors } from './errors.js';
+import { intoRecvbuf, recvbufFor } from './recvbuf.js';
 import { fillStatus, type Received, type Status } from './status.js';
 import { assertColor, assertExitCode, assertInteger, assertRank, assertRecvTag, assertRoot, assertSource, assertTag } from './validate.js';
 
@@ -235,10 +241,14 @@ export class Communicator {
     await coll.barrier(this.#coll);
   }
 
-  /** The root's value on every rank (each rank gets its own copy, the root included). */
-  async bcast<T = unknown>(data: T | undefined, root = 0): Promise<T> {
+  /**
+   * The root's value on every rank (each rank gets its own copy, the root included); a typed
+   * array can land in `options.recvbuf`.
+   */
+  async bcast<T = unknown>(data: T | undefined, root = 0, options?: RecvbufOptions): Promise<T> {
     assertRoot(root, this.size);
-    return (await coll.bcast(this.#coll, data, root)) as T;
+    const out = recvbufFor('bcast', options, this.#rank === root ? data : undefined, true);
+    return intoRecvbuf('bcast', await coll.bcast(this.#coll, data, root), out) as T;
   }
 
   /** Item i of the root's array goes to rank i; the root's array must have exactly `size` items. */
@@ -262,24 +272,90 @@ export class Communicator {
     return (await coll.alltoall(this.#coll, data as unknown[])) as T[];
   }
 
-  async reduce<T = unknown>(data: T, op: OpLike = SUM, root = 0): Promise<T | undefined> {
+  async reduce<T = unknown>(data: T, op: OpLike = SUM, root = 0, options?: RecvbufOptions): Promise<T | undefined> {
     const o = toOp(op);
     assertRoot(root, this.size);
-    return (await coll.reduce(this.#coll, data, o, root)) as T | undefined;
+    const out = this.#rank === root ? recvbufFor('reduce', options, data, true) : undefined;
+    return intoRecvbuf('reduce', await coll.reduce(this.#coll, data, o, root), out) as T | undefined;
   }
 
-  async allreduce<T = unknown>(data: T, op: OpLike = SUM): Promise<T> {
-    return (await coll.allreduce(this.#coll, data, toOp(op))) as T;
+  /** op over every rank's value, on every rank; a typed-array result can land in `options.recvbuf`. */
+  async allreduce<T = unknown>(data: T, op: OpLike = SUM, options?: RecvbufOptions): Promise<T> {
+    const o = toOp(op);
+    const out = recvbufFor('allreduce', options, data, true);
+    return intoRecvbuf('allreduce', await coll.allreduce(this.#coll, data, o), out) as T;
   }
 
   /** Inclusive prefix reduction: rank i gets op over ranks 0..i. */
-  async scan<T = unknown>(data: T, op: OpLike = SUM): Promise<T> {
-    return (await coll.scan(this.#coll, data, toOp(op))) as T;
+  async scan<T = unknown>(data: T, op: OpLike = SUM, options?: RecvbufOptions): Promise<T> {
+    const o = toOp(op);
+    const out = recvbufFor('scan', options, data, true);
+    return intoRecvbuf('scan', await coll.scan(this.#coll, data, o), out) as T;
   }
 
   /** Exclusive prefix reduction: rank i gets op over ranks 0..i-1; `undefined` on rank 0. */
-  async exscan<T = unknown>(data: T, op: OpLike = SUM): Promise<T | undefined> {
-    return (await coll.exscan(this.#coll, data, toOp(op))) as T | undefined;
+  async exscan<T = unknown>(data: T, op: OpLike = SUM, options?: RecvbufOptions): Promise<T | undefined> {
+    const o = toOp(op);
+    const out = recvbufFor('exscan', options, data, true);
+    return intoRecvbuf('exscan', await coll.exscan(this.#coll, data, o), out) as T | undefined;
+  }
+
+  // Nonblocking collectives: the blocking call started now (its channel opens before this
+  // returns, so calls started in the same order on every rank match), carried by a Request.
+  // It progresses whenever the program yields to the event loop. Argument errors throw at
+  // once, as for isend.
+
+  ibarrier(): Request<void> {
+    return collRequest(coll.barrier(this.#coll));
+  }
+
+  ibcast<T = unknown>(data: T | undefined, root = 0, options?: RecvbufOptions): Request<T> {
+    assertRoot(root, this.size);
+    const out = recvbufFor('ibcast', options, this.#rank === root ? data : undefined, true);
+    return collRequest(coll.bcast(this.#coll, data, root).then((v) => intoRecvbuf('ibcast', v, out) as T));
+  }
+
+  iscatter<T = unknown>(data: readonly T[] | undefined, root = 0): Request<T> {
+    assertRoot(root, this.size);
+    return collRequest(coll.scatter(this.#coll, data as unknown[] | undefined, root) as Promise<T>);
+  }
+
+  igather<T = unknown>(data: T, root = 0): Request<T[] | undefined> {
+    assertRoot(root, this.size);
+    return collRequest(coll.gather(this.#coll, data, root) as Promise<T[] | undefined>);
+  }
+
+  iallgather<T = unknown>(data: T): Request<T[]> {
+    return collRequest(coll.allgather(this.#coll, data) as Promise<T[]>);
+  }
+
+  ialltoall<T = unknown>(data: readonly T[]): Request<T[]> {
+    return collRequest(coll.alltoall(this.#coll, data as unknown[]) as Promise<T[]>);
+  }
+
+  ireduce<T = unknown>(data: T, op: OpLike = SUM, root = 0, options?: RecvbufOptions): Request<T | undefined> {
+    const o = toOp(op);
+    assertRoot(root, this.size);
+    const out = this.#rank === root ? recvbufFor('ireduce', options, data, true) : undefined;
+    return collRequest(coll.reduce(this.#coll, data, o, root).then((v) => intoRecvbuf('ireduce', v, out) as T | undefined));
+  }
+
+  iallreduce<T = unknown>(data: T, op: OpLike = SUM, options?: RecvbufOptions): Request<T> {
+    const o = toOp(op);
+    const out = recvbufFor('iallreduce', options, data, true);
+    return collRequest(coll.allreduce(this.#coll, data, o).then((v) => intoRecvbuf('iallreduce', v, out) as T));
+  }
+
+  iscan<T = unknown>(data: T, op: OpLike = SUM, options?: RecvbufOptions): Request<T> {
+    const o = toOp(op);
+    const out = recvbufFor('iscan', options, data, true);
+    return collRequest(coll.scan(this.#coll, data, o).then((v) => intoRecvbuf('iscan', v, out) as T));
+  }
+
+  iexscan<T = unknown>(data: T, op: OpLike = SUM, options?: RecvbufOptions): Request<T | undefined> {
+    const o = toOp(op);
+    const out = recvbufFor('iexscan', options, data, true);
+    return collRequest(coll.exscan(this.#coll, data, o).then((v) => intoRecvbuf('iexscan', v, out) as T | undefined));
   }
 
   /**
@@ -394,6 +470,11 @@ export class Communicator {
 trackCommunicator(Communicator.prototype);
 
 const describeValue = Errors.describe;
+
+/** A collective's promise as a Request; its status is MPI's empty one (ANY_SOURCE, ANY_TAG, 0). */
+function collRequest<T>(result: Promise<T>): Request<T> {
+  return new Request(result.then((value) => ({ value, source: ANY_SOURCE, tag: ANY_TAG, count: 0 })));
+}
 const packetsOf = (m: Incoming): Packet[] => m.packets;
 const ignore = (): void => {};
 

@@ -193,6 +193,16 @@ const kOperations: Readonly<Record<string, { spec: ArgSpec; collective: boolean 
   alltoallv: { spec: [], collective: true },
   reduceScatterBlock: { spec: [], collective: true },
   reduceScatter: { spec: [], collective: true },
+  ibarrier: { spec: [], collective: true },
+  ibcast: { spec: root(1), collective: true },
+  iscatter: { spec: root(1), collective: true },
+  igather: { spec: root(1), collective: true },
+  iallgather: { spec: [], collective: true },
+  ialltoall: { spec: [], collective: true },
+  ireduce: { spec: root(2), collective: true },
+  iallreduce: { spec: [], collective: true },
+  iscan: { spec: [], collective: true },
+  iexscan: { spec: [], collective: true },
 };
 
 /** Replaces the communicating methods of `prototype` (Communicator's) with tracked ones. */
