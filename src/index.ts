@@ -51,8 +51,11 @@ export function abort(code = 1): never {
   return COMM_WORLD.abort(code);
 }
 
-export { ANY_SOURCE, ANY_TAG, TAG_UB, UNDEFINED } from './comm/constants.js';
-export { Communicator } from './comm/communicator.js';
+export { ANY_SOURCE, ANY_TAG, PROC_NULL, TAG_UB, UNDEFINED } from './comm/constants.js';
+export { Communicator, type RecvbufOptions } from './comm/communicator.js';
+export { CartComm } from './comm/topology/cart-comm.js';
+export { computeDims } from './comm/topology/dims.js';
+export type { TypedArray } from './comm/ops/elementwise.js';
 export { Request, waitall, waitany } from './comm/request.js';
 export { Status } from './comm/status.js';
 export { MpiError, RemoteError, isMpiError, type ErrorCode } from './comm/errors.js';

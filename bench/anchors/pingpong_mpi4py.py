@@ -82,14 +82,23 @@ if on("BENCH_COLLS"):
     for nbytes in sizes(os.environ.get("BENCH_SIZES") or "8,1024,65536,1048576,16777216", "BENCH_COLL_SIZES"):
         arr = np.ones(max(1, nbytes // 8), dtype=np.float64)
         red = np.empty_like(arr)
+        # Alltoallv and Reduce_scatter of the whole array cut into size nearly equal blocks,
+        # as bench/programs/coll.ts does for tsmpi's alltoallv and reduceScatter.
+        n = len(arr)
+        counts = [n * (i + 1) // size - n * i // size for i in range(size)]
+        displs = [n * i // size for i in range(size)]
+        a2a = np.empty_like(arr)
+        block = np.empty(counts[rank], dtype=np.float64)
         calls = {
+            "alltoallv_buf": lambda: comm.Alltoallv([arr, (counts, displs)], [a2a, (counts, displs)]),
+            "reduce_scatter_buf": lambda: comm.Reduce_scatter(arr, block, recvcounts=counts, op=MPI.SUM),
             "allreduce_buf": lambda: comm.Allreduce(arr, red, op=MPI.SUM),
             "allreduce_obj": lambda: comm.allreduce(arr, op=MPI.SUM),
             "bcast_buf": lambda: comm.Bcast(arr, root=0),
             "bcast_obj": lambda: comm.bcast(arr if rank == 0 else None, root=0),
         }
         for metric, fn in calls.items():
-            if metric.split("_")[1] in KINDS:
+            if metric.rsplit("_", 1)[1] in KINDS:
                 out(metric, nbytes, "us", [s * 1e6 for s in timed(fn, nbytes)])
 if on("BENCH_SMALL_COLLS"):
     small = {"rank": rank, "v": [1, 2, 3]}

@@ -116,7 +116,7 @@ function bandwidth(cfg: BenchConfig, vs: Variant[]): string[] {
 
 function collectives(cfg: BenchConfig, vs: Variant[]): string[] {
   const L = ['## Collectives (µs per call, slowest rank, automatic algorithm)', '',
-    'Size: the root\'s value (bcast), each operand (reduce, allreduce: Float64Array), or the whole array of np chunks (scatter, gather, allgather, alltoall: Uint8Array chunks of size/np bytes). mpi4py: bcast and allreduce of a numpy Float64 array as objects (pickled) and buffers; its barrier beside tsmpi\'s barrier; its small-object scatter/gather beside tsmpi\'s 8 B ones.'];
+    'Size: the root\'s value (bcast), each operand (reduce, allreduce: Float64Array), or the whole array of np chunks (scatter, gather, allgather, alltoall: Uint8Array chunks of size/np bytes), or each rank\'s Float64Array cut into np blocks (scatterv, gatherv, allgatherv, alltoallv, reduce_scatter, reduce_scatter_block). mpi4py: bcast and allreduce of a numpy Float64 array as objects (pickled) and buffers; its barrier beside tsmpi\'s barrier; its small-object scatter/gather beside tsmpi\'s 8 B ones; Alltoallv and Reduce_scatter of numpy buffers beside alltoallv and reduce_scatter.'];
   for (const np of cfg.nps) {
     const here = vs.filter((v) => !v.partial || np === 4);
     L.push('', `### np=${np}`, '', ...header(['collective', 'size', ...here.map((v) => `tsmpi ${v.id}`), 'mpi4py objects', 'mpi4py buffers']));
@@ -127,6 +127,7 @@ function collectives(cfg: BenchConfig, vs: Variant[]): string[] {
         let o: Stat | null = null, b: Stat | null = null;
         if (c === 'barrier') b = get(refKey.mpi4py(np, 'barrier', 0));
         else if (c === 'bcast' || c === 'allreduce') { o = get(refKey.mpi4py(np, `${c}_obj`, s)); b = get(refKey.mpi4py(np, `${c}_buf`, s)); }
+        else if (c === 'alltoallv' || c === 'reduce_scatter') b = get(refKey.mpi4py(np, `${c}_buf`, s));
         else if ((c === 'scatter' || c === 'gather') && s === 8) o = get(refKey.mpi4py(np, `${c}_obj`, 0));
         L.push(row([c, c === 'barrier' ? '—' : sizeName(s), ...mine.map((x) => fmt(x)), fmt(o), fmt(b)]));
       }

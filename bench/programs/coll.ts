@@ -1,7 +1,9 @@
 // Collective time per call (the slowest rank's, averaged over a repetition) for each size.
 // Size: the bytes of the root's value (bcast), of each rank's operand (reduce, allreduce: a
 // Float64Array), or of the whole array of chunks (scatter, gather, allgather, alltoall: np
-// Uint8Array chunks of size/np bytes each, at least 1). Barrier ignores the size.
+// Uint8Array chunks of size/np bytes each, at least 1), or each rank's whole Float64Array
+// (scatterv, gatherv, allgatherv, alltoallv, reduce_scatter, reduce_scatter_block: cut into
+// np nearly equal blocks; gatherv/allgatherv send one block each). Barrier ignores the size.
 // Timing follows bench/lib/protocol.ts (BENCH_* environment), as the references do.
 // tsmpirun -n 4 bench/programs/coll.ts --colls bcast,allreduce --sizes 8,65536 --large none
 import { COMM_WORLD as comm, SUM } from 'tsmpi';
@@ -26,8 +28,22 @@ function call(coll: string, size: number): () => Promise<unknown> {
     case 'alltoall': { const all = chunks(); return () => comm.alltoall(all); }
     case 'reduce': return () => comm.reduce(f64, SUM, 0);
     case 'allreduce': return () => comm.allreduce(f64, SUM);
+    case 'scatterv': return () => comm.scatterv(comm.rank === 0 ? f64 : undefined, comm.rank === 0 ? blocks(f64.length) : undefined, 0);
+    case 'gatherv': { const mine = f64.subarray(0, blocks(f64.length)[comm.rank]); return () => comm.gatherv(mine, 0); }
+    case 'allgatherv': { const mine = f64.subarray(0, blocks(f64.length)[comm.rank]); return () => comm.allgatherv(mine); }
+    case 'alltoallv': { const counts = blocks(f64.length); return () => comm.alltoallv(f64, counts); }
+    case 'reduce_scatter': { const counts = blocks(f64.length); return () => comm.reduceScatter(f64, counts, SUM); }
+    case 'reduce_scatter_block': {
+      const even = f64.subarray(0, f64.length - (f64.length % np));
+      return () => comm.reduceScatterBlock(even.length > 0 ? even : new Float64Array(np), SUM);
+    }
     default: throw new RangeError(`unknown collective ${coll}`);
   }
+}
+
+/** n elements in np nearly equal blocks (as mpi4py's reference cuts them). */
+function blocks(n: number): number[] {
+  return Array.from({ length: np }, (_, i) => Math.floor((n * (i + 1)) / np) - Math.floor((n * i) / np));
 }
 
 const rows: object[] = [];

@@ -1,10 +1,16 @@
 /**
  * A group of ranks with its own message space: point-to-point messages and collectives.
  * Methods validate their arguments and delegate: matching and transport live in the p2p
- * engine, algorithms in coll/.
+ * engine, algorithms in coll/, grid arithmetic in topology/.
+ *
+ * Longer than the 300-line cap, on purpose: this class is the public surface, one short method
+ * per MPI call (about forty of them), each a few lines of checks and one delegation over the
+ * private engine and collective host. Splitting it would spread one call's blocking and
+ * nonblocking forms over files, or expose the private fields to make a mixin possible.
  */
-import { ANY_SOURCE, ANY_TAG, UNDEFINED } from './constants.js';
+import { ANY_SOURCE, ANY_TAG, PROC_NULL, UNDEFINED } from './constants.js';
 import * as coll from './coll/index.js';
+import * as vcoll from './coll/vector.js';
 import type { CollChannel, CollHost, ForcedAlgorithms } from './coll/channel.js';
 import { CollGuard } from './coll/guard.js';
 import { controlClient } from './bootstrap/control-client.js';
@@ -13,13 +19,40 @@ import { SUM } from './ops/builtin.js';
 import { toOp } from './ops/create.js';
 import type { OpLike } from './ops/op.js';
 import type { HostMemory } from './host-memory.js';
+import type { TypedArray } from './ops/elementwise.js';
 import type { Stamp } from './p2p/envelope.js';
 import type { Incoming, P2PEngine } from './p2p/p2p-engine.js';
 import { decode, encode } from './serialization/codec.js';
 import type { Packet } from './serialization/packet.js';
+import { copyPacketInto, elementCode } from './serialization/into.js';
+import { checkGrid, product } from './topology/grid.js';
+import type { CartComm } from './topology/cart-comm.js';
 import { Request } from './request.js';
+import { Errors } from './errors.js';
+import { intoRecvbuf, recvbufFor } from './recvbuf.js';
 import { fillStatus, type Received, type Status } from './status.js';
 import { assertColor, assertExitCode, assertInteger, assertRank, assertRecvTag, assertRoot, assertSource, assertTag } from './validate.js';
+
+/** @internal How CartComm (topology/cart-comm.ts) gets the parts of a split without a public method. */
+export const kSplitParts = Symbol('tsmpi.splitParts');
+
+/** What a receive from PROC_NULL gives, at once. */
+const kFromProcNull: Received<undefined> = { value: undefined, source: PROC_NULL, tag: ANY_TAG, count: 0 };
+
+/**
+ * The option of the typed-array collectives that writes the result into an array of the
+ * caller's (mpi4py's `recvbuf`), so a loop allocates no result per call: the call resolves to
+ * `recvbuf` itself when the result fills it, else to a view of its first elements.
+ */
+export interface RecvbufOptions<A extends TypedArray = TypedArray> {
+  recvbuf?: A;
+}
+
+function recvbufOf(options: RecvbufOptions | undefined): TypedArray | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object such as { recvbuf }, got ${Errors.describe(options)}`);
+  return options.recvbuf;
+}
 
 /** @internal What a communicator is made of; created by the world bootstrap, `split` and `dup`. */
 export interface CommunicatorParts {
@@ -138,8 +171,9 @@ export class Communicator {
 
   /** Sends `data` to `dest`; resolves once the message is handed to the transport. */
   async send(data: unknown, dest: number, tag = 0): Promise<void> {
-    assertRank('dest', dest, this.size);
     assertTag('tag', tag);
+    if (dest === PROC_NULL) return;
+    assertRank('dest', dest, this.size);
     await this.#engine.send(this.#ctx, this.#group[dest], tag, [this.#encodeFor(dest, data)]);
   }
 
@@ -150,16 +184,37 @@ export class Communicator {
     return r.value;
   }
 
-  #recv<T>(source: number, tag: number): Promise<Received<T>> {
-    assertSource('source', source, this.size);
-    assertRecvTag('tag', tag);
+  #recv<T>(source: number, tag: number, sourceName = 'source', tagName = 'tag'): Promise<Received<T>> {
+    assertRecvTag(tagName, tag);
+    if (source === PROC_NULL) return Promise.resolve(kFromProcNull as Received<T>);
+    assertSource(sourceName, source, this.size);
     return this.#engine.recv(this.#ctx, this.#worldSource(source), tag).then((m) => this.#received<T>(m));
+  }
+
+  /**
+   * Receives a typed-array message into `buf` without allocating an array for it; resolves to
+   * the number of elements written (the rest of `buf` is untouched). A longer message is an
+   * MpiError ERR_TRUNCATE, one of another element type (or not a typed array) a TypeError; the
+   * message is consumed either way, as MPI does. `status` is filled before the check.
+   */
+  async recvInto(buf: TypedArray, source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<number> {
+    if (elementCode(buf) === undefined) throw new TypeError(`buf must be a typed array, got ${describeValue(buf)}`);
+    assertRecvTag('tag', tag);
+    if (source === PROC_NULL) {
+      fillStatus(status, kFromProcNull);
+      return 0;
+    }
+    assertSource('source', source, this.size);
+    const m = await this.#engine.recv(this.#ctx, this.#worldSource(source), tag);
+    fillStatus(status, { source: this.#rankOf.get(m.src) ?? -1, tag: m.tag, count: m.bytes });
+    return copyPacketInto(buf, m.packets[0], 0, 'recvInto');
   }
 
   /** Nonblocking send. Argument errors throw at once; send failures surface on `wait`. */
   isend(data: unknown, dest: number, tag = 0): Request<void> {
-    assertRank('dest', dest, this.size);
     assertTag('tag', tag);
+    if (dest === PROC_NULL) return new Request(Promise.resolve({ value: undefined, source: PROC_NULL, tag, count: 0 }));
+    assertRank('dest', dest, this.size);
     const sent = this.#engine.send(this.#ctx, this.#group[dest], tag, [this.#encodeFor(dest, data)]);
     return new Request(sent.then(() => ({ value: undefined, source: this.#rank, tag, count: 0 })));
   }
@@ -171,29 +226,35 @@ export class Communicator {
 
   /** Sends to `dest` and receives from `source` at once, so two ranks exchanging never deadlock. */
   async sendrecv<T = unknown>(data: unknown, dest: number, sendtag = 0, source: number = ANY_SOURCE, recvtag: number = ANY_TAG, status?: Status): Promise<T> {
-    assertRank('dest', dest, this.size);
+    if (dest !== PROC_NULL) assertRank('dest', dest, this.size);
     assertTag('sendtag', sendtag);
-    assertSource('source', source, this.size);
+    if (source !== PROC_NULL) assertSource('source', source, this.size);
     assertRecvTag('recvtag', recvtag);
-    const packet = this.#encodeFor(dest, data);
-    const received = this.#recv<T>(source, recvtag);
-    const [, r] = await Promise.all([this.#engine.send(this.#ctx, this.#group[dest], sendtag, [packet]), received]);
+    const packet = dest === PROC_NULL ? encode(data) : this.#encodeFor(dest, data);
+    const received = this.#recv<T>(source, recvtag, 'source', 'recvtag');
+    const sent = dest === PROC_NULL ? undefined : this.#engine.send(this.#ctx, this.#group[dest], sendtag, [packet]);
+    const [, r] = await Promise.all([sent, received]);
     fillStatus(status, r);
     return r.value;
   }
 
   /** Waits until a matching message has arrived, without receiving it; fills `status`. */
   async probe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<void> {
-    assertSource('source', source, this.size);
     assertRecvTag('tag', tag);
+    if (source === PROC_NULL) return fillStatus(status, kFromProcNull);
+    assertSource('source', source, this.size);
     const m = await this.#engine.probe(this.#ctx, this.#worldSource(source), tag);
     fillStatus(status, { source: this.#rankOf.get(m.src) ?? -1, tag: m.tag, count: m.bytes });
   }
 
   /** True if a matching message has already arrived (fills `status`); never waits. */
   iprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): boolean {
-    assertSource('source', source, this.size);
     assertRecvTag('tag', tag);
+    if (source === PROC_NULL) {
+      fillStatus(status, kFromProcNull);
+      return true;
+    }
+    assertSource('source', source, this.size);
     const m = this.#engine.iprobe(this.#ctx, this.#worldSource(source), tag);
     if (m === undefined) return false;
     fillStatus(status, { source: this.#rankOf.get(m.src) ?? -1, tag: m.tag, count: m.bytes });
@@ -204,10 +265,14 @@ export class Communicator {
     await coll.barrier(this.#coll);
   }
 
-  /** The root's value on every rank (each rank gets its own copy, the root included). */
-  async bcast<T = unknown>(data: T | undefined, root = 0): Promise<T> {
+  /**
+   * The root's value on every rank (each rank gets its own copy, the root included); a typed
+   * array can land in `options.recvbuf`.
+   */
+  async bcast<T = unknown>(data: T | undefined, root = 0, options?: RecvbufOptions): Promise<T> {
     assertRoot(root, this.size);
-    return (await coll.bcast(this.#coll, data, root)) as T;
+    const out = recvbufFor('bcast', options, this.#rank === root ? data : undefined, true);
+    return intoRecvbuf('bcast', await coll.bcast(this.#coll, data, root), out) as T;
   }
 
   /** Item i of the root's array goes to rank i; the root's array must have exactly `size` items. */
@@ -231,24 +296,130 @@ export class Communicator {
     return (await coll.alltoall(this.#coll, data as unknown[])) as T[];
   }
 
-  async reduce<T = unknown>(data: T, op: OpLike = SUM, root = 0): Promise<T | undefined> {
+  async reduce<T = unknown>(data: T, op: OpLike = SUM, root = 0, options?: RecvbufOptions): Promise<T | undefined> {
     const o = toOp(op);
     assertRoot(root, this.size);
-    return (await coll.reduce(this.#coll, data, o, root)) as T | undefined;
+    const out = this.#rank === root ? recvbufFor('reduce', options, data, true) : undefined;
+    return intoRecvbuf('reduce', await coll.reduce(this.#coll, data, o, root), out) as T | undefined;
   }
 
-  async allreduce<T = unknown>(data: T, op: OpLike = SUM): Promise<T> {
-    return (await coll.allreduce(this.#coll, data, toOp(op))) as T;
+  /** op over every rank's value, on every rank; a typed-array result can land in `options.recvbuf`. */
+  async allreduce<T = unknown>(data: T, op: OpLike = SUM, options?: RecvbufOptions): Promise<T> {
+    const o = toOp(op);
+    const out = recvbufFor('allreduce', options, data, true);
+    return intoRecvbuf('allreduce', await coll.allreduce(this.#coll, data, o), out) as T;
   }
 
   /** Inclusive prefix reduction: rank i gets op over ranks 0..i. */
-  async scan<T = unknown>(data: T, op: OpLike = SUM): Promise<T> {
-    return (await coll.scan(this.#coll, data, toOp(op))) as T;
+  async scan<T = unknown>(data: T, op: OpLike = SUM, options?: RecvbufOptions): Promise<T> {
+    const o = toOp(op);
+    const out = recvbufFor('scan', options, data, true);
+    return intoRecvbuf('scan', await coll.scan(this.#coll, data, o), out) as T;
   }
 
   /** Exclusive prefix reduction: rank i gets op over ranks 0..i-1; `undefined` on rank 0. */
-  async exscan<T = unknown>(data: T, op: OpLike = SUM): Promise<T | undefined> {
-    return (await coll.exscan(this.#coll, data, toOp(op))) as T | undefined;
+  async exscan<T = unknown>(data: T, op: OpLike = SUM, options?: RecvbufOptions): Promise<T | undefined> {
+    const o = toOp(op);
+    const out = recvbufFor('exscan', options, data, true);
+    return intoRecvbuf('exscan', await coll.exscan(this.#coll, data, o), out) as T | undefined;
+  }
+
+  // Nonblocking collectives: the blocking call started now (its channel opens before this
+  // returns, so calls started in the same order on every rank match), carried by a Request.
+  // It progresses whenever the program yields to the event loop. Argument errors throw at
+  // once, as for isend.
+
+  ibarrier(): Request<void> {
+    return collRequest(coll.barrier(this.#coll));
+  }
+
+  ibcast<T = unknown>(data: T | undefined, root = 0, options?: RecvbufOptions): Request<T> {
+    assertRoot(root, this.size);
+    const out = recvbufFor('ibcast', options, this.#rank === root ? data : undefined, true);
+    return collRequest(coll.bcast(this.#coll, data, root).then((v) => intoRecvbuf('ibcast', v, out) as T));
+  }
+
+  iscatter<T = unknown>(data: readonly T[] | undefined, root = 0): Request<T> {
+    assertRoot(root, this.size);
+    return collRequest(coll.scatter(this.#coll, data as unknown[] | undefined, root) as Promise<T>);
+  }
+
+  igather<T = unknown>(data: T, root = 0): Request<T[] | undefined> {
+    assertRoot(root, this.size);
+    return collRequest(coll.gather(this.#coll, data, root) as Promise<T[] | undefined>);
+  }
+
+  iallgather<T = unknown>(data: T): Request<T[]> {
+    return collRequest(coll.allgather(this.#coll, data) as Promise<T[]>);
+  }
+
+  ialltoall<T = unknown>(data: readonly T[]): Request<T[]> {
+    return collRequest(coll.alltoall(this.#coll, data as unknown[]) as Promise<T[]>);
+  }
+
+  ireduce<T = unknown>(data: T, op: OpLike = SUM, root = 0, options?: RecvbufOptions): Request<T | undefined> {
+    const o = toOp(op);
+    assertRoot(root, this.size);
+    const out = this.#rank === root ? recvbufFor('ireduce', options, data, true) : undefined;
+    return collRequest(coll.reduce(this.#coll, data, o, root).then((v) => intoRecvbuf('ireduce', v, out) as T | undefined));
+  }
+
+  iallreduce<T = unknown>(data: T, op: OpLike = SUM, options?: RecvbufOptions): Request<T> {
+    const o = toOp(op);
+    const out = recvbufFor('iallreduce', options, data, true);
+    return collRequest(coll.allreduce(this.#coll, data, o).then((v) => intoRecvbuf('iallreduce', v, out) as T));
+  }
+
+  iscan<T = unknown>(data: T, op: OpLike = SUM, options?: RecvbufOptions): Request<T> {
+    const o = toOp(op);
+    const out = recvbufFor('iscan', options, data, true);
+    return collRequest(coll.scan(this.#coll, data, o).then((v) => intoRecvbuf('iscan', v, out) as T));
+  }
+
+  iexscan<T = unknown>(data: T, op: OpLike = SUM, options?: RecvbufOptions): Request<T | undefined> {
+    const o = toOp(op);
+    const out = recvbufFor('iexscan', options, data, true);
+    return collRequest(coll.exscan(this.#coll, data, o).then((v) => intoRecvbuf('iexscan', v, out) as T | undefined));
+  }
+
+  /**
+   * The root's typed array cut in rank order into pieces of `counts[i]` elements; rank i gets
+   * its piece, a new array of the root's type (or written into `options.recvbuf`). Non-roots
+   * pass `undefined` for `data` and `counts`.
+   */
+  async scatterv<A extends TypedArray>(data: A | undefined, counts: number[] | undefined, root = 0, options?: RecvbufOptions<A>): Promise<A> {
+    assertRoot(root, this.size);
+    return (await vcoll.scatterv(this.#coll, data, counts, root, recvbufOf(options))) as A;
+  }
+
+  /** Typed arrays of any length joined in rank order on the root, with each rank's element count; `undefined` elsewhere. */
+  async gatherv<A extends TypedArray>(data: A, root = 0, options?: RecvbufOptions<A>): Promise<{ data: A; counts: number[] } | undefined> {
+    assertRoot(root, this.size);
+    return (await vcoll.gatherv(this.#coll, data, root, recvbufOf(options))) as { data: A; counts: number[] } | undefined;
+  }
+
+  /** `gatherv` with the result on every rank. */
+  async allgatherv<A extends TypedArray>(data: A, options?: RecvbufOptions<A>): Promise<{ data: A; counts: number[] }> {
+    return (await vcoll.allgatherv(this.#coll, data, recvbufOf(options))) as { data: A; counts: number[] };
+  }
+
+  /**
+   * The first `counts[0]` elements go to rank 0, the next `counts[1]` to rank 1, ...; the result
+   * joins what every rank sent here in rank order, `counts[j]` elements from rank j (nobody
+   * sends counts first: they come with the data).
+   */
+  async alltoallv<A extends TypedArray>(data: A, counts: number[], options?: RecvbufOptions<A>): Promise<{ data: A; counts: number[] }> {
+    return (await vcoll.alltoallv(this.#coll, data, counts, recvbufOf(options))) as { data: A; counts: number[] };
+  }
+
+  /** Element-wise `op` over equal-length arrays (a multiple of `size` long); rank i gets block i. */
+  async reduceScatterBlock<A extends TypedArray>(data: A, op: OpLike = SUM, options?: RecvbufOptions<A>): Promise<A> {
+    return (await vcoll.reduceScatterBlock(this.#coll, data, toOp(op), recvbufOf(options))) as A;
+  }
+
+  /** Element-wise `op` over equal-length arrays; rank i gets block i, of `counts[i]` elements. */
+  async reduceScatter<A extends TypedArray>(data: A, counts: number[], op: OpLike = SUM, options?: RecvbufOptions<A>): Promise<A> {
+    return (await vcoll.reduceScatter(this.#coll, data, counts, toOp(op), recvbufOf(options))) as A;
   }
 
   /**
@@ -258,6 +429,16 @@ export class Communicator {
   async split(color: number, key = 0): Promise<Communicator | null> {
     assertColor(color);
     assertInteger('key', key);
+    const parts = await this.#splitParts(color, key, `a split of ${this.#name} (color ${color})`);
+    return parts === null ? null : new Communicator(parts);
+  }
+
+  /** @internal The parts of the communicator a split with these arguments makes (null for UNDEFINED). */
+  [kSplitParts](color: number, key: number, name: string): Promise<CommunicatorParts | null> {
+    return this.#splitParts(color, key, name);
+  }
+
+  async #splitParts(color: number, key: number, name: string): Promise<CommunicatorParts | null> {
     const all = (await coll.allgather(this.#coll, [color, key, this.#engine.nextContext], 'split')) as [number, number, number][];
     const ctx = Math.max(...all.map((a) => a[2]));
     this.#engine.useContextsBelow(ctx + 2);
@@ -267,7 +448,27 @@ export class Communicator {
       .filter((m) => m.color === color)
       .sort((a, b) => a.key - b.key || a.i - b.i)
       .map((m) => m.i);
-    return this.#derive(members.map((i) => this.#group[i]), members.indexOf(this.#rank), ctx, `a split of ${this.#name} (color ${color})`);
+    return this.#parts(members.map((i) => this.#group[i]), members.indexOf(this.#rank), ctx, name);
+  }
+
+  /**
+   * Collective: a Cartesian grid of `dims` over the first product(dims) ranks, which keep their
+   * numbers (`reorder` is accepted and, as MPI allows, changes nothing); the other ranks get
+   * null. Ranks are numbered row-major over the grid.
+   *
+   * ```ts
+   * const grid = await comm.createCart(computeDims(comm.size, 2), [true, false]);
+   * const { source, dest } = grid!.shift(0, 1);
+   * ```
+   */
+  async createCart(dims: number[], periods?: boolean[], reorder = false): Promise<CartComm | null> {
+    const grid = checkGrid(dims, periods, reorder, this.size);
+    const inGrid = this.#rank < product(grid.dims);
+    const parts = await this.#splitParts(inGrid ? 0 : UNDEFINED, this.#rank, `a Cartesian grid ${JSON.stringify(grid.dims)} of ${this.#name}`);
+    if (parts === null) return null;
+    // Loaded here, not at the top: cart-comm.ts extends this class, so it must load after it.
+    const { CartComm } = await import('./topology/cart-comm.js');
+    return new CartComm(parts, grid);
   }
 
   /** The same group with a separate message space. */
@@ -275,11 +476,11 @@ export class Communicator {
     const all = (await coll.allgather(this.#coll, this.#engine.nextContext, 'dup')) as number[];
     const ctx = Math.max(...all);
     this.#engine.useContextsBelow(ctx + 2);
-    return this.#derive(this.#group, this.#rank, ctx, `a dup of ${this.#name}`);
+    return new Communicator(this.#parts(this.#group, this.#rank, ctx, `a dup of ${this.#name}`));
   }
 
-  #derive(group: readonly number[], rank: number, ctx: number, name: string): Communicator {
-    return new Communicator({ engine: this.#engine, group, rank, ctx, algorithms: this.#coll.algorithms, name });
+  #parts(group: readonly number[], rank: number, ctx: number, name: string): CommunicatorParts {
+    return { engine: this.#engine, group, rank, ctx, algorithms: this.#coll.algorithms, name };
   }
 
   /** Ends every rank of the job at once; the launcher exits with `code`. */
@@ -292,6 +493,12 @@ export class Communicator {
 // Each communicating method registers what it waits on, for the launcher's hang report.
 trackCommunicator(Communicator.prototype);
 
+const describeValue = Errors.describe;
+
+/** A collective's promise as a Request; its status is MPI's empty one (ANY_SOURCE, ANY_TAG, 0). */
+function collRequest<T>(result: Promise<T>): Request<T> {
+  return new Request(result.then((value) => ({ value, source: ANY_SOURCE, tag: ANY_TAG, count: 0 })));
+}
 const packetsOf = (m: Incoming): Packet[] => m.packets;
 const ignore = (): void => {};
 

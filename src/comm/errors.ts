@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'ERR_TRANSPORT'
   | 'ERR_BOOTSTRAP'
   | 'ERR_FINALIZED'
-  | 'ERR_COLLECTIVE';
+  | 'ERR_COLLECTIVE'
+  | 'ERR_TRUNCATE';
 
 export class MpiError extends Error {
   readonly code: ErrorCode;
@@ -78,6 +79,9 @@ export const Errors = {
     new RangeError(`scatter: data on the root must be an array of exactly ${size} items (one per rank), got ${describe(got)}`),
   alltoallLength: (got: unknown, size: number): RangeError =>
     new RangeError(`alltoall: data must be an array of exactly ${size} items (one per rank), got ${describe(got)}`),
+  /** A message or collective result longer than the caller's array (MPI_ERR_TRUNCATE). */
+  truncate: (what: string, elements: number, room: number): MpiError =>
+    new MpiError('ERR_TRUNCATE', `${what}: the message holds ${elements} elements, more than the ${room} the receive array has room for`),
   finalized: (what: string): MpiError =>
     new MpiError('ERR_FINALIZED', `${what} called after finalize()`),
   /** Two ranks' calls at the same step of one communicator differ (`call`: 1 for its first collective). */

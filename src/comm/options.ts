@@ -6,6 +6,7 @@ import type { CollectiveName, ForcedAlgorithms } from './coll/channel.js';
 
 const kCollectives: readonly CollectiveName[] = [
   'barrier', 'bcast', 'scatter', 'gather', 'allgather', 'alltoall', 'reduce', 'allreduce', 'scan', 'exscan',
+  'scatterv', 'gatherv', 'allgatherv', 'alltoallv', 'reduce_scatter_block', 'reduce_scatter',
 ];
 
 export function forcedAlgorithmsFromEnv(env: NodeJS.ProcessEnv = process.env): ForcedAlgorithms {

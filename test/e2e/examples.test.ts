@@ -20,6 +20,18 @@ describe.concurrent('examples at np=4', () => {
     expect(r.code).toBe(0);
   });
 
+  it.each([
+    ['heat-2d.ts', ['48', '40'], /^heat-2d: 48x48 plate on a 2x2 grid of ranks, 40 Jacobi iterations\nresidual \S+ \(serial \S+\), [\d.]+ ms per iteration\nmatches the serial computation\n$/],
+    ['sample-sort.ts', ['5000'], /^sample-sort: 23000 keys on 4 ranks in [\d.]+ ms; bucket sizes( \d+){4}\nglobally ordered, matches the serial sort\n$/],
+    ['kmeans.ts', ['20000', '4', '10'], /^kmeans: 20000 points, k=4, 10 iterations on 4 ranks in [\d.]+ ms\ncentroids( \(\S+, \S+\)){4}\nmatches the serial computation \(max difference \S+\)\n$/],
+    ['overlap.ts', ['200000', '1000000'], /^overlap: iallreduce of 200000 float64 \(1\.6 MB\) on 4 ranks with 1000000 steps of computation\nallreduce alone [\d.]+ ms, computation alone [\d.]+ ms, overlapped [\d.]+ ms\nsaved -?[\d.]+ ms \(-?\d+% of the two in sequence\)\nresults match the serial computation\n$/],
+  ])('%s %j checks itself against the serial computation', async (name, args, expected) => {
+    const r = await runMpi(['-n', '4', example(name), ...args]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(expected);
+    expect(r.code).toBe(0);
+  });
+
   it('crash.ts fails on purpose: status 1 and the report the README shows', async () => {
     const r = await runMpi(['-n', '4', example('crash.ts')]);
     // Rank 0 may be stopped before it prints step 2: only a prefix is certain.

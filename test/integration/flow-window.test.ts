@@ -157,8 +157,22 @@ async function runCollective(rank: number, size: number, collective: CollectiveN
     case 'allreduce': return c.allreduce(vec(rank, k), k === 1 ? MAX : SUM);
     case 'scan': return c.scan(vec(rank, k), SUM);
     case 'exscan': return c.exscan(vec(rank, k), SUM);
+    case 'scatterv': return c.scatterv(rank === rt ? vec(rt, k) : undefined, rank === rt ? blocks(size) : undefined, rt);
+    case 'gatherv': return c.gatherv(vec(rank, k), rt);
+    case 'allgatherv': return c.allgatherv(vec(rank, k));
+    case 'alltoallv': return c.alltoallv(vec(rank, k), blocks(size));
+    case 'reduce_scatter_block': return c.reduceScatterBlock(vec(rank, k), SUM);
+    case 'reduce_scatter': return c.reduceScatter(vec(rank, k), blocks(size), SUM);
   }
 }
+
+/** 600 elements in `size` uneven blocks. */
+const blocks = (size: number): number[] => Array.from({ length: size }, (_, i) => Math.floor((600 * (i + 1) ** 2) / size ** 2) - Math.floor((600 * i ** 2) / size ** 2));
+const blockOf = (a: Float64Array, counts: number[], i: number): Float64Array => {
+  const at = counts.slice(0, i).reduce((x, y) => x + y, 0);
+  return a.slice(at, at + counts[i]);
+};
+const joined = (parts: Float64Array[]): Float64Array => Float64Array.from(parts.flatMap((p) => Array.from(p)));
 
 function sumOf(ranks: number[], k: number): Float64Array {
   const out = new Float64Array(600);
@@ -180,5 +194,11 @@ function expected(rank: number, size: number, collective: CollectiveName, k: num
     case 'allreduce': return k === 1 ? vec(size - 1, k) : sumOf(all, k);
     case 'scan': return sumOf(all.slice(0, rank + 1), k);
     case 'exscan': return rank === 0 ? undefined : sumOf(all.slice(0, rank), k);
+    case 'scatterv': return blockOf(vec(rt, k), blocks(size), rank);
+    case 'gatherv': return rank === rt ? { data: joined(all.map((i) => vec(i, k))), counts: all.map(() => 600) } : undefined;
+    case 'allgatherv': return { data: joined(all.map((i) => vec(i, k))), counts: all.map(() => 600) };
+    case 'alltoallv': return { data: joined(all.map((i) => blockOf(vec(i, k), blocks(size), rank))), counts: all.map(() => blocks(size)[rank]) };
+    case 'reduce_scatter_block': return blockOf(sumOf(all, k), all.map(() => 600 / size), rank);
+    case 'reduce_scatter': return blockOf(sumOf(all, k), blocks(size), rank);
   }
 }

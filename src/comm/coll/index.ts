@@ -51,7 +51,7 @@ const kScan: Record<Algorithm<'scan'>, Reduction> = { 'recursive-doubling': scan
 const kExscan: Record<Algorithm<'exscan'>, Reduction> = { 'recursive-doubling': exscanRecursiveDoubling, linear: exscanLinear };
 
 /** Built-in ops known to combine typed arrays element by element (chunks may be reduced apart). */
-const kElementwise: ReadonlySet<Op> = new Set([SUM, PROD, MIN, MAX, LAND, LOR, LXOR, BAND, BOR, BXOR]);
+export const kElementwise: ReadonlySet<Op> = new Set([SUM, PROD, MIN, MAX, LAND, LOR, LXOR, BAND, BOR, BXOR]);
 
 export async function barrier(host: CollHost): Promise<void> {
   const ch = host.channel(collSignature('barrier'));

@@ -32,6 +32,12 @@ export const kAlgorithms = {
   allreduce: ['recursive-doubling', 'ring', 'shared-memory', 'hierarchical', 'reduce-bcast'],
   scan: ['recursive-doubling', 'linear'],
   exscan: ['recursive-doubling', 'linear'],
+  scatterv: ['binomial', 'linear'],
+  gatherv: ['binomial', 'linear'],
+  allgatherv: ['bruck', 'ring', 'gather-bcast'],
+  alltoallv: ['pairwise', 'linear'],
+  reduce_scatter_block: ['recursive-halving', 'ring', 'reduce-scatterv'],
+  reduce_scatter: ['recursive-halving', 'ring', 'reduce-scatterv'],
 } as const satisfies Record<CollectiveName, readonly string[]>;
 
 export type Algorithm<C extends CollectiveName> = (typeof kAlgorithms)[C][number];
@@ -64,6 +70,8 @@ export const kThresholds = {
   bcastSharedBytes: 256 * 1024,
   /** ...and allreduce from this many. */
   allreduceSharedBytes: 256 * 1024,
+  /** reduce-scatter on a number of ranks that is not a power of two uses the ring from this many bytes. */
+  reduceScatterRingBytes: 64 * 1024,
 };
 
 function sharedCapable(f: PayloadFacts): boolean {
@@ -72,6 +80,18 @@ function sharedCapable(f: PayloadFacts): boolean {
 
 function ringCapable(f: PayloadFacts): boolean {
   return f.size > 1 && f.typedLength !== undefined && f.typedLength >= f.size && f.commutative === true;
+}
+
+/**
+ * Reduce-scatter: recursive halving (log2 N rounds, halving the data each time) for element-wise
+ * commutative ops; on a non-power-of-two N it first folds pairs, which moves a whole vector, so
+ * large vectors take the ring there (N-1 rounds of one block each). Other ops: a rank-order
+ * reduce then a scatterv.
+ */
+function reduceScatterAuto(f: PayloadFacts): 'recursive-halving' | 'ring' | 'reduce-scatterv' {
+  if (f.commutative !== true || f.elementwise !== true) return 'reduce-scatterv';
+  const pof2 = (f.size & (f.size - 1)) === 0;
+  return !pof2 && (f.bytes ?? 0) >= kThresholds.reduceScatterRingBytes ? 'ring' : 'recursive-halving';
 }
 
 const kAuto: { [C in CollectiveName]: (f: PayloadFacts) => Algorithm<C> } = {
@@ -95,6 +115,12 @@ const kAuto: { [C in CollectiveName]: (f: PayloadFacts) => Algorithm<C> } = {
   },
   scan: () => 'recursive-doubling',
   exscan: () => 'recursive-doubling',
+  scatterv: () => 'binomial',
+  gatherv: () => 'binomial',
+  allgatherv: () => 'bruck',
+  alltoallv: () => 'pairwise',
+  reduce_scatter_block: reduceScatterAuto,
+  reduce_scatter: reduceScatterAuto,
 };
 
 /** Whether a forced algorithm can take this input; most take anything. */
@@ -105,6 +131,8 @@ function canRun(collective: CollectiveName, algorithm: string, f: PayloadFacts):
   // Facts every rank knows alike, so that roots and non-roots take the same road.
   if (collective === 'bcast' && algorithm === 'shared-memory') return sharedCapable(f);
   if (collective === 'bcast' && algorithm === 'hierarchical') return f.spansHosts === true;
+  // Reduce-scatter's ring and halving combine blocks out of rank order.
+  if (collective.startsWith('reduce_scatter') && algorithm !== 'reduce-scatterv') return f.commutative === true;
   return true;
 }
 

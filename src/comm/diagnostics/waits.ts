@@ -169,6 +169,7 @@ const root = (index: number): ArgSpec => [['root', index, 0]];
 const kOperations: Readonly<Record<string, { spec: ArgSpec; collective: boolean }>> = {
   send: { spec: dest, collective: false },
   recv: { spec: source, collective: false },
+  recvInto: { spec: [['source', 1, kAny], ['tag', 2, kAny]], collective: false },
   isend: { spec: dest, collective: false },
   irecv: { spec: source, collective: false },
   sendrecv: { spec: [['dest', 1, 0], ['sendtag', 2, 0], ['source', 3, kAny], ['recvtag', 4, kAny]], collective: false },
@@ -185,6 +186,23 @@ const kOperations: Readonly<Record<string, { spec: ArgSpec; collective: boolean 
   exscan: { spec: [], collective: true },
   split: { spec: [], collective: true },
   dup: { spec: [], collective: true },
+  createCart: { spec: [], collective: true },
+  scatterv: { spec: root(2), collective: true },
+  gatherv: { spec: root(1), collective: true },
+  allgatherv: { spec: [], collective: true },
+  alltoallv: { spec: [], collective: true },
+  reduceScatterBlock: { spec: [], collective: true },
+  reduceScatter: { spec: [], collective: true },
+  ibarrier: { spec: [], collective: true },
+  ibcast: { spec: root(1), collective: true },
+  iscatter: { spec: root(1), collective: true },
+  igather: { spec: root(1), collective: true },
+  iallgather: { spec: [], collective: true },
+  ialltoall: { spec: [], collective: true },
+  ireduce: { spec: root(2), collective: true },
+  iallreduce: { spec: [], collective: true },
+  iscan: { spec: [], collective: true },
+  iexscan: { spec: [], collective: true },
 };
 
 /** Replaces the communicating methods of `prototype` (Communicator's) with tracked ones. */

@@ -10,7 +10,9 @@ describe('selectAlgorithm', () => {
     for (const name of kAlgorithms[c]) {
       if (c === 'allreduce' && (name === 'ring' || name === 'shared-memory' || name === 'hierarchical')) continue; // needs suitable input, see below
       const where = name === 'hierarchical' ? { spansHosts: true } : { hostShared: true };
-      expect(selectAlgorithm(c, { size: 4, ...where }, { [c]: name })).toBe(name);
+      // reduce-scatter's ring and halving need a commutative op
+      const facts = c.startsWith('reduce_scatter') ? { size: 4, commutative: true } : { size: 4, ...where };
+      expect(selectAlgorithm(c, facts, { [c]: name })).toBe(name);
     }
     expect(() => selectAlgorithm(c, { size: 4 }, { [c]: 'foo' })).toThrow(new RangeError(
       `TSMPI_COLL_${c.toUpperCase()}="foo" is not an algorithm of ${c}: use one of ${kAlgorithms[c].join(', ')}`,
@@ -82,6 +84,21 @@ describe('selectAlgorithm', () => {
     expect(selectAlgorithm('allreduce', { ...spans, commutative: false })).toBe('recursive-doubling');
     expect(selectAlgorithm('allreduce', bigTyped, { allreduce: 'hierarchical' })).toBe('ring');
     expect(selectAlgorithm('bcast', { size: 8, bytes: 10 }, { bcast: 'hierarchical' })).toBe('binomial');
+  });
+
+  it('reduce-scatter: halving or ring for element-wise commutative ops, reduce + scatterv otherwise', () => {
+    for (const c of ['reduce_scatter', 'reduce_scatter_block'] as const) {
+      const elementwise = { commutative: true, elementwise: true };
+      expect(selectAlgorithm(c, { size: 8, ...elementwise, bytes: 1e8 })).toBe('recursive-halving');
+      expect(selectAlgorithm(c, { size: 6, ...elementwise, bytes: 100 })).toBe('recursive-halving');
+      expect(selectAlgorithm(c, { size: 6, ...elementwise, bytes: kThresholds.reduceScatterRingBytes })).toBe('ring');
+      expect(selectAlgorithm(c, { size: 8, commutative: true, elementwise: false })).toBe('reduce-scatterv');
+      expect(selectAlgorithm(c, { size: 8, commutative: false })).toBe('reduce-scatterv');
+      // forced halving or ring with a non-commutative op gives way
+      expect(selectAlgorithm(c, { size: 8, commutative: false }, { [c]: 'ring' })).toBe('reduce-scatterv');
+      expect(selectAlgorithm(c, { size: 8, commutative: true }, { [c]: 'ring' })).toBe('ring');
+    }
+    for (const c of ['scatterv', 'gatherv', 'allgatherv', 'alltoallv'] as const) expect(selectAlgorithm(c, { size: 5 })).toBe(kAlgorithms[c][0]);
   });
 
   it('a forced ring gives way to the automatic choice when it cannot take the input', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mismatchError } from '../../../../src/comm/coll/guard.js';
-import { collSignature, describeCall, kNone, sameCall } from '../../../../src/comm/coll/signature.js';
+import { collSignature, countsFingerprint, describeCall, kNone, sameCall } from '../../../../src/comm/coll/signature.js';
 import { MpiError } from '../../../../src/comm/errors.js';
 import { decodeEnvelope, encodeEnvelope, envelopeProblem, kHeaderFixedBytes, kStampBytes } from '../../../../src/comm/p2p/envelope.js';
 
@@ -31,6 +31,29 @@ describe('collective signatures', () => {
     // a typed array against another operand is the op's TypeError to raise, not a mismatch
     expect(sameCall(f3, collSignature('allreduce', -1, 'text'))).toBe(true);
     expect(sameCall(collSignature('allreduce', -1, {}), f3)).toBe(true);
+  });
+
+  it('extended kinds: the variable-size collectives and reduce-scatter', () => {
+    const f = new Float64Array(6);
+    const fp = countsFingerprint([2, 2, 2]);
+    expect(describeCall(collSignature('gatherv', 2, f, false))).toBe('gatherv(Float64Array, root=2)');
+    expect(describeCall(collSignature('scatterv', 0))).toBe('scatterv(root=0)');
+    expect(describeCall(collSignature('alltoallv', -1, new Int32Array(3), false))).toBe('alltoallv(Int32Array)');
+    expect(describeCall(collSignature('reduceScatterBlock', -1, f))).toBe('reduceScatterBlock(Float64Array of length 6)');
+    expect(describeCall(collSignature('reduceScatter', -1, f, true, fp))).toBe(`reduceScatter(Float64Array of length 6, counts #${fp.toString(16).padStart(6, '0')})`);
+    // lengths of v-collectives may differ; element types may not
+    expect(sameCall(collSignature('alltoallv', -1, f, false), collSignature('alltoallv', -1, new Float64Array(2), false))).toBe(true);
+    expect(sameCall(collSignature('alltoallv', -1, f, false), collSignature('alltoallv', -1, new Float32Array(6), false))).toBe(false);
+    expect(sameCall(collSignature('alltoallv', -1, f, false), collSignature('allgatherv', -1, f, false))).toBe(false);
+    expect(sameCall(collSignature('gatherv', 0, f, false), collSignature('gatherv', 1, f, false))).toBe(false);
+    expect(sameCall(collSignature('gatherv', 0, f, false), collSignature('gather', 0))).toBe(false);
+    // the scatterv root's element type against non-roots that pass nothing
+    expect(sameCall(collSignature('scatterv', 1, f, false), collSignature('scatterv', 1))).toBe(true);
+    // reduceScatter: counts must agree; unreadable counts (that rank's own error) agree with any
+    expect(sameCall(collSignature('reduceScatter', -1, f, true, fp), collSignature('reduceScatter', -1, f, true, countsFingerprint([1, 2, 3])))).toBe(false);
+    expect(sameCall(collSignature('reduceScatter', -1, f, true, fp), collSignature('reduceScatter', -1, f))).toBe(true);
+    expect(sameCall(collSignature('reduceScatter', -1, f, true, fp), collSignature('reduceScatterBlock', -1, f))).toBe(false);
+    expect(new Set([[1, 2, 3], [3, 2, 1], [2, 2, 2], [6, 0, 0], [0, 6, 0]].map(countsFingerprint)).size).toBe(5);
   });
 
   it('read as calls', () => {
