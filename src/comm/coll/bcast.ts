@@ -25,6 +25,8 @@
  *   writes the memory in its next call) while another still reads. A payload larger than
  *   kSharedChunkBytes goes in chunks, one notice and acknowledgement wave each. One copy in
  *   and one copy out per rank instead of ⌈log2 N⌉ point-to-point copies through the root.
+ *   The root returns its own copy of the payload (made while the others copy theirs), not
+ *   its packet, which may be the caller's array.
  *
  * bcastLinear — the root sends the packet to every rank directly: N-1 messages from the root,
  *   one round. Only for forcing.
@@ -78,17 +80,20 @@ export async function bcastSharedMemory(ch: CollChannel, packet: Packet | undefi
   if (shared === undefined || isErrorPacket(packet!) || ch.size === 1) return bcastBinomial(ch, packet, root, shared);
   await shared.ready;
   const { code, bytes } = packet!;
+  // The root's own result is a copy too, made while the others copy theirs out.
+  const own = Buffer.from(shared.allocate(bytes.length));
   const chunk = Math.max(1, Math.min(bytes.length, kSharedChunkBytes));
   for (let offset = 0; ; offset += chunk) {
     const n = Math.min(chunk, bytes.length - offset);
     shared.scratch(chunk).set(bytes.subarray(offset, offset + n));
     const notice = controlPacket({ shared: 1, code, length: bytes.length, offset, n } satisfies SharedNotice);
-    await Promise.all(tree.children.map((c) => ch.send(c, [notice])));
-    await Promise.all(tree.children.map((c) => ch.recv(c)));
+    const acks = Promise.all(tree.children.map((c) => ch.send(c, [notice]).then(() => ch.recv(c))));
+    own.set(bytes.subarray(offset, offset + n), offset);
+    await acks;
     if (offset + n >= bytes.length) break;
   }
   await Promise.all(tree.children.map((c) => ch.send(c, [])));
-  return packet!;
+  return { code, bytes: own };
 }
 
 export async function bcastLinear(ch: CollChannel, packet: Packet | undefined, root: number): Promise<Packet> {

@@ -64,10 +64,13 @@ export class Fault {
     }
   }
 
-  /** Encodes a value, or records why it cannot be sent and gives the error packet instead. */
-  encode(value: unknown): Packet {
+  /**
+   * Encodes a value, or records why it cannot be sent and gives the error packet instead.
+   * `copy` false: raw bytes stay views on the value (see codec.ts `encode`).
+   */
+  encode(value: unknown, copy = true): Packet {
     try {
-      return encode(value);
+      return encode(value, copy);
     } catch (err) {
       this.fail(err);
       return this.packet;

@@ -6,7 +6,7 @@
  * packets, and decodes its own copy of the result. Failures of one rank's part travel as error
  * packets (see fault.ts) so every rank finishes the call and raises where the contract says.
  */
-import { decode, decodeShared } from '../serialization/codec.js';
+import { decode, decodeShared, isErrorPacket } from '../serialization/codec.js';
 import type { Packet } from '../serialization/packet.js';
 import { Errors } from '../errors.js';
 import type { Op } from '../ops/op.js';
@@ -64,18 +64,33 @@ export async function bcast(host: CollHost, value: unknown, root: number): Promi
   // Any rank but the root may find the root copying through host memory: all take their turn.
   const shared = host.hostMemory?.enter();
   const fault = new Fault(ch.rank);
+  const where = hostFacts(host);
+  // On one host behind shared memory every byte the root sends is copied (into rings or host
+  // memory) before the call returns: its array may go as it is, without a copy at the call.
+  const inPlace = ch.rank === root && where.hostShared;
   let got: Packet;
+  let packet: Packet | undefined;
   try {
-    const packet = ch.rank === root ? fault.encode(value) : undefined;
-    const facts = { size: ch.size, bytes: packet?.bytes.length, ...hostFacts(host) };
+    packet = ch.rank === root ? fault.encode(value, !inPlace) : undefined;
+    const facts = { size: ch.size, bytes: packet?.bytes.length, ...where };
     got = await kBcast[selectAlgorithm('bcast', facts, host.algorithms)](ch, packet, root, shared, host.hostOf);
   } finally {
     shared?.done();
   }
   fault.throwIfLocal();
-  // The root sent its own encoded bytes, and ZeroMQ may still be reading them: its value must
-  // not be a view on them. (Interior nodes send on a copy of what they received.)
-  return ch.rank === root ? decodeShared(got) : decode(got); // an error packet decodes to a throw
+  // A non-root's packet, or a copy the algorithm made for the root, is its own.
+  if (got !== packet) return decode(got); // an error packet decodes to a throw
+  // The root's own result is a copy too: in place, its packet is the caller's array; otherwise
+  // ZeroMQ may still be reading the bytes it sent. (Interior nodes send on a copy of what they received.)
+  return inPlace && shared !== undefined ? decode(copyPacket(got, shared.allocate)) : decodeShared(got);
+}
+
+/** `packet` with its bytes copied into memory from `allocate` (an error packet as it is). */
+function copyPacket(packet: Packet, allocate: (bytes: number) => ArrayBuffer): Packet {
+  if (isErrorPacket(packet)) return packet;
+  const bytes = Buffer.from(allocate(packet.bytes.length));
+  bytes.set(packet.bytes);
+  return { code: packet.code, bytes };
 }
 
 export async function scatter(host: CollHost, data: unknown[] | undefined, root: number): Promise<unknown> {
