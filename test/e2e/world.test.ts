@@ -37,6 +37,7 @@ describe.each(kTransports)('over %s', (transport) => {
   describe.concurrent('value semantics of collectives', () => {
     it.each([
       [4, []],
+      [3, ['-x', 'TSMPI_COLL_BCAST=binomial']],
       [5, ['-x', 'TSMPI_COLL_BCAST=scatter-allgather', '-x', 'TSMPI_COLL_ALLGATHER=ring']],
     ])('a result changed at once never changes what other ranks receive, np=%i %j', async (n, force) => {
       await expectOk([...force, '-n', String(n), fixture('bcast-capture.ts')], `bcast-capture ok ${n}`);
