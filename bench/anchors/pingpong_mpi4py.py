@@ -87,10 +87,13 @@ if on("BENCH_COLLS"):
         n = len(arr)
         counts = [n * (i + 1) // size - n * i // size for i in range(size)]
         displs = [n * i // size for i in range(size)]
-        a2a = np.empty_like(arr)
+        # Every rank sends counts[j] elements to rank j, so it receives counts[rank] from each.
+        rcounts = [counts[rank]] * size
+        rdispls = [counts[rank] * i for i in range(size)]
+        a2a = np.empty(counts[rank] * size, dtype=np.float64)
         block = np.empty(counts[rank], dtype=np.float64)
         calls = {
-            "alltoallv_buf": lambda: comm.Alltoallv([arr, (counts, displs)], [a2a, (counts, displs)]),
+            "alltoallv_buf": lambda: comm.Alltoallv([arr, (counts, displs)], [a2a, (rcounts, rdispls)]),
             "reduce_scatter_buf": lambda: comm.Reduce_scatter(arr, block, recvcounts=counts, op=MPI.SUM),
             "allreduce_buf": lambda: comm.Allreduce(arr, red, op=MPI.SUM),
             "allreduce_obj": lambda: comm.allreduce(arr, op=MPI.SUM),
