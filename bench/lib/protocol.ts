@@ -14,6 +14,9 @@
 //   2. calibration: the warm-up's time per call (the slowest process's) sets the calls per
 //      repetition: about `targetMs`, clamped to [minCalls, maxCalls];
 //   3. `reps` repetitions, each reported as time per call (again the slowest process's).
+// Before its first case, every program runs that case once unrecorded (the program warm-up): in
+// a runtime's first second its start-up garbage collection and compilation stall a few calls by
+// milliseconds, which a 20 ms repetition of 10 µs calls cannot average away.
 // The Python and zeromq.js references implement the same three steps (see bench/anchors/).
 
 export interface Protocol {
