@@ -19,14 +19,15 @@
  *   no rank needs to know the size in advance.
  *
  * bcastSharedMemory — ranks on one host (the communicator has host memory): the root copies
- *   the packet's bytes into the host memory once and sends a small notice down the binomial
- *   tree; each rank forwards the notice, copies the bytes out for itself, and acknowledges up
- *   the tree once its subtree has them; then a release comes down, so that no rank leaves (and
- *   writes the memory in its next call) while another still reads. A payload larger than
- *   kSharedChunkBytes goes in chunks, one notice and acknowledgement wave each. One copy in
- *   and one copy out per rank instead of ⌈log2 N⌉ point-to-point copies through the root.
- *   The root returns its own copy of the payload (made while the others copy theirs), not
- *   its packet, which may be the caller's array.
+ *   the packet's bytes into the host memory and sends a small notice down the binomial tree;
+ *   each rank forwards the notice, copies the bytes out for itself, and acknowledges up the
+ *   tree once its subtree has them; at the end a release comes down, so that no rank leaves
+ *   (and writes the memory in its next call) while another still reads. The bytes go in pieces
+ *   of kSharedPieceBytes through two alternating slots, so the others copy piece k out while
+ *   the root copies piece k+1 in; the root reuses a slot once every rank acknowledged the piece
+ *   before. One copy in and one copy out per rank instead of ⌈log2 N⌉ point-to-point copies
+ *   through the root. The root returns its own copy of the payload (made while the others copy
+ *   theirs), not its packet, which may be the caller's array.
  *
  * bcastLinear — the root sends the packet to every rank directly: N-1 messages from the root,
  *   one round. Only for forcing.
@@ -40,11 +41,11 @@ import { controlPacket, isControlPacket, readControl } from './fault.js';
 import { type BinomialTree, binomialTree, fromVrank } from './topo.js';
 
 interface SplitHeader { code: number; length: number }
-/** A chunk of the payload is in the host memory: bytes [offset, offset + n) of `length`. */
-interface SharedNotice { shared: 1; code: number; length: number; offset: number; n: number }
+/** A piece of the payload is in slot `slot` of the host memory: bytes [offset, offset + n) of `length`. */
+interface SharedNotice { shared: 1; code: number; length: number; offset: number; n: number; slot: number }
 
-/** Host memory a bcast uses at most, so a huge payload does not take as much shared memory. */
-export const kSharedChunkBytes = 16 * 1024 * 1024;
+/** A bcast's pieces through host memory (two slots of this many bytes). */
+export const kSharedPieceBytes = 4 * 1024 * 1024;
 
 /**
  * `packet` is the root's (already encoded) value and ignored elsewhere. `shared` is this call's
@@ -82,16 +83,20 @@ export async function bcastSharedMemory(ch: CollChannel, packet: Packet | undefi
   const { code, bytes } = packet!;
   // The root's own result is a copy too, made while the others copy theirs out.
   const own = Buffer.from(shared.allocate(bytes.length));
-  const chunk = Math.max(1, Math.min(bytes.length, kSharedChunkBytes));
-  for (let offset = 0; ; offset += chunk) {
-    const n = Math.min(chunk, bytes.length - offset);
-    shared.scratch(chunk).set(bytes.subarray(offset, offset + n));
-    const notice = controlPacket({ shared: 1, code, length: bytes.length, offset, n } satisfies SharedNotice);
-    const acks = Promise.all(tree.children.map((c) => ch.send(c, [notice]).then(() => ch.recv(c))));
+  const piece = Math.max(1, Math.min(bytes.length, kSharedPieceBytes));
+  const memory = shared.scratch(2 * piece);
+  // acks[k]: every rank below has piece k; a slot is written again only after that.
+  const acks: Array<Promise<unknown>> = [];
+  for (let k = 0, offset = 0; k === 0 || offset < bytes.length; k++, offset += piece) {
+    const n = Math.min(piece, bytes.length - offset);
+    const slot = k % 2;
+    if (k >= 2) await acks[k - 2];
+    memory.set(bytes.subarray(offset, offset + n), slot * piece);
+    const notice = controlPacket({ shared: 1, code, length: bytes.length, offset, n, slot: slot * piece } satisfies SharedNotice);
+    acks.push(Promise.all(tree.children.map((c) => ch.send(c, [notice]).then(() => ch.recv(c)))));
     own.set(bytes.subarray(offset, offset + n), offset);
-    await acks;
-    if (offset + n >= bytes.length) break;
   }
+  await Promise.all(acks);
   await Promise.all(tree.children.map((c) => ch.send(c, [])));
   return { code, bytes: own };
 }
@@ -132,7 +137,7 @@ async function followShared(ch: CollChannel, tree: BinomialTree, first: Packet, 
   let packet = first;
   for (let n = notice; ; ) {
     await Promise.all(tree.children.map((c) => ch.send(c, [packet])));
-    out.set(shared.scratch(Math.max(1, n.n)).subarray(0, n.n), n.offset);
+    out.set(shared.scratch(n.slot + Math.max(1, n.n)).subarray(n.slot, n.slot + n.n), n.offset);
     await Promise.all(tree.children.map((c) => ch.recv(c)));
     await ch.send(tree.parent, []);
     if (n.offset + n.n >= n.length) break;

@@ -53,8 +53,10 @@ describe('bcast of large payloads', () => {
 
   it('ranks sharing host memory get a large payload through it from any root: the root sends only notices', async () => {
     const hub = createCollHub(5, { hostMemoryBytes: kHubHostMemory, shuffleDelays: true });
+    // Past two pieces of host memory, so slots are reused while others still copy.
+    const pieces = new Uint8Array(9 * 1024 * 1024 + 3).map((_, i) => (i * 31) & 255);
     for (const root of ranksOf(5)) {
-      for (const value of [large(root), { nested: large(1) }]) {
+      for (const value of [large(root), { nested: large(1) }, ...(root < 2 ? [pieces] : [])]) {
         const got = await valuesOnEveryRank(hub.hosts, (h, r) => coll.bcast(h, r === root ? value : undefined, root));
         got.forEach((v, r) => expectSame(v, value, `root ${root}, rank ${r}`));
         expect(got[root] === value).toBe(false);
