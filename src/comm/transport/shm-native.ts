@@ -52,7 +52,7 @@ export interface ShmNative {
   mapShared(path: string, bytes: number): ArrayBuffer;
   /**
    * A new ArrayBuffer of `bytes` whose contents are NOT zeroed (the caller writes every byte);
-   * from 1 MiB on it comes from a pool of huge-page regions (native/shm.cc, "Large buffers").
+   * from 4 MiB on it comes from a pool of huge-page regions (native/shm.cc, "Large buffers").
    */
   allocate(bytes: number): ArrayBuffer;
 }
