@@ -36,7 +36,8 @@ interface Outcome {
 
 export async function runChaosJob(seed: number): Promise<Outcome> {
   const plan = planFor(seed);
-  const dir = await tempDir();
+  // Outside a test: the directory goes in the finally below, not with a test's hooks.
+  const dir = await tempDir(() => {});
   const started = Date.now();
   try {
     const mpi = startMpi(['-n', String(plan.np), '-x', `PID_DIR=${dir}`, fixture('chaos.ts'), String(seed)], { killAfterMs: 60_000 });
