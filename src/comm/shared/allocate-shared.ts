@@ -7,8 +7,8 @@
  * kernel counts the mappings: the memory is freed when the last rank lets go of its array
  * (the mapping goes when the ArrayBuffer is collected) or ends, however it ends (a SIGKILL
  * unmaps too). A rank killed between the creation and the unlink leaves the file in the job
- * directory, which goes with the job. So nothing outlives the job, and nothing is even named
- * in the file system while the program uses the block.
+ * directory, which goes with the job. So nothing outlives the job, and once every rank is past
+ * the call (any later collective) the block has no name in the file system at all.
  *
  * Steps (all ranks): allgather of (type, length; the file's path from the first rank) →
  * every rank maps the file, the first also reserves its memory (a host out of memory fails
