@@ -59,6 +59,14 @@ describe.runIf(shm.available).concurrent('shared memory: errors and failures', (
     for (const rank of ranks(2)) expect(r.stdout).toContain(`rank ${rank} after bad arguments: Uint8Array of 3`);
   });
 
+  it('without the native part allocateShared says so on every rank (ERR_NOT_SHARED with the reason)', async ({ expect }) => {
+    const r = await runMpi(['-x', 'SHARED_MODE=probe', '-n', '2', fixture('shared-memory.ts')], { env: { TSMPI_SHM_ADDON: '/nonexistent/tsmpi_shm.node' } });
+    expect(r.code).toBe(0);
+    for (const rank of ranks(2)) {
+      expect(r.stdout).toContain(`rank ${rank} MpiError ERR_NOT_SHARED: allocateShared on COMM_WORLD: shared memory is unavailable on this host: the native part was not built (/nonexistent/tsmpi_shm.node is missing)`);
+    }
+  });
+
   it('a rank SIGKILLed while every rank holds a 64 MiB block: the job ends 137, nothing is left in the job directory or /dev/shm', async ({ expect }) => {
     const before = new Set(readdirSync('/dev/shm'));
     const r = await run('crash', 'auto', 3);

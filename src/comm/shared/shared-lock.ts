@@ -26,7 +26,7 @@
  */
 import type { Communicator } from '../communicator.js';
 import { ANY_SOURCE } from '../constants.js';
-import { Errors } from '../errors.js';
+import { Errors, MpiError } from '../errors.js';
 
 const kNext = 0;
 const kServing = 16;
@@ -112,6 +112,14 @@ export class SharedLock {
 export async function createSharedLock(comm: Communicator): Promise<SharedLock> {
   const slots = 2 ** Math.ceil(Math.log2(Math.max(1, comm.size)));
   const wake = await comm.dup();
-  const words = await wake.allocateShared(Int32Array, kSlots + slots);
-  return new SharedLock(wake, words, slots);
+  try {
+    const words = await wake.allocateShared(Int32Array, kSlots + slots);
+    return new SharedLock(wake, words, slots);
+  } catch (error) {
+    // Name the call and communicator the program used, not the private dup.
+    if (error instanceof MpiError && error.code === 'ERR_NOT_SHARED') {
+      throw new MpiError('ERR_NOT_SHARED', error.message.replace(`allocateShared on ${wake.name}`, `createSharedLock on ${comm.name}`));
+    }
+    throw error;
+  }
 }
