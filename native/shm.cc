@@ -50,7 +50,7 @@
 namespace {
 
 constexpr uint32_t kMagic = 0x314d5354;  // "TSM1"
-constexpr uint32_t kVersion = 3;
+constexpr uint32_t kVersion = 4;
 constexpr size_t kControlBytes = 4096;
 constexpr size_t kRingHeaderBytes = 256;
 // An envelope and at most 255 packets (p2p/envelope.ts).
@@ -996,6 +996,32 @@ napi_value MapShared(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// reserve(path, bytes): gives the first `bytes` of the file memory now (posix_fallocate). A
+// tmpfs file grown by ftruncate is sparse: without this, a host short of memory would answer
+// the first write to a page with SIGBUS, killing the rank far from the call that asked for
+// the memory; reserved, the same shortage is an error of that call (shared arrays).
+napi_value Reserve(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  std::string file;
+  double bytesD = 0;
+  if (argc < 2 || !getString(env, argv[0], &file) || napi_get_value_double(env, argv[1], &bytesD) != napi_ok ||
+      !(bytesD >= 0) || bytesD > double(1ull << 46)) {
+    return throwMsg(env, "reserve(path, bytes >= 0)");
+  }
+  if (bytesD == 0) return nullptr;
+  int fd = open(file.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return throwSys(env, "cannot open " + file);
+  int e = posix_fallocate(fd, 0, off_t(bytesD));
+  close(fd);
+  if (e != 0) {
+    errno = e;
+    return throwSys(env, "cannot reserve " + std::to_string(uint64_t(bytesD)) + " bytes for " + file);
+  }
+  return nullptr;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"create", nullptr, Create, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -1007,6 +1033,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"bindToCpu", nullptr, BindToCpu, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mapShared", nullptr, MapShared, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"allocate", nullptr, Allocate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reserve", nullptr, Reserve, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_value version;
   napi_create_uint32(env, kVersion, &version);

@@ -45,6 +45,10 @@ export function plan(cfg: BenchConfig, variants: Variant[], referencesOnly: bool
       ...fullVariants.map((v) => tsJob(v, () => tsmpi.startup(cfg, v, s.n))),
     ]);
   }
+  add('shared np=4', 1, [
+    refJob('Python shared memory', () => refs.sharedPython(cfg)),
+    ...fullVariants.map((v) => tsJob(v, () => tsmpi.shared(cfg, v))),
+  ]);
   add(`memory np=4, ${cfg.memIters} allreduces`, 1, fullVariants.map((v) => tsJob(v, () => tsmpi.memoryJob(cfg, v))));
   // Forced algorithms: launch k forces the k-th algorithm of every collective that has one.
   const most = Math.max(0, ...Object.values(cfg.forced).map((a) => a.length));

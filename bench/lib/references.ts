@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { BenchConfig } from './config.js';
 import { failed, note, records, root, run, type RunResult } from './proc.js';
 import { protocolEnv } from './protocol.js';
-import { push, raw, refKey } from './results.js';
+import { kSharedMetrics, push, raw, refKey } from './results.js';
 
 export const available = { zeromq: false, multiprocessing: false, mpi4py: false, taskset: false };
 
@@ -90,4 +90,12 @@ export async function mpi4pyStartup(n: number): Promise<void> {
   push(refKey.startup('ready', n), [rec.readyMs]);
   push(refKey.startup('allreduce', n), [rec.allreduceUs]);
   push(refKey.startup('rss', n), rec.rss);
+}
+
+/** multiprocessing.Value with its lock and shared_memory + numpy, 4 processes (bench/anchors/shared_python.py). */
+export async function sharedPython(cfg: BenchConfig): Promise<void> {
+  if (!available.multiprocessing) return;
+  const recs = await ref('Python shared memory', python, ['bench/anchors/shared_python.py'], { BENCH_NP: '4', BENCH_ADDS: '1000000', BENCH_MIB: '64', BENCH_REPS: '3' }, 600, false);
+  const rec = recs?.[0];
+  if (rec) for (const m of kSharedMetrics) if (rec[m] !== undefined) push(refKey.shared(m), rec[m]);
 }

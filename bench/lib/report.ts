@@ -5,7 +5,7 @@ import { kColls, type BenchConfig, type Variant } from './config.js';
 import { headlineTable, memoryGrowth, type TargetRow } from './headline.js';
 import { log } from './proc.js';
 import { kBusyLimit } from './quiet.js';
-import { get, memory, refKey, tsmpiKey, type Sample } from './results.js';
+import { get, kSharedMetrics, memory, refKey, tsmpiKey, type Sample, type SharedMetric } from './results.js';
 import { spreadTable, type SpreadCheck, type UsualSpread } from './spread.js';
 import { fmt, MiB, num, perTime, ratio, rfmt, sizeName, stat, type Stat } from './stats.js';
 
@@ -48,7 +48,7 @@ export function buildReport(d: ReportInput): string {
   if (!d.referencesOnly) L.push(...otherRatios(full), '');
   L.push(...latency(cfg, variants), '', ...pinned(full), '', ...bandwidth(cfg, variants), '', ...collectives(cfg, variants), '');
   if (Object.keys(cfg.forced).length) L.push(...forced(cfg, full), '');
-  L.push(...startup(cfg, full), '', ...memoryTables(full), '');
+  L.push(...startup(cfg, full), '', ...sharedTable(full), '', ...memoryTables(full), '');
   L.push('## Steps', '', '| step | seconds | others\' CPU use before it | during it |', '|---|---|---|---|',
     ...d.steps.map((s) => `| ${s.name} | ${num(s.seconds)} | ${pct(s.busyBefore)}${s.waitedS > 1 ? ` (after waiting ${num(s.waitedS)} s)` : ''} | ${pct(s.busyDuring)}${(s.attempts ?? 1) > 1 ? ` (attempt ${s.attempts}; earlier ones disturbed, discarded)` : ''} |`), '');
   if (log.notes.length || log.failures.length) {
@@ -155,6 +155,22 @@ function startup(cfg: BenchConfig, vs: Variant[]): string[] {
     'Launch to exit: wall time of the launcher. Ready: launch to the end of the first barrier on the slowest rank. RSS: each rank\'s resident size at the end, median over ranks and launches (min–max).', ''];
   for (const [title, w] of [['Launch to exit (ms)', 'wall'], ['Ready (ms)', 'ready'], ['RSS per rank (MiB)', 'rss'], ['8 B allreduce right after start-up, mean of ten calls without warm-up (µs)', 'allreduce']] as const) {
     L.push(`### ${title}`, '', ...header(['runner', ...ns.map((n) => `N=${n}`)]), ...runners.map(([name, f]) => row([name, ...ns.map((n) => fmt(f(w, n)))])), '');
+  }
+  return L;
+}
+
+function sharedTable(vs: Variant[]): string[] {
+  const names: Record<SharedMetric, string> = {
+    counterMs: 'each of 4 ranks adds 1,000,000 to one shared counter (ms; Python: Value with its lock)',
+    handoffsPerS: 'lock hand-offs per second, 4 ranks each taking it 2000 times (Python: not measured)',
+    allocateMs: 'allocate a 64 MiB shared Float64Array (ms; Python: SharedMemory(create=True))',
+    fillMs: 'fill it, a[i] = i, each rank its quarter (ms; Python: numpy a[lo:hi] = arange)',
+    sumMs: 'sum it, each rank its quarter, then the four (ms; Python: numpy sum)',
+  };
+  const L = ['## Shared arrays (issue 16), np=4', '', ...header(['figure', 'Python', ...vs.map((v) => `tsmpi ${v.label}`), ...vs.map((v) => `ratio ${v.label}`)])];
+  for (const m of kSharedMetrics) {
+    const py = get(refKey.shared(m));
+    L.push(row([names[m], fmt(py), ...vs.map((v) => fmt(get(tsmpiKey.shared(v.id, m)))), ...vs.map((v) => num(ratio(get(tsmpiKey.shared(v.id, m)), py)))]));
   }
   return L;
 }

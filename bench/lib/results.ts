@@ -8,6 +8,7 @@
 //   tsmpi/<variant>/startup/{wall,ready,rss,allreduce}/np<N>  ms, ms, MiB per rank, µs
 //   zeromq.js/{pp,stream}/<size>, mp/{pipe,queue}/<size>, mpi4py/np<N>/<metric>/<size>,
 //   mpi4py/startup/{wall,ready,rss,allreduce}/np<N>; pinned references under pinned/...
+//   tsmpi/<variant>/shared/<metric>, python/shared/<metric>   (SharedMetric)
 import { stat, type Stat } from './stats.js';
 
 export const figures: Record<string, number[]> = {};
@@ -26,7 +27,11 @@ export const tsmpiKey = {
   pinned: (v: string, kind: string, size: number) => key('tsmpi', v, 'pinned', 'pp', kind, size),
   coll: (v: string, algorithm: string, np: number, coll: string, size: number) => key('tsmpi', v, 'coll', algorithm, `np${np}`, coll, size),
   startup: (v: string, what: StartupMetric, np: number) => key('tsmpi', v, 'startup', what, `np${np}`),
+  shared: (v: string, what: SharedMetric) => key('tsmpi', v, 'shared', what),
 };
+/** Shared arrays (issue 16): ms for 4 ranks each adding to one counter, allocating, filling, summing 64 MiB; lock hand-offs/s. */
+export type SharedMetric = 'counterMs' | 'handoffsPerS' | 'allocateMs' | 'fillMs' | 'sumMs';
+export const kSharedMetrics: readonly SharedMetric[] = ['counterMs', 'handoffsPerS', 'allocateMs', 'fillMs', 'sumMs'];
 export type StartupMetric = 'wall' | 'ready' | 'rss' | 'allreduce';
 
 export const refKey = {
@@ -34,6 +39,7 @@ export const refKey = {
   mp: (kind: 'pipe' | 'queue', size: number, pinned = false) => key(...(pinned ? ['pinned'] : []), 'mp', kind, size),
   mpi4py: (np: number, metric: string, size: number, pinned = false) => key(...(pinned ? ['pinned'] : []), 'mpi4py', `np${np}`, metric, size),
   startup: (what: StartupMetric, np: number) => key('mpi4py', 'startup', what, `np${np}`),
+  shared: (what: SharedMetric) => key('python', 'shared', what),
 };
 
 /** The memory job's record per variant (structured: samples per rank at several points). */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { kColls, type BenchConfig, type Variant } from './config.js';
 import { failed, records, run } from './proc.js';
 import { protocolEnv } from './protocol.js';
-import { memory, push, raw, tsmpiKey, type MemoryRecord } from './results.js';
+import { kSharedMetrics, memory, push, raw, tsmpiKey, type MemoryRecord } from './results.js';
 import { MiB } from './stats.js';
 
 export const launcher = path.join('dist', 'launcher', 'cli.js');
@@ -76,4 +76,11 @@ export async function startup(cfg: BenchConfig, v: Variant, n: number): Promise<
 export async function memoryJob(cfg: BenchConfig, v: Variant): Promise<void> {
   const got = await launch(cfg, v, 'memory np=4', { np: 4, program: 'memory.ts', args: ['--iters', String(cfg.memIters)], timeoutS: 300 });
   if (got) memory[v.id] = got.records[0] as MemoryRecord;
+}
+
+/** Shared arrays at np=4 (issue 16): a shared counter, lock hand-offs, a 64 MiB shared Float64Array. */
+export async function shared(cfg: BenchConfig, v: Variant): Promise<void> {
+  const got = await launch(cfg, v, 'shared np=4', { np: 4, program: 'shared.ts', args: ['--adds', '1000000', '--mib', '64', '--reps', '3'], timeoutS: 300 });
+  const rec = got?.records[0];
+  if (rec) for (const m of kSharedMetrics) push(tsmpiKey.shared(v.id, m), rec[m]);
 }

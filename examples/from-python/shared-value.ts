@@ -9,22 +9,28 @@
 //   ... start, join ...
 //   print(counter.value, arr[:])       # 140 [0.0, 1.0, 4.0, 9.0]
 //
-// Nothing is shared and nothing needs a lock: the root's initial value reaches every rank
-// with `bcast`, each rank works on its own copy, and `allreduce` with SUM combines the
-// contributions (an array contribution is zero everywhere but in the rank's own slot).
+// The same memory, really shared: `allocateShared` gives every rank of the host a typed array
+// over one block (Value('i') is an Int32Array of one element, Array('d', n) a Float64Array),
+// and `createSharedLock` is the lock. `barrier` plays join(): after it, every write is seen.
 // `npx tsmpirun -n 4 examples/from-python/shared-value.ts`
-import { COMM_WORLD as comm, SUM } from 'tsmpi';
+import { COMM_WORLD } from 'tsmpi';
 
-const initial = await comm.bcast(comm.rank === 0 ? 100 : 0, 0);
+const comm = await COMM_WORLD.splitShared(); // the ranks of this host
+const counter = await comm.allocateShared(Int32Array, 1); // Value('i')
+const arr = await comm.allocateShared(Float64Array, comm.size); // Array('d', n)
+const lock = await comm.createSharedLock(); // counter.get_lock()
+if (comm.rank === 0) counter[0] = 100;
+await comm.barrier();
 
-let increments = 0;
-for (let i = 0; i < 10; i++) increments++;
-const arr = new Float64Array(comm.size);
+for (let i = 0; i < 10; i++) {
+  await lock.withLock(() => {
+    counter[0] += 1; // read, add, write: the lock makes it one step
+  });
+}
 arr[comm.rank] = comm.rank * comm.rank;
 
-const [added, combined] = await Promise.all([comm.allreduce(increments, SUM), comm.allreduce(arr, SUM)]);
-const counter = initial + added;
+await comm.barrier(); // join(): every worker's writes are in
 if (comm.rank === 0) {
-  console.log(`counter: ${initial} + ${comm.size} workers x 10 increments = ${counter}`);
-  console.log(`array: [${combined.join(', ')}]`);
+  console.log(`counter: 100 + ${comm.size} workers x 10 increments = ${counter[0]}`);
+  console.log(`array: [${Array.from(arr).join(', ')}]`);
 }

@@ -28,6 +28,9 @@ import { copyPacketInto, elementCode } from './serialization/into.js';
 import { checkGrid, product } from './topology/grid.js';
 import type { CartComm } from './topology/cart-comm.js';
 import { Request } from './request.js';
+import { allocateShared, type SharedGroup } from './shared/allocate-shared.js';
+import type { SharedHost } from './shared/shared-host.js';
+import { createSharedLock, type SharedLock } from './shared/shared-lock.js';
 import { Errors } from './errors.js';
 import { intoRecvbuf, recvbufFor } from './recvbuf.js';
 import { fillStatus, type Received, type Status } from './status.js';
@@ -65,6 +68,8 @@ export interface CommunicatorParts {
   algorithms: ForcedAlgorithms;
   /** How errors name it; COMM_WORLD when absent. */
   name?: string;
+  /** Which host each rank runs on and where its memory can be shared; absent without a launcher. */
+  host?: SharedHost;
 }
 
 export class Communicator {
@@ -76,6 +81,7 @@ export class Communicator {
   readonly #coll: CollHost;
   readonly #name: string;
   readonly #guard: CollGuard;
+  readonly #host: SharedHost | undefined;
 
   /** @internal */
   constructor(parts: CommunicatorParts) {
@@ -85,6 +91,7 @@ export class Communicator {
     this.#rank = parts.rank;
     this.#ctx = parts.ctx;
     this.#name = parts.name ?? 'COMM_WORLD';
+    this.#host = parts.host;
     this.#guard = new CollGuard({ engine: parts.engine, ctx: parts.ctx + 1, group: parts.group, rankOf: this.#rankOf, rank: parts.rank, name: this.#name });
     const self = this;
     // Looked up on first use: most communicators never run a large bcast or allreduce.
@@ -480,7 +487,46 @@ export class Communicator {
   }
 
   #parts(group: readonly number[], rank: number, ctx: number, name: string): CommunicatorParts {
-    return { engine: this.#engine, group, rank, ctx, algorithms: this.#coll.algorithms, name };
+    return { engine: this.#engine, group, rank, ctx, algorithms: this.#coll.algorithms, name, host: this.#host };
+  }
+
+  // Ranks on one host: shared memory (MPI-3 shared windows; shared/).
+
+  /** Collective: a communicator of the ranks on this rank's host, in their old order (MPI_Comm_split_type SHARED). */
+  async splitShared(): Promise<Communicator> {
+    const world = this.#group[this.#rank];
+    const color = this.#host?.colorOf(world) ?? 0;
+    const parts = await this.#splitParts(color, this.#rank, `the ranks of ${this.#host?.nameOf(world) ?? 'this host'} in ${this.#name}`);
+    return new Communicator(parts!);
+  }
+
+  /**
+   * Collective: a zero-filled typed array over one block of memory that every rank of this
+   * communicator sees (MPI_Win_allocate_shared); its ranks must run on one host, else
+   * MpiError ERR_NOT_SHARED on every rank. Writes are seen by the others after a barrier;
+   * Atomics on integer arrays are atomic across the ranks.
+   *
+   * ```ts
+   * const host = await COMM_WORLD.splitShared();
+   * const counter = await host.allocateShared(Int32Array, 1);
+   * Atomics.add(counter, 0, 1);
+   * ```
+   */
+  async allocateShared<A extends TypedArray>(ctor: new (...args: any[]) => A, length: number): Promise<A> {
+    return allocateShared<A>(this.#sharedGroup(), this.#host, ctor, length);
+  }
+
+  /**
+   * Collective: a lock across the ranks of this communicator (multiprocessing.Lock), which
+   * must run on one host: `acquire()`, `release()`, `withLock(fn)`. Waiters are served in the
+   * order they came and sleep in the kernel.
+   */
+  async createSharedLock(): Promise<SharedLock> {
+    return createSharedLock(this);
+  }
+
+  #sharedGroup(): SharedGroup {
+    return { rank: this.#rank, size: this.size, group: this.#group, name: this.#name, allgather: (v) => coll.allgather(this.#coll, v, 'allocateShared') };
   }
 
   /** Ends every rank of the job at once; the launcher exits with `code`. */

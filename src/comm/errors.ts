@@ -13,7 +13,10 @@ export type ErrorCode =
   | 'ERR_BOOTSTRAP'
   | 'ERR_FINALIZED'
   | 'ERR_COLLECTIVE'
-  | 'ERR_TRUNCATE';
+  | 'ERR_TRUNCATE'
+  | 'ERR_NOT_SHARED'
+  | 'ERR_NO_MEM'
+  | 'ERR_NOT_HELD';
 
 export class MpiError extends Error {
   readonly code: ErrorCode;
@@ -87,6 +90,14 @@ export const Errors = {
   /** Two ranks' calls at the same step of one communicator differ (`call`: 1 for its first collective). */
   mismatch: (call: number, comm: string, one: { rank: number; called: string }, other: { rank: number; called: string }): MpiError =>
     new MpiError('ERR_MISMATCH', `rank ${one.rank} called ${one.called} where rank ${other.rank} called ${other.called}, collective #${call} on ${comm}`),
+  /** allocateShared/createSharedLock on a communicator whose ranks cannot share memory. */
+  notShared: (what: string, comm: string, why: string): MpiError =>
+    new MpiError('ERR_NOT_SHARED', `${what} on ${comm}: ${why}`),
+  /** The host could not give a shared block its memory (MPI_ERR_NO_MEM). */
+  noSharedMemory: (what: string, rank: number, why: string): MpiError =>
+    new MpiError('ERR_NO_MEM', `${what}: rank ${rank} could not map the shared block: ${why}`, { rank }),
+  notHeld: (): MpiError =>
+    new MpiError('ERR_NOT_HELD', 'release: this rank does not hold the lock'),
   sequence: (peer: number, expected: number, got: number): MpiError =>
     new MpiError('ERR_INTERN', `message from rank ${peer} arrived out of order: sequence ${got}, expected ${expected}`),
 };

@@ -18,6 +18,7 @@ import { P2PEngine } from './p2p/p2p-engine.js';
 import { HostAwareTransport } from './transport/host-aware-transport.js';
 import { loadShmNative } from './transport/shm-native.js';
 import { ShmTransport } from './transport/shm-transport.js';
+import { SharedHost } from './shared/shared-host.js';
 import { ZmqTransport } from './transport/zmq-transport.js';
 
 export interface World {
@@ -52,7 +53,8 @@ export async function initWorld(env: NodeJS.ProcessEnv = process.env): Promise<W
   // A rank that ends without receiving some rendezvous messages releases their senders.
   process.on('beforeExit', () => engine.declineUnreceived());
   const group = Array.from({ length: size }, (_, i) => i);
-  return { engine, comm: new Communicator({ engine, group, rank, ctx: kWorldContext, algorithms }) };
+  const host = new SharedHost(hosts.length === size ? hosts : new Array<string>(size).fill(rankEnv.node ?? os.hostname()), rankEnv.jobDir);
+  return { engine, comm: new Communicator({ engine, group, rank, ctx: kWorldContext, algorithms, host }) };
 }
 
 /**

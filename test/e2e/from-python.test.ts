@@ -72,10 +72,17 @@ describe.concurrent('examples/from-python at np=4', () => {
     for (const pid of Object.values(dict)) expect(Number.isInteger(pid) && pid > 0).toBe(true);
   });
 
-  it('shared-value.ts: bcast gives the initial value, allreduce combines counter and array', async () => {
+  it('shared-value.ts: a shared Int32Array counter under a shared lock, a shared Float64Array filled by the workers', async () => {
     expect(lines(await run(4, 'shared-value.ts'))).toEqual([
       'counter: 100 + 4 workers x 10 increments = 140',
       'array: [0, 1, 4, 9]',
+    ]);
+  });
+
+  it('shared-memory.ts: a prefix sum computed in place in one shared Float64Array', async () => {
+    expect(lines(await run(4, 'shared-memory.ts', '200000'))).toEqual([
+      'prefix sum of 0..199999 on 4 ranks, in place in one shared Float64Array',
+      'last: 19999900000, n(n-1)/2 = 19999900000, every element right: true',
     ]);
   });
 

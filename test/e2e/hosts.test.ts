@@ -198,6 +198,18 @@ describe.skipIf(!support.ok)(`ranks on several hosts over ssh${skipReason}`, () 
       expect(zmq.stdout + zmq.stderr).toBe('host-collectives ok 5 messages\n');
     });
 
+    it.runIf(loadShmNative().available)('shared memory: allocateShared on COMM_WORLD over 3 hosts is ERR_NOT_SHARED on every rank; splitShared gives each host its ranks in their old order, whose arrays and locks work', async () => {
+      const run = await runMpi([...hostArgs(), '-n', '6', '--map-by', 'node', '-x', 'SHARED_MODE=hosts', fixture('shared-memory.ts')]);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const why = "its ranks run on 3 hosts \\(\\S+, \\S+, \\S+\\); splitShared\\(\\) gives each host's ranks a communicator of their own";
+      for (let r = 0; r < 6; r++) {
+        expect(run.stdout).toMatch(new RegExp(`^rank ${r} world: MpiError ERR_NOT_SHARED: allocateShared on COMM_WORLD: ${why}$`, 'm'));
+        expect(run.stdout).toMatch(new RegExp(`^rank ${r} world lock: MpiError ERR_NOT_SHARED: createSharedLock on COMM_WORLD: ${why}$`, 'm'));
+        expect(run.stdout).toContain(`rank ${r} on ${hosts.names[r % 3]} host rank ${r < 3 ? 0 : 1} of 2 world ranks ${r % 3},${(r % 3) + 3} counter 2000`);
+      }
+    });
+
     it.each([
       ['slot', (rank: number) => hostOf(rank)],
       ['node', (rank: number) => rank % 3],

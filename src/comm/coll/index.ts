@@ -112,7 +112,7 @@ export async function gather(host: CollHost, value: unknown, root: number): Prom
 }
 
 /** `as` names the call for mismatch checks: split and dup are allgathers of their own kind. */
-export async function allgather(host: CollHost, value: unknown, as: 'allgather' | 'split' | 'dup' = 'allgather'): Promise<unknown[]> {
+export async function allgather(host: CollHost, value: unknown, as: 'allgather' | 'split' | 'dup' | 'allocateShared' = 'allgather'): Promise<unknown[]> {
   const ch = host.channel(collSignature(as));
   const fault = new Fault(ch.rank);
   const own = fault.encode(value);

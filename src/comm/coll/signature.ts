@@ -25,7 +25,7 @@ export const kKinds = ['', 'barrier', 'bcast', 'scatter', 'gather', 'allgather',
 export type CollKind = Exclude<(typeof kKinds)[number], ''> | ExtendedKind;
 export const kNoticeKind = 15;
 const kExtendedKind = 13;
-export const kExtendedKinds = ['', 'scatterv', 'gatherv', 'allgatherv', 'alltoallv', 'reduceScatterBlock', 'reduceScatter'] as const;
+export const kExtendedKinds = ['', 'scatterv', 'gatherv', 'allgatherv', 'alltoallv', 'reduceScatterBlock', 'reduceScatter', 'allocateShared'] as const;
 type ExtendedKind = Exclude<(typeof kExtendedKinds)[number], ''>;
 const kExtendedCode = new Map<string, number>(kExtendedKinds.map((k, i) => [k, i]));
 export const kNoDetail = 0xffffff;

@@ -187,6 +187,10 @@ const kOperations: Readonly<Record<string, { spec: ArgSpec; collective: boolean 
   split: { spec: [], collective: true },
   dup: { spec: [], collective: true },
   createCart: { spec: [], collective: true },
+  splitShared: { spec: [], collective: true },
+  allocateShared: { spec: [], collective: true },
+  // Not numbered itself: the dup and allocateShared it runs are.
+  createSharedLock: { spec: [], collective: false },
   scatterv: { spec: root(2), collective: true },
   gatherv: { spec: root(1), collective: true },
   allgatherv: { spec: [], collective: true },

@@ -55,10 +55,15 @@ export interface ShmNative {
    * from 4 MiB on it comes from a pool of huge-page regions (native/shm.cc, "Large buffers").
    */
   allocate(bytes: number): ArrayBuffer;
+  /**
+   * Gives the first `bytes` of the file at `path` memory now, so a host short of memory is an
+   * error here (ENOSPC) instead of a SIGBUS at the first write to a page of the mapping.
+   */
+  reserve(path: string, bytes: number): void;
 }
 
 /** The native part's interface version this code needs (native/shm.cc kVersion). */
-const kNativeVersion = 3;
+const kNativeVersion = 4;
 
 export type ShmAvailability = { available: true; native: ShmNative; file: string } | { available: false; reason: string };
 
