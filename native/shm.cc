@@ -961,17 +961,25 @@ void unmapArrayBuffer(napi_env, void* data, void* hint) {
   munmap(data, reinterpret_cast<size_t>(hint));
 }
 
-napi_value MapShared(napi_env env, napi_callback_info info) {
+// The (path, bytes) arguments of mapShared and reserve, bytes at least `least`; false after
+// throwing `usage` when they are not.
+bool getPathAndBytes(napi_env env, napi_callback_info info, double least, const char* usage, std::string* file, size_t* bytes) {
   size_t argc = 2;
   napi_value argv[2];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  std::string file;
   double bytesD = 0;
-  if (argc < 2 || !getString(env, argv[0], &file) || napi_get_value_double(env, argv[1], &bytesD) != napi_ok ||
-      !(bytesD >= 1) || bytesD > double(1ull << 46)) {
-    return throwMsg(env, "mapShared(path, bytes >= 1)");
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 2 || !getString(env, argv[0], file) ||
+      napi_get_value_double(env, argv[1], &bytesD) != napi_ok || !(bytesD >= least) || bytesD > double(1ull << 46)) {
+    throwMsg(env, usage);
+    return false;
   }
-  const size_t bytes = size_t(bytesD);
+  *bytes = size_t(bytesD);
+  return true;
+}
+
+napi_value MapShared(napi_env env, napi_callback_info info) {
+  std::string file;
+  size_t bytes = 0;
+  if (!getPathAndBytes(env, info, 1, "mapShared(path, bytes >= 1)", &file, &bytes)) return nullptr;
   int fd = open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return throwSys(env, "cannot open " + file);
   struct stat st;
@@ -1001,23 +1009,17 @@ napi_value MapShared(napi_env env, napi_callback_info info) {
 // the first write to a page with SIGBUS, killing the rank far from the call that asked for
 // the memory; reserved, the same shortage is an error of that call (shared arrays).
 napi_value Reserve(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
   std::string file;
-  double bytesD = 0;
-  if (argc < 2 || !getString(env, argv[0], &file) || napi_get_value_double(env, argv[1], &bytesD) != napi_ok ||
-      !(bytesD >= 0) || bytesD > double(1ull << 46)) {
-    return throwMsg(env, "reserve(path, bytes >= 0)");
-  }
-  if (bytesD == 0) return nullptr;
+  size_t bytes = 0;
+  if (!getPathAndBytes(env, info, 0, "reserve(path, bytes >= 0)", &file, &bytes)) return nullptr;
+  if (bytes == 0) return nullptr;
   int fd = open(file.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) return throwSys(env, "cannot open " + file);
-  int e = posix_fallocate(fd, 0, off_t(bytesD));
+  int e = posix_fallocate(fd, 0, off_t(bytes));
   close(fd);
   if (e != 0) {
     errno = e;
-    return throwSys(env, "cannot reserve " + std::to_string(uint64_t(bytesD)) + " bytes for " + file);
+    return throwSys(env, "cannot reserve " + std::to_string(uint64_t(bytes)) + " bytes for " + file);
   }
   return nullptr;
 }
