@@ -15,7 +15,7 @@ export type LaunchErrorCode =
   | 'ERR_PROGRAM'
   /** More ranks than slots without `--oversubscribe`. */
   | 'ERR_SLOTS'
-  /** A host that is not this machine (not supported yet). */
+  /** A host of --host/--hostfile that cannot be resolved. */
   | 'ERR_REMOTE_HOST'
   /** A rank process could not be started. */
   | 'ERR_SPAWN'

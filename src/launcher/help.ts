@@ -40,7 +40,8 @@ Options:
 
 Ranks see TSMPI_RANK, TSMPI_SIZE, TSMPI_LOCAL_RANK and TSMPI_LOCAL_SIZE in their environment.
 Only rank 0 reads ${kProgramName}'s standard input. Output is forwarded line by line.
-Only this machine runs ranks for now (localhost, 127.0.0.1 or its host name in --host/--hostfile).
+Ranks on other hosts (--host, --hostfile, or a Slurm allocation) start through ssh or srun; see
+hostfile.example and the README's "Several machines".
 Every job has its own CURVE keys: only the launcher and the ranks can connect to its sockets.
 TSMPI_ENCRYPTION=off (in ${kProgramName}'s environment) stops encrypting rank-to-rank data, which
 is much faster for large messages; use it only for trusted single-host runs (see README).

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LaunchError, UsageError } from '../../../src/launcher/errors.js';
 import { parseHostfile, parseHostList, totalSlots } from '../../../src/launcher/hostfile.js';
@@ -70,5 +71,14 @@ describe('parseHostList', () => {
   ])('%j → %s', (list, message) => {
     expect(() => parseHostList(list)).toThrow(UsageError);
     expect(() => parseHostList(list)).toThrow(message);
+  });
+});
+
+describe('hostfile.example', () => {
+  it('the repository\'s commented example parses to three hosts of two slots', () => {
+    const text = readFileSync(new URL('../../../hostfile.example', import.meta.url), 'utf8');
+    expect(parseHostfile(text, 'hostfile.example')).toEqual([
+      { name: 'node1', slots: 2 }, { name: 'node2', slots: 2 }, { name: 'node3', slots: 2 },
+    ]);
   });
 });
