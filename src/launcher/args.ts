@@ -185,6 +185,8 @@ function applyOption(options: LaunchOptions, name: OptionName, raw: string, valu
     case 'iface':
       if (value === '') return new UsageError(Texts.notEmpty(raw));
       if (isIP(value) === 0 && !/^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/.test(value)) return new UsageError(Texts.iface(raw, value));
+      // Refused here, before anything starts, rather than when the job resolves it.
+      if (isIP(value) === 6) return new UsageError(Texts.ifaceIPv6(raw, value));
       options.iface = value;
       return undefined;
     case 'hostfile': case 'launch-agent': case 'trace':

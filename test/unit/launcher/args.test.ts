@@ -48,7 +48,6 @@ describe('parseLaunchArgs', () => {
     [['--launch-agent', 'ssh -F ./ssh_config'], { launchAgent: 'ssh -F ./ssh_config' }],
     [['--iface', 'eth0'], { iface: 'eth0' }],
     [['--iface', '10.0.0.7'], { iface: '10.0.0.7' }],
-    [['--iface', 'fe80::1'], { iface: 'fe80::1' }],
     [['--trace', 'job.json'], { trace: 'job.json' }],
     [['--stats'], { stats: true }],
   ])('%j', (argv, expected) => {
@@ -89,6 +88,7 @@ describe('parseLaunchArgs', () => {
     [['--trace=', 'p'], '--trace must not be empty'],
     [['--iface', 'eth 0', 'p'], '--iface must be an interface name or an IP address, got "eth 0"'],
     [['--iface', '', 'p'], '--iface must not be empty'],
+    [['--iface', 'fe80::1', 'p'], '--iface: "fe80::1" is an IPv6 address; only IPv4 is supported for now'],
     [[], 'no program given'],
     [['-n', '2'], 'no program given'],
     [['--', ''], 'no program given'],
