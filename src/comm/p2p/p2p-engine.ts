@@ -278,9 +278,21 @@ export class P2PEngine {
     const hit = this.#match.take(ctx, src, tag);
     if (hit !== undefined) return this.#taken(hit.msg);
     this.#begin();
+    // The count ends as the waiter settles, not in a finally(): that is two more promises and
+    // a microtask hop on every receive.
     return new Promise<Incoming>((resolve, reject) => {
-      this.#match.post({ ctx, src, tag, resolve, reject });
-    }).finally(this.#end);
+      this.#match.post({
+        ctx, src, tag,
+        resolve: (m) => {
+          this.#end();
+          resolve(m);
+        },
+        reject: (e) => {
+          this.#end();
+          reject(e);
+        },
+      });
+    });
   }
 
   /** A matched message: eager ones give back window, rendezvous ones are pulled first. */
