@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import type { WaitArg, WaitInfo } from '../bootstrap/protocol.js';
 import { kCompletion } from '../request.js';
 import { observeCall, observeInit, recording } from './recorder.js';
+import { kPackageRoot } from '../package-root.js';
 
 /** Frames kept per capture: the program's call, or tsmpi's finalize() and then the program's. */
 const kStackFrames = 2;
@@ -51,8 +52,8 @@ const pending = new Set<Pending>();
 /** > 0 while a tracked call runs synchronously: calls it makes (finalize → barrier) are its own parts. */
 let depth = 0;
 
-/** tsmpi's own code (dist/ or src/): frames there are not the program's call site. */
-const kLibraryDir = fileURLToPath(new URL('../../', import.meta.url));
+/** tsmpi's own code (dist/, src/): frames there are not the program's call site. */
+const kLibraryDirs = [path.join(kPackageRoot, 'dist') + path.sep, path.join(kPackageRoot, 'src') + path.sep];
 
 (globalThis as Global)[kRegistry] = { snapshot };
 
@@ -77,7 +78,7 @@ function siteOf(stack: string | undefined): { site?: string } {
  * The first frame of `stack` (an Error's `stack` text) outside tsmpi and Node's internals, as
  * `file.ts:line`; undefined if there is none.
  */
-export function callSite(stack: string, libraryDir = kLibraryDir): string | undefined {
+export function callSite(stack: string, libraryDirs: readonly string[] = kLibraryDirs): string | undefined {
   for (const line of stack.split('\n')) {
     const m = /^\s+at (?:.*\()?(.+?):(\d+):\d+\)?$/.exec(line);
     if (m === null) continue;
@@ -89,7 +90,7 @@ export function callSite(stack: string, libraryDir = kLibraryDir): string | unde
         continue;
       }
     }
-    if (file.startsWith('node:') || file.startsWith(libraryDir) || !file.includes('/')) continue;
+    if (file.startsWith('node:') || libraryDirs.some((d) => file.startsWith(d)) || !file.includes('/')) continue;
     return `${path.basename(file)}:${m[2]}`;
   }
   return undefined;

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { kPackageRoot } from '../package-root.js';
 
 /** An endpoint: this rank's segment and bell, and its peers' once known. */
 export type ShmHandle = { readonly __brand: 'ShmHandle' };
@@ -67,7 +67,7 @@ const kNativeVersion = 4;
 
 export type ShmAvailability = { available: true; native: ShmNative; file: string } | { available: false; reason: string };
 
-const kBuildDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../build');
+const kBuildDir = path.join(kPackageRoot, 'build');
 const kAddon = path.join(kBuildDir, 'tsmpi_shm.node');
 
 let cached: ShmAvailability | undefined;

@@ -18,16 +18,16 @@ describe('call site extraction', () => {
       '    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)',
       '    at file:///home/me/solve.ts:88:20',
     ].join('\n');
-    expect(callSite(stack, lib)).toBe('solve.ts:88');
+    expect(callSite(stack, [lib])).toBe('solve.ts:88');
   });
 
   it('reads named frames and plain paths', () => {
-    expect(callSite('Error\n    at step (/home/me/io.ts:12:7)\n    at main (/home/me/io.ts:30:1)', lib)).toBe('io.ts:12');
-    expect(callSite('Error\n    at async Promise.all (index 0)\n    at /home/me/a b/x.mjs:3:9', lib)).toBe('x.mjs:3');
+    expect(callSite('Error\n    at step (/home/me/io.ts:12:7)\n    at main (/home/me/io.ts:30:1)', [lib])).toBe('io.ts:12');
+    expect(callSite('Error\n    at async Promise.all (index 0)\n    at /home/me/a b/x.mjs:3:9', [lib])).toBe('x.mjs:3');
   });
 
   it('gives undefined when every frame is tsmpi\'s or Node\'s', () => {
-    expect(callSite(`Error\n    at f (${lib}x.js:1:1)\n    at node:internal/main:1:1`, lib)).toBeUndefined();
+    expect(callSite(`Error\n    at f (${lib}x.js:1:1)\n    at node:internal/main:1:1`, [lib])).toBeUndefined();
   });
 });
 
