@@ -13,6 +13,10 @@ const P = {
   warmBytes: env("BENCH_WARM_BYTES", 8 << 20), warmMin: env("BENCH_WARM_MIN", 2), warmMax: env("BENCH_WARM_MAX", 3000),
   windowBytes: env("BENCH_WINDOW_BYTES", 32 << 20), windowMax: env("BENCH_WINDOW_MAX", 64),
 };
+// BENCH_CURVE=1: both ends with CURVE, as tsmpi's ranks by default (the keys made here).
+const curve = process.env.BENCH_CURVE === "1" ? JSON.parse(process.env.BENCH_CURVE_KEYS ?? "null") ?? (() => { const k = zmq.curveKeyPair(); return { pub: k.publicKey, sec: k.secretKey }; })() : null;
+const serverOpts = curve ? { curveServer: true, curvePublicKey: curve.pub, curveSecretKey: curve.sec } : {};
+const clientOpts = curve ? { curveServerKey: curve.pub, curvePublicKey: curve.pub, curveSecretKey: curve.sec } : {};
 const SIZES = (process.env.BENCH_SIZES ?? "8,1024,65536,1048576,16777216").split(",").map(Number);
 const STREAM = process.env.BENCH_STREAM !== "0";
 const clamp = (x, lo, hi) => Math.max(lo, Math.min(hi, x));
@@ -34,11 +38,11 @@ async function repeat(body, bytesPerCall) {
 }
 
 if (role === "parent") {
-  const s = new zmq.Pair(); await s.bind(addr);
-  const c = fork(new URL(import.meta.url).pathname, ["child", addr]);
+  const s = new zmq.Pair(serverOpts); await s.bind(addr);
+  const c = fork(new URL(import.meta.url).pathname, ["child", addr], { env: { ...process.env, BENCH_CURVE_KEYS: JSON.stringify(curve) } });
   // Control messages have two frames (data has one): they tell the child how to answer.
   const mode = async (m) => { await s.send(["ctl", JSON.stringify(m)]); await s.receive(); };
-  const print = (o) => console.log(`BENCHREF ${JSON.stringify({ impl: "zeromq.js", transport: addr.split(":")[0], ...o })}`);
+  const print = (o) => console.log(`BENCHREF ${JSON.stringify({ impl: "zeromq.js", transport: addr.split(":")[0], curve: curve !== null, ...o })}`);
   if (SIZES.length > 0) {
     // The protocol's program warm-up: the first ping-pong case once, unrecorded.
     const buf = Buffer.alloc(SIZES[0], 1);
@@ -59,7 +63,7 @@ if (role === "parent") {
   }
   await s.send(["ctl", JSON.stringify({ exit: true })]); c.on("exit", () => process.exit(0));
 } else {
-  const s = new zmq.Pair(); s.connect(addr);
+  const s = new zmq.Pair(clientOpts); s.connect(addr);
   let echo = true, window = 1, got = 0;
   const ack = Buffer.alloc(1);
   for await (const frames of s) {

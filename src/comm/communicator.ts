@@ -168,12 +168,14 @@ export class Communicator {
   }
 
   /**
-   * A typed array to a peer behind shared memory goes as a view on the caller's memory: the
-   * transport copies it into the ring before the send resolves, which is when MPI lets the
-   * caller touch it again. Elsewhere it is copied at the call.
+   * A typed array goes as a view on the caller's memory where its send resolves only once
+   * every byte has been read (engine.mayBorrow: a peer behind shared memory, whose transport
+   * copies it into the ring, or a large message over ZeroMQ, which waits for the receiver's
+   * acknowledgement): MPI lets the caller touch it again then. Elsewhere it is copied at the call.
    */
   #encodeFor(dest: number, data: unknown): Packet {
-    return encode(data, !this.#engine.copiesBeforeResolving(this.#group[dest]));
+    const bytes = ArrayBuffer.isView(data) || data instanceof ArrayBuffer ? data.byteLength : 0;
+    return encode(data, !this.#engine.mayBorrow(this.#group[dest], bytes));
   }
 
   /** Sends `data` to `dest`; resolves once the message is handed to the transport. */

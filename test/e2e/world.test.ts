@@ -57,6 +57,12 @@ describe.each(kTransports)('over %s', (transport) => {
       await expectOk(['-x', 'FLOOD_COUNT=20000', '-n', '3', fixture('flood.ts')], 'flood ok: 40000 of 40000 messages');
     });
 
+    it('a sender may reuse its array once send or isend completes, the receiver posting late', async () => {
+      const r = await runMpi([...onTransport(transport), '-n', '2', fixture('reuse-after-send.ts')]);
+      expect(r.stdout).toContain('reuse-after-send ok');
+      expect(r.code).toBe(0);
+    }, 60_000);
+
     it('a 256 MiB Float64Array round-trips intact', async () => {
       const r = await runMpi([...onTransport(transport), '-n', '2', fixture('big-message.ts')], { killAfterMs: 120_000 });
       expect(r.stdout).toContain(`big-message ok ${256 * 1024 * 1024} bytes`);
