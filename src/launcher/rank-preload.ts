@@ -13,6 +13,7 @@
  * failure happens, so programs that never fail, or never use tsmpi, do not pay for ZeroMQ.
  */
 import { rmSync } from 'node:fs';
+import * as nodeModule from 'node:module';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { kEnv } from '../comm/bootstrap/env.js';
@@ -23,6 +24,10 @@ const kFailureExitCode = 1;
 const kReportDeadlineMs = 3000;
 /** How often a rank checks that its launcher is still there. */
 const kParentCheckMs = 1000;
+
+// Node 22.1+: V8's compiled code of every module (tsmpi, the program) kept on disk for the next
+// rank and job, as Node's own compile cache does it (in the system's temporary directory).
+(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 let failing = false;
 

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 interface Data { cacheDir: string }
@@ -31,20 +32,27 @@ export function initialize(data: Data): void {
   }
 }
 
-type Next<A extends unknown[], R> = (...args: A) => Promise<R>;
+type Next<A extends unknown[], R> = (...args: A) => R;
 interface ResolveResult { url: string; format?: string | null; shortCircuit?: boolean }
+interface LoadResult { format: string; source?: string | Buffer; shortCircuit?: boolean }
+type ResolveContext = { parentURL?: string };
+type LoadContext = { format?: string | null };
 
-export async function resolve(specifier: string, context: { parentURL?: string }, next: Next<[string, { parentURL?: string }], ResolveResult>): Promise<ResolveResult> {
+/** `./x.js` naming `./x.ts` (and `./x`, `./dir`): the candidates tried after Node's own resolution failed. */
+function candidatesFor(specifier: string, error: unknown): string[] {
+  const code = (error as { code?: string }).code;
+  const relative = specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('file:');
+  if (code !== 'ERR_MODULE_NOT_FOUND' || !relative) throw error;
+  return /\.(m?js)$/.test(specifier)
+    ? [specifier.replace(/\.js$/, '.ts').replace(/\.mjs$/, '.mts')]
+    : [`${specifier}.ts`, `${specifier}/index.ts`];
+}
+
+export async function resolve(specifier: string, context: ResolveContext, next: Next<[string, ResolveContext], Promise<ResolveResult>>): Promise<ResolveResult> {
   try {
     return await next(specifier, context);
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    const relative = specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('file:');
-    if (code !== 'ERR_MODULE_NOT_FOUND' || !relative) throw error;
-    const candidates = /\.(m?js)$/.test(specifier)
-      ? [specifier.replace(/\.js$/, '.ts').replace(/\.mjs$/, '.mts')]
-      : [`${specifier}.ts`, `${specifier}/index.ts`];
-    for (const c of candidates) {
+    for (const c of candidatesFor(specifier, error)) {
       try {
         return await next(c, context);
       } catch {
@@ -55,28 +63,69 @@ export async function resolve(specifier: string, context: { parentURL?: string }
   }
 }
 
-export async function load(url: string, context: { format?: string | null }, next: Next<[string, { format?: string | null }], { format: string; source?: string | Buffer; shortCircuit?: boolean }>): Promise<{ format: string; source?: string | Buffer; shortCircuit?: boolean }> {
-  if (!url.startsWith('file:') || !kTs.test(url)) return next(url, context);
+/** resolve() for module.registerHooks (Node 22.15+): the same, synchronous, in the rank's own thread. */
+export function resolveSync(specifier: string, context: ResolveContext, next: Next<[string, ResolveContext], ResolveResult>): ResolveResult {
+  try {
+    return next(specifier, context);
+  } catch (error) {
+    for (const c of candidatesFor(specifier, error)) {
+      try {
+        return next(c, context);
+      } catch {
+        // try the next
+      }
+    }
+    throw error;
+  }
+}
+
+interface Compiled { code?: string; cached?: string; file: string }
+
+/** The cached JavaScript of a .ts/.mts file, or where to store it once compiled. */
+function fromCache(url: string): Compiled {
   const file = fileURLToPath(url);
   const stat = statSync(file);
   const key = createHash('sha1').update(`${kVersion}\0${file}\0${stat.size}\0${stat.mtimeMs}`).digest('hex');
   const cached = cacheDir === undefined ? undefined : path.join(cacheDir, `${key}.mjs`);
   try {
-    if (cached !== undefined) return { format: 'module', source: readFileSync(cached, 'utf8'), shortCircuit: true };
+    if (cached !== undefined) return { code: readFileSync(cached, 'utf8'), file };
   } catch {
     // Not compiled yet.
   }
-  const { transform } = await import('esbuild');
-  const { code } = await transform(readFileSync(file, 'utf8'), { loader: 'ts', format: 'esm', target: 'node20', sourcemap: 'inline', sourcefile: file });
-  if (cached !== undefined) {
-    // Whole or not at all: ranks starting together may compile the same file at once.
-    const partial = `${cached}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-    try {
-      writeFileSync(partial, code, { mode: 0o600 });
-      renameSync(partial, cached);
-    } catch {
-      // A full disk only costs the next rank a compile.
-    }
+  return { cached, file };
+}
+
+function store(cached: string | undefined, code: string): void {
+  if (cached === undefined) return;
+  // Whole or not at all: ranks starting together may compile the same file at once.
+  const partial = `${cached}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  try {
+    writeFileSync(partial, code, { mode: 0o600 });
+    renameSync(partial, cached);
+  } catch {
+    // A full disk only costs the next rank a compile.
   }
+}
+
+const kTransformOptions = (file: string) => ({ loader: 'ts', format: 'esm', target: 'node20', sourcemap: 'inline', sourcefile: file }) as const;
+
+export async function load(url: string, context: LoadContext, next: Next<[string, LoadContext], Promise<LoadResult>>): Promise<LoadResult> {
+  if (!url.startsWith('file:') || !kTs.test(url)) return next(url, context);
+  const found = fromCache(url);
+  if (found.code !== undefined) return { format: 'module', source: found.code, shortCircuit: true };
+  const { transform } = await import('esbuild');
+  const { code } = await transform(readFileSync(found.file, 'utf8'), kTransformOptions(found.file));
+  store(found.cached, code);
+  return { format: 'module', source: code, shortCircuit: true };
+}
+
+/** load() for module.registerHooks: esbuild's synchronous API on a cache miss. */
+export function loadSync(url: string, context: LoadContext, next: Next<[string, LoadContext], LoadResult>): LoadResult {
+  if (!url.startsWith('file:') || !kTs.test(url)) return next(url, context);
+  const found = fromCache(url);
+  if (found.code !== undefined) return { format: 'module', source: found.code, shortCircuit: true };
+  const { transformSync } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+  const { code } = transformSync(readFileSync(found.file, 'utf8'), kTransformOptions(found.file));
+  store(found.cached, code);
   return { format: 'module', source: code, shortCircuit: true };
 }
