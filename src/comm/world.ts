@@ -27,6 +27,7 @@ export interface World {
 }
 
 export async function initWorld(env: NodeJS.ProcessEnv = process.env): Promise<World> {
+  const loading = performance.timeOrigin + performance.now();
   const algorithms = forcedAlgorithmsFromEnv(env);
   if (!isLaunched(env) && !(await joinSlurmStep(env))) {
     const engine = new P2PEngine(0, 1, undefined);
@@ -46,7 +47,7 @@ export async function initWorld(env: NodeJS.ProcessEnv = process.env): Promise<W
   const transport = new HostAwareTransport(rank, zmq, sharedMemory(env, rankEnv));
   const client = controlClient();
   if (client === undefined) throw new MpiError('ERR_BOOTSTRAP', 'rank started by tsmpirun but no control connection could be made');
-  const { endpoints, hosts } = await client.hello(transport.endpoint, rankEnv.node ?? os.hostname());
+  const { endpoints, hosts } = await client.hello(transport.endpoint, rankEnv.node ?? os.hostname(), { started: performance.timeOrigin, loading });
   if (endpoints.length !== size) throw new MpiError('ERR_BOOTSTRAP', `the launcher's directory lists ${endpoints.length} ranks, expected ${size}`);
   transport.setDirectory(endpoints, hosts);
   const engine = new P2PEngine(rank, size, transport, { windowPerPeer: windowPerPeer(receiveBuffer ?? kDefaultReceiveBuffer, size) });

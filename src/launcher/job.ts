@@ -128,7 +128,11 @@ export async function runJob(options: LaunchOptions, program: string, programArg
     const hang = new HangReporter();
     server = await RendezvousServer.bind(control, n, {
       // A rank that left without joining can never answer its peers: the job cannot form.
-      hello: () => leftUnjoined.length > 0 && notJoined(leftUnjoined[0]),
+      hello: (m) => {
+        profile?.startup.hello(m);
+        if (leftUnjoined.length > 0) notJoined(leftUnjoined[0]);
+      },
+      formed: () => profile?.startup.formed(),
       failed: (m) => supervisor?.report({ kind: m.reason, rank: m.rank, stack: m.stack }),
       abort: (m) => supervisor?.report({ kind: 'abort', rank: m.rank, code: m.code }),
       waits: (m) => hang.receive(m),
@@ -147,6 +151,7 @@ export async function runJob(options: LaunchOptions, program: string, programArg
       program: programPath, programArgs, cwd: io.cwd, env,
       job: { size: n, localSize: localPlacements[0]?.localSize ?? 0, jobId, control, jobDir, keys: keyFile, ...spread },
     };
+    profile?.startup.spawning();
     const local = spawnAll(spec, localPlacements);
     // What killed jobs left here goes now, in the background while the ranks start.
     sweep = removeStaleJobDirs();

@@ -119,6 +119,16 @@ describe('--trace and --stats', () => {
       expect(received).toBeGreaterThanOrEqual(5);
     }
     expect(run.stderr).toMatch(/slowest collectives:\n {2}(barrier|allreduce|bcast) #\d on COMM_WORLD {2}rank \d {2}\d+\.\d{3} ms/);
+    // The start-up split, its phases in the order they happen.
+    const startup = /start-up \(ms after tsmpirun started, slowest rank\): spawning ranks (\d+) → Node started (\d+) → tsmpi loaded (\d+) → said hello (\d+) → job formed (\d+) → first collective done (\d+)\n/.exec(run.stderr);
+    expect(startup).not.toBeNull();
+    const [spawning, node, loaded, hello, formed, first] = startup!.slice(1).map(Number);
+    // Across processes the clocks agree to a millisecond or two.
+    expect(node).toBeGreaterThanOrEqual(spawning - 5);
+    expect(hello).toBeGreaterThanOrEqual(loaded - 5);
+    expect(formed).toBeGreaterThanOrEqual(hello);
+    expect(first).toBeGreaterThanOrEqual(formed);
+    expect(loaded).toBeGreaterThan(node);
   });
 
   it('an unwritable --trace path is a usage error before any rank starts', async () => {

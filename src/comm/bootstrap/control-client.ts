@@ -74,7 +74,7 @@ export class ControlClient {
    * Announces this rank's data-plane endpoints (space-separated) and host; resolves with every
    * rank's (index = rank) once all ranks of the job have said hello.
    */
-  async hello(endpoint: string, host: string): Promise<{ endpoints: string[]; hosts: string[] }> {
+  async hello(endpoint: string, host: string, timings: { started?: number; loading?: number } = {}): Promise<{ endpoints: string[]; hosts: string[] }> {
     let endpoints: string[] | undefined;
     let hosts: string[] | undefined;
     const strings = (a: unknown): a is string[] => Array.isArray(a) && a.every((e) => typeof e === 'string');
@@ -84,7 +84,7 @@ export class ControlClient {
       hosts = m.hosts;
       return true;
     });
-    await Promise.all([this.#send({ type: 'hello', rank: this.rank, pid: process.pid, host, endpoint }), directory]);
+    await Promise.all([this.#send({ type: 'hello', rank: this.rank, pid: process.pid, host, endpoint, ...timings }), directory]);
     return { endpoints: endpoints ?? [], hosts: hosts ?? [] };
   }
 

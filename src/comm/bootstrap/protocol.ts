@@ -17,7 +17,11 @@
  *                                                              bounded parts
  *   launcher → rank   diag-ack { rank, part }                  that part arrived
  */
-export interface HelloMessage { type: 'hello'; rank: number; pid: number; host: string; endpoint: string }
+/**
+ * `started`: when the rank's process started; `loading`: when tsmpi began connecting (its
+ * code loaded), both ms since 1970, for the start-up line of --stats.
+ */
+export interface HelloMessage { type: 'hello'; rank: number; pid: number; host: string; endpoint: string; started?: number; loading?: number }
 /**
  * `endpoints[r]`: rank r's endpoints separated by spaces (ipc, and tcp when the job spans
  * hosts); `hosts[r]`: the host it runs on, so ranks on the same host use ipc.

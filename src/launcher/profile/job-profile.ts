@@ -9,6 +9,7 @@ import type { LaunchOptions } from '../args.js';
 import { describeFsError, diagnostic, Texts } from '../help.js';
 import { ProfileCollector } from './collector.js';
 import { formatStats } from './stats.js';
+import { StartupTimes } from './startup.js';
 import { buildTrace } from './trace-events.js';
 import { prepareTraceFile, writeTraceFile } from './trace-file.js';
 
@@ -18,6 +19,8 @@ export class JobProfile {
   readonly #collector = new ProfileCollector();
   /** The job's time origin, ms since 1970 with sub-ms precision: every rank's spans are relative to it. */
   readonly epoch = performance.timeOrigin + performance.now();
+  /** What --stats says about the start-up (the control plane reports hellos and the job forming). */
+  readonly startup = new StartupTimes();
 
   /** undefined when neither option is given: nothing to do. */
   static of(options: LaunchOptions, cwd: string): JobProfile | undefined {
@@ -63,7 +66,11 @@ export class JobProfile {
         out += diagnostic(Texts.traceFailed(this.#trace.shown, describeFsError(error)));
       }
     }
-    if (this.#stats) out += formatStats(reports, size).map((l) => `${l}\n`).join('');
+    if (this.#stats) {
+      const firsts = reports.map((r) => r.spans.find((s) => s.kind === 'coll')?.end).filter((t): t is number => t !== undefined);
+      const startup = this.startup.line(firsts.length === size ? this.epoch + Math.max(...firsts) : undefined);
+      out += [...(startup === undefined ? [] : [startup]), ...formatStats(reports, size)].map((l) => `${l}\n`).join('');
+    }
     return out;
   }
 }
