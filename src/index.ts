@@ -9,11 +9,24 @@
  */
 import os from 'node:os';
 import type { Communicator } from './comm/communicator.js';
-import { initWorld } from './comm/world.js';
+import { isLaunched } from './comm/bootstrap/env.js';
+import { initWorld, type World } from './comm/world.js';
 import { tracked } from './comm/diagnostics/waits.js';
 
+/**
+ * A task of a multi-task `srun` step (no tsmpirun) first turns Slurm's environment into the
+ * launcher contract; that is launcher code, loaded only then, so comm/ never imports it.
+ */
+async function joinWorld(): Promise<World> {
+  if (!isLaunched(process.env) && process.env.SLURM_STEP_ID !== undefined) {
+    const { joinSlurmStep } = await import('./launcher/slurm/step-join.js');
+    await joinSlurmStep(process.env);
+  }
+  return initWorld(process.env);
+}
+
 // A rank still joining shows as "in init" in a hang report.
-const world = await tracked('init', [], false, initWorld, () => ({ name: 'COMM_WORLD' })).call({ name: 'COMM_WORLD' });
+const world = await tracked('init', [], false, joinWorld, () => ({ name: 'COMM_WORLD' })).call({ name: 'COMM_WORLD' });
 let finalized: Promise<void> | undefined;
 
 /** Every rank of the job. */

@@ -25,19 +25,31 @@ import type { Incoming, P2PEngine } from './p2p/p2p-engine.js';
 import { decode, encode } from './serialization/codec.js';
 import type { Packet } from './serialization/packet.js';
 import { copyPacketInto, elementCode } from './serialization/into.js';
-import { checkGrid, product } from './topology/grid.js';
+import { checkGrid, product, type Grid } from './topology/grid.js';
 import type { CartComm } from './topology/cart-comm.js';
 import { Request } from './request.js';
 import { allocateShared, type SharedGroup } from './shared/allocate-shared.js';
 import type { SharedHost } from './shared/shared-host.js';
 import { createSharedLock, type SharedLock } from './shared/shared-lock.js';
-import { Errors } from './errors.js';
+import { Errors, MpiError } from './errors.js';
 import { intoRecvbuf, recvbufFor } from './recvbuf.js';
 import { fillStatus, type Received, type Status } from './status.js';
 import { assertColor, assertExitCode, assertInteger, assertRank, assertRecvTag, assertRoot, assertSource, assertTag } from './validate.js';
 
 /** @internal How CartComm (topology/cart-comm.ts) gets the parts of a split without a public method. */
 export const kSplitParts = Symbol('tsmpi.splitParts');
+
+/**
+ * Builds a CartComm. That class extends this one, so this module cannot import it without an
+ * import cycle; topology/cart-comm.ts hands its constructor in when it loads, and the package
+ * entry (src/index.ts) loads it.
+ */
+let makeCartComm: ((parts: CommunicatorParts, grid: Grid) => CartComm) | undefined;
+
+/** @internal Called once by topology/cart-comm.ts. */
+export function provideCartComm(make: (parts: CommunicatorParts, grid: Grid) => CartComm): void {
+  makeCartComm = make;
+}
 
 /** What a receive from PROC_NULL gives, at once. */
 const kFromProcNull: Received<undefined> = { value: undefined, source: PROC_NULL, tag: ANY_TAG, count: 0 };
@@ -473,9 +485,8 @@ export class Communicator {
     const inGrid = this.#rank < product(grid.dims);
     const parts = await this.#splitParts(inGrid ? 0 : UNDEFINED, this.#rank, `a Cartesian grid ${JSON.stringify(grid.dims)} of ${this.#name}`);
     if (parts === null) return null;
-    // Loaded here, not at the top: cart-comm.ts extends this class, so it must load after it.
-    const { CartComm } = await import('./topology/cart-comm.js');
-    return new CartComm(parts, grid);
+    if (makeCartComm === undefined) throw new MpiError('ERR_INTERN', 'createCart: topology/cart-comm.js was not loaded (the package entry loads it)');
+    return makeCartComm(parts, grid);
   }
 
   /** The same group with a separate message space. */

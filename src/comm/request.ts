@@ -4,10 +4,9 @@
  * for the same value.
  */
 import { observeCall, recording } from './diagnostics/recorder.js';
+import { kCompletion } from './completion.js';
 import { fillStatus, type Received, type Status } from './status.js';
 
-/** @internal The promise a request settles with, for watching it without waiting on it (hang report). */
-export const kCompletion = Symbol('tsmpi.request.completion');
 
 type State<T> =
   | { kind: 'pending' }

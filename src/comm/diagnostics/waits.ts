@@ -17,7 +17,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WaitArg, WaitInfo } from '../bootstrap/protocol.js';
-import { kCompletion } from '../request.js';
+import { kCompletion } from '../completion.js';
 import { observeCall, observeInit, recording } from './recorder.js';
 
 /** Frames kept per capture: the program's call, or tsmpi's finalize() and then the program's. */

@@ -4,7 +4,7 @@
  * knows the grid: this rank's coordinates, ranks and coordinates of the others, the neighbours
  * along a dimension (`shift`, PROC_NULL past a non-periodic border) and sub-grids (`sub`).
  */
-import { Communicator, kSplitParts, type CommunicatorParts } from '../communicator.js';
+import { Communicator, kSplitParts, provideCartComm, type CommunicatorParts } from '../communicator.js';
 import { tracked } from '../diagnostics/waits.js';
 import { assertRank } from '../validate.js';
 import { type Grid, coordsOf, rankOf, shift, subGrid } from './grid.js';
@@ -73,3 +73,5 @@ export class CartComm extends Communicator {
 
 // A rank waiting in sub() shows as such in a hang report, like the Communicator's collectives.
 CartComm.prototype.sub = tracked('sub', [], true, CartComm.prototype.sub);
+
+provideCartComm((parts, grid) => new CartComm(parts, grid));
