@@ -72,7 +72,7 @@ export { computeDims } from './comm/topology/dims.js';
 export type { TypedArray } from './comm/ops/elementwise.js';
 export { Request, waitall, waitany } from './comm/request.js';
 export { Status } from './comm/status.js';
-export { MpiError, RemoteError, isMpiError, type ErrorCode } from './comm/errors.js';
+export { MpiError, isMpiError, type ErrorCode } from './comm/errors.js';
 export { SUM, PROD, MIN, MAX, LAND, LOR, LXOR, BAND, BOR, BXOR, MINLOC, MAXLOC } from './comm/ops/builtin.js';
 export { createOp } from './comm/ops/create.js';
 export type { Op, OpLike } from './comm/ops/op.js';

@@ -3,16 +3,17 @@
  * way users expect; failures of the job itself are `MpiError` with a `code`. All wording lives
  * in `Errors` so messages stay consistent and tests can assert them literally.
  */
+/**
+ * Why a job-level call failed. An error that happened on another rank during a collective is
+ * rebuilt as the kind the caller would have seen locally (serialization/codec.ts decodeError),
+ * with the failing rank in its message, not as a code.
+ */
 export type ErrorCode =
-  | 'ERR_PROC_FAILED'
-  | 'ERR_ABORTED'
-  | 'ERR_TIMEOUT'
   | 'ERR_MISMATCH'
   | 'ERR_INTERN'
   | 'ERR_TRANSPORT'
   | 'ERR_BOOTSTRAP'
   | 'ERR_FINALIZED'
-  | 'ERR_COLLECTIVE'
   | 'ERR_TRUNCATE'
   | 'ERR_NOT_SHARED'
   | 'ERR_NO_MEM'
@@ -26,20 +27,6 @@ export class MpiError extends Error {
     this.name = 'MpiError';
     this.code = code;
     if (options?.rank !== undefined) this.rank = options.rank;
-  }
-}
-
-/**
- * An error that happened on another rank during a collective (a bad operand, a wrong scatter
- * length) and travelled here so that every rank fails the same call instead of hanging.
- * It keeps the original error's name so `instanceof` checks on `name` stay meaningful.
- */
-export class RemoteError extends MpiError {
-  readonly remoteName: string;
-  constructor(remoteName: string, message: string, rank?: number) {
-    super('ERR_COLLECTIVE', message, rank === undefined ? undefined : { rank });
-    this.name = 'RemoteError';
-    this.remoteName = remoteName;
   }
 }
 
