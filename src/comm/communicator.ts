@@ -523,6 +523,8 @@ export class Communicator {
    * Atomics.add(counter, 0, 1);
    * ```
    */
+  // Any typed-array constructor, whatever its overloads take: `unknown[]` would refuse them.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async allocateShared<A extends TypedArray>(ctor: new (...args: any[]) => A, length: number): Promise<A> {
     return allocateShared<A>(this.#sharedGroup(), this.#host, ctor, length);
   }

@@ -44,7 +44,7 @@ function describe(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'symbol') return value.toString();
   if (Array.isArray(value)) return `an array of length ${value.length}`;
-  const ctor = (value as object).constructor?.name;
+  const ctor = (value).constructor?.name;
   return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
 }
 

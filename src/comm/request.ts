@@ -90,7 +90,8 @@ export async function waitany<T>(requests: readonly Request<T>[], status?: Statu
   if (requests.length === 0) throw new RangeError('waitany: requests must not be empty');
   let index = requests.findIndex((r) => r.completed);
   if (index < 0) {
-    index = await Promise.race(requests.map((r, i) => r.wait().then(() => i, () => i)));
+    // Any settled request ends the wait; then the lowest completed index wins, as in MPI.
+    await Promise.race(requests.map((r) => r.wait().then(() => undefined, () => undefined)));
     index = requests.findIndex((r) => r.completed);
   }
   return [index, await requests[index].wait(status)];

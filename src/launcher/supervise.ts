@@ -6,7 +6,7 @@
  * per-host agent can reuse it for its own ranks.
  */
 import { constants } from 'node:os';
-import type { JobEnd, RankFailure, RankReport } from './job-end.js';
+import type { JobEnd, RankReport } from './job-end.js';
 import type { RankExit, RankProcess } from './spawn/local.js';
 
 /** Time between SIGTERM and SIGKILL when stopping ranks. */

@@ -42,7 +42,7 @@ export async function startPool<T extends TaskRegistry>(comm: Communicator, task
   const all = await pc.allgather(mine);
   const odd = all.map((s, r) => [s, r] as const).filter(([s]) => s !== all[0]).map(([, r]) => r);
   if (odd.length > 0) {
-    throw new RangeError(`startPool: every rank must pass the same task names, root and chunksPerWorker; rank 0 passed ${all[0]}, ranks ${odd.join(', ')} differ (rank ${odd[0]}: ${all[odd[0]!]})`);
+    throw new RangeError(`startPool: every rank must pass the same task names, root and chunksPerWorker; rank 0 passed ${all[0]}, ranks ${odd.join(', ')} differ (rank ${odd[0]}: ${all[odd[0]]})`);
   }
 
   // Alone, the root is its own worker: both loops run here, over messages to itself.
