@@ -26,7 +26,7 @@ async function joinWorld(): Promise<World> {
 }
 
 // A rank still joining shows as "in init" in a hang report.
-const world = await tracked('init', [], false, joinWorld, () => ({ name: 'COMM_WORLD' })).call({ name: 'COMM_WORLD' });
+const world = await tracked('init', undefined, false, joinWorld, () => ({ name: 'COMM_WORLD' })).call({ name: 'COMM_WORLD' });
 let finalized: Promise<void> | undefined;
 
 /** Every rank of the job. */
@@ -51,7 +51,7 @@ export function finalize(): Promise<void> {
 }
 
 // Reported as "finalize" in a hang report (its barrier is part of it).
-const finalizeTracked = tracked('finalize', [], false, (): Promise<void> => {
+const finalizeTracked = tracked('finalize', undefined, false, (): Promise<void> => {
   finalized ??= (async () => {
     await COMM_WORLD.barrier();
     await world.engine.close();

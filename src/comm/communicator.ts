@@ -14,7 +14,8 @@ import * as vcoll from './coll/vector.js';
 import type { CollChannel, CollHost, ForcedAlgorithms } from './coll/channel.js';
 import { CollGuard } from './coll/guard.js';
 import { controlClient } from './bootstrap/control-client.js';
-import { trackCommunicator } from './diagnostics/waits.js';
+import { kCommunicatorWaits } from './communicator-waits.js';
+import { trackMethods } from './diagnostics/waits.js';
 import { SUM } from './ops/builtin.js';
 import { toOp } from './ops/create.js';
 import type { OpLike } from './ops/op.js';
@@ -549,8 +550,9 @@ export class Communicator {
   }
 }
 
-// Each communicating method registers what it waits on, for the launcher's hang report.
-trackCommunicator(Communicator.prototype);
+// Each communicating method registers what it waits on (communicator-waits.ts), for the
+// launcher's hang report and --trace.
+trackMethods(Communicator.prototype, kCommunicatorWaits);
 
 const describeValue = Errors.describe;
 

@@ -13,14 +13,16 @@
  * default action would kill a rank whose preload has not run yet. Formatting is pure.
  */
 import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { processEnded } from './process-group.js';
 import type { WaitArg, WaitInfo, WaitsMessage } from '../comm/bootstrap/protocol.js';
+import { kWaitsSignal } from '../comm/bootstrap/rank-globals.js';
 
 /** How long the launcher waits for the ranks' answers. */
 export const kWaitsWindowMs = 1000;
-/** The signal that asks a rank (see rank-preload.ts). */
-export const kWaitsSignal = 'SIGUSR2';
-const kSignalNumber = 12; // SIGUSR2 on Linux
+/** The signal that asks a rank (see rank-preload.ts); defined with the rank's side of it. */
+export { kWaitsSignal };
+const kSignalNumber = constants.signals[kWaitsSignal];
 /** A rank's line lists at most this many of its pending calls. */
 const kWaitsPerLine = 3;
 

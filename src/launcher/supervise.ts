@@ -28,6 +28,19 @@ export function exitStatusOf(end: JobEnd): number {
 }
 
 /**
+ * SIGKILL to every rank's process group, then waits, at most `graceMs`, until nothing a rank
+ * started in its group is left. The end of every set of ranks: the supervisor's job, and the
+ * per-host agent's ranks when it leaves.
+ */
+export async function killAndReap(ranks: readonly RankProcess[], graceMs = kKillGraceMs): Promise<void> {
+  for (const r of ranks) r.signal('SIGKILL');
+  const deadline = Date.now() + graceMs;
+  while (ranks.some((r) => r.lingering()) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, kPollMs));
+  }
+}
+
+/**
  * Watches ranks until all have exited.
  *
  * ```ts
@@ -107,11 +120,7 @@ export class Supervisor {
    */
   async wait(): Promise<JobEnd> {
     await this.#allExited;
-    this.killAll();
-    const deadline = Date.now() + this.#graceMs;
-    while (this.#ranks.some((r) => r.lingering()) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, kPollMs));
-    }
+    await killAndReap(this.#ranks, this.#graceMs);
     return this.#end ?? { kind: 'ok' };
   }
 

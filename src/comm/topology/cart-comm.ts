@@ -72,6 +72,6 @@ export class CartComm extends Communicator {
 }
 
 // A rank waiting in sub() shows as such in a hang report, like the Communicator's collectives.
-CartComm.prototype.sub = tracked('sub', [], true, CartComm.prototype.sub);
+CartComm.prototype.sub = tracked('sub', undefined, true, CartComm.prototype.sub);
 
 provideCartComm((parts, grid) => new CartComm(parts, grid));
