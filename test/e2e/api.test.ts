@@ -38,6 +38,36 @@ describe.concurrent('rank API', () => {
     expect(r.code).toBe(0);
   });
 
+  it('abort() without a code ends the job with status 1', async () => {
+    const r = await runMpi(['-n', '3', fixture('api/abort-default.ts')]);
+    expect(r.stderr).toMatch(/^tsmpirun: rank 1 \(pid \d+\) called abort\(1\)\ntsmpirun: stopped the other 2 ranks\n$/);
+    expect(r.code).toBe(1);
+  });
+
+  it('new Status() is the empty status: ANY_SOURCE, ANY_TAG, count 0', async () => {
+    const r = await runMpi(['-n', '2', fixture('api/status-default.ts')]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('fresh true true -1 -1 0\nfilled 0 7 true\n');
+    expect(r.code).toBe(0);
+  });
+
+  it('waitany gives the lowest index among the complete requests, not the first to complete', async () => {
+    const r = await runMpi(['-n', '2', fixture('api/waitany-lowest.ts')]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('waitany 1 two tag 2 pending false\nthen 0 one\n');
+    expect(r.code).toBe(0);
+  });
+
+  it.each([
+    ['program-kinds.mts', 'mts ok 3 6'],
+    ['program-kinds.js', 'js ok 3 6'],
+  ])('a %s rank program runs like a .ts one', async (program, line) => {
+    const r = await runMpi(['-n', '3', fixture(`api/${program}`)]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`${line}\n`);
+    expect(r.code).toBe(0);
+  });
+
   it('comm.abort(3) ends every rank, even ranks blocked in recv; the launcher exits 3', async () => {
     const r = await runMpi(['-n', '4', fixture('comm-abort.ts')]);
     expect(r.stderr).toMatch(/^tsmpirun: rank 1 \(pid \d+\) called abort\(3\)\ntsmpirun: stopped the other 3 ranks\n$/);
