@@ -16,6 +16,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { kEnv } from '../comm/bootstrap/env.js';
+import { compileErrorText } from './compile-error.js';
 import { kRecorderKey, kWaitsKey, kWaitsSignal, type RankGlobals } from '../comm/bootstrap/rank-globals.js';
 
 /** Exit status of a rank that failed with an uncaught error. */
@@ -28,7 +29,8 @@ const kParentCheckMs = 1000;
 let failing = false;
 
 async function report(reason: 'exception' | 'rejection', error: unknown): Promise<void> {
-  const stack = inspect(error);
+  // A program that does not compile: where and what, not the loader's internals.
+  const stack = compileErrorText(error) ?? inspect(error);
   // Before the failure report: once the launcher has that, it stops the job.
   // The rank's --trace/--stats record (comm/diagnostics/recorder.ts), when it records.
   await (globalThis as RankGlobals)[kRecorderKey]?.flush();

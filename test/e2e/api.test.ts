@@ -1,8 +1,10 @@
 // The rank API's lifecycle through the real launcher, singleton mode without it, and abort().
 import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixture, runMpi } from '../helpers/run-mpi.js';
+import { fixture, runMpi, tempDir } from '../helpers/run-mpi.js';
 
 const tsxLoader = createRequire(import.meta.url).resolve('tsx/esm');
 
@@ -54,7 +56,7 @@ describe.concurrent('rank API', () => {
   it('waitany gives the lowest index among the complete requests, not the first to complete', async () => {
     const r = await runMpi(['-n', '2', fixture('api/waitany-lowest.ts')]);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('waitany 1 two tag 2 pending false\nthen 0 one\n');
+    expect(r.stdout).toBe('waitany 1 two tag 2, index 0 complete: false\nthen 0 one\n');
     expect(r.code).toBe(0);
   });
 
@@ -66,6 +68,26 @@ describe.concurrent('rank API', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(`${line}\n`);
     expect(r.code).toBe(0);
+  });
+
+  it('a rank that exits with a receive pending says so in one line; the status stays 0', async () => {
+    const r = await runMpi(['-n', '2', fixture('api/missing-await.ts')]);
+    expect(r.stdout).toBe('rank 1 got object\n');
+    expect(r.stderr).toBe('tsmpi: rank 1 ended with recv(source=0, tag=4) on COMM_WORLD still pending: a missing await? (tsmpirun --timeout names the program line)\n');
+    expect(r.code).toBe(0);
+    // Where call sites are recorded, the line names the program's line.
+    const timed = await runMpi(['--timeout', '600', '-n', '2', fixture('api/missing-await.ts')]);
+    expect(timed.stderr).toBe('tsmpi: rank 1 ended with recv(source=0, tag=4) on COMM_WORLD at missing-await.ts:6 still pending: a missing await?\n');
+    expect(timed.code).toBe(0);
+  });
+
+  it.each(['light', 'tsx'])('a TypeScript syntax error (%s loader) prints the file, line, column and message only', async (loader) => {
+    const dir = await tempDir();
+    const program = path.join(dir, 'broken.ts');
+    await writeFile(program, 'const a = 1;\nconst x: number = ;\nconsole.log(a, x);\n');
+    const r = await runMpi(['-n', '1', program], { env: { TSMPI_TS_LOADER: loader === 'tsx' ? 'tsx' : '' } });
+    expect(r.stderr).toMatch(new RegExp(`^tsmpirun: rank 0 \\(pid \\d+\\) failed with an uncaught exception:\nSyntaxError: ${program}:2:19: Unexpected ";"\n$`));
+    expect(r.code).toBe(1);
   });
 
   it('comm.abort(3) ends every rank, even ranks blocked in recv; the launcher exits 3', async () => {

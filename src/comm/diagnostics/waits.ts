@@ -18,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WaitArg, WaitInfo } from '../bootstrap/protocol.js';
 import { kWaitsKey, type RankGlobals } from '../bootstrap/rank-globals.js';
+import { describeCall } from '../bootstrap/wait-text.js';
 import { kCompletion } from '../completion.js';
 import { observeCall, observeInit, recording } from './recorder.js';
 
@@ -49,6 +50,34 @@ let depth = 0;
 const kLibraryDir = fileURLToPath(new URL('../../', import.meta.url));
 
 (globalThis as RankGlobals)[kWaitsKey] = { snapshot };
+
+/**
+ * A program that ends with calls still pending has usually forgotten an `await`
+ * (`const m = comm.recv(0)`): its receive is dropped without a word. Say so, in one line, when
+ * it ends by itself (status 0); a failing or aborted rank's pending calls are consequences.
+ * The exit status stays the program's.
+ */
+let noted = false;
+function notePending(code: number | string | null | undefined): void {
+  if (noted || (code ?? 0) !== 0 || pending.size === 0) return;
+  noted = true;
+  process.stderr.write(`${pendingAtExitText(snapshot(), process.env.TSMPI_RANK ?? '0', kCaptureSites)}\n`);
+}
+// 'beforeExit' (the program is done) comes before the world closes its engine, which would
+// settle what is pending; registered when the rank API loads, so before the world's own
+// listener. 'exit' covers process.exit(0).
+process.on('beforeExit', () => notePending(process.exitCode));
+process.on('exit', (code) => notePending(code));
+
+/** The line for a rank that ends with `waits` pending (oldest first). */
+export function pendingAtExitText(waits: readonly WaitInfo[], rank: string, sitesRecorded: boolean): string {
+  const [first] = waits;
+  const where = first.site !== undefined ? ` at ${first.site}` : '';
+  const more = waits.length > 1 ? ` and ${waits.length - 1} more call${waits.length > 2 ? 's' : ''}` : '';
+  // Recording call sites costs microseconds per call, so only `tsmpirun --timeout` does.
+  const hint = first.site === undefined && !sitesRecorded ? ' (tsmpirun --timeout names the program line)' : '';
+  return `tsmpi: rank ${rank} ended with ${describeCall(first)} on ${first.comm}${where}${more} still pending: a missing await?${hint}`;
+}
 
 /** Every wait of this rank, oldest first, as sent to the launcher. */
 export function snapshot(now = performance.now()): WaitInfo[] {
