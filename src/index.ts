@@ -65,11 +65,11 @@ export function abort(code = 1): never {
 }
 
 export { ANY_SOURCE, ANY_TAG, PROC_NULL, TAG_UB, UNDEFINED } from './comm/constants.js';
-export { Communicator, type RecvbufOptions } from './comm/communicator.js';
+export { Communicator, type Gathered, type RecvbufOptions } from './comm/communicator.js';
 export { SharedLock } from './comm/shared/shared-lock.js';
 export { CartComm } from './comm/topology/cart-comm.js';
 export { computeDims } from './comm/topology/dims.js';
-export type { TypedArray } from './comm/ops/elementwise.js';
+export type { BigIntTypedArray, NumberTypedArray, TypedArray } from './comm/ops/elementwise.js';
 export { Request, waitall, waitany } from './comm/request.js';
 export { Status } from './comm/status.js';
 export { MpiError, isMpiError, type ErrorCode } from './comm/errors.js';

@@ -61,6 +61,7 @@ const kFromProcNull: Received<undefined> = { value: undefined, source: PROC_NULL
  * `recvbuf` itself when the result fills it, else to a view of its first elements.
  */
 export interface RecvbufOptions<A extends TypedArray = TypedArray> {
+  /** Where the result goes: an array of the result's type with room for it. */
   recvbuf?: A;
 }
 
@@ -68,6 +69,14 @@ function recvbufOf(options: RecvbufOptions | undefined): TypedArray | undefined 
   if (options === undefined) return undefined;
   if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object such as { recvbuf }, got ${Errors.describe(options)}`);
   return options.recvbuf;
+}
+
+/** What `gatherv`, `allgatherv` and `alltoallv` give: the pieces end to end, and how long each is. */
+export interface Gathered<A extends TypedArray> {
+  /** Every piece received, in rank order, end to end. */
+  data: A;
+  /** The length of each rank's piece, in elements. */
+  counts: number[];
 }
 
 /** @internal What a communicator is made of; created by the world bootstrap, `split` and `dup`. */
@@ -85,6 +94,16 @@ export interface CommunicatorParts {
   host?: SharedHost;
 }
 
+/**
+ * A group of ranks that talk to each other: point-to-point messages (`send`/`recv` and their
+ * nonblocking forms), collectives (`bcast`, `allreduce`, ...) and new communicators (`split`,
+ * `dup`, `createCart`, `splitShared`). {@link COMM_WORLD} holds every rank of the job.
+ *
+ * ```ts
+ * import { COMM_WORLD as comm, SUM } from 'tsmpi';
+ * const total = await comm.allreduce(comm.rank, SUM);
+ * ```
+ */
 export class Communicator {
   readonly #engine: P2PEngine;
   readonly #group: readonly number[];
@@ -281,6 +300,13 @@ export class Communicator {
     return true;
   }
 
+  /**
+   * Resolves once every rank of the communicator has called it (MPI_Barrier).
+   *
+   * ```ts
+   * await comm.barrier(); // every rank has reached this line
+   * ```
+   */
   async barrier(): Promise<void> {
     await coll.barrier(this.#coll);
   }
@@ -307,6 +333,13 @@ export class Communicator {
     return (await coll.gather(this.#coll, data, root)) as T[] | undefined;
   }
 
+  /**
+   * Every rank's value, in rank order, on every rank (MPI_Allgather).
+   *
+   * ```ts
+   * const ranks = await comm.allgather(comm.rank); // [0, 1, ..., size - 1] everywhere
+   * ```
+   */
   async allgather<T = unknown>(data: T): Promise<T[]> {
     return (await coll.allgather(this.#coll, data)) as T[];
   }
@@ -316,6 +349,14 @@ export class Communicator {
     return (await coll.alltoall(this.#coll, data as unknown[])) as T[];
   }
 
+  /**
+   * `op` over every rank's value, in rank order, on the root; `undefined` elsewhere
+   * (MPI_Reduce). A typed-array result can land in `options.recvbuf` on the root.
+   *
+   * ```ts
+   * const total = await comm.reduce(local, SUM, 0); // a number on rank 0, undefined elsewhere
+   * ```
+   */
   async reduce<T = unknown>(data: T, op: OpLike = SUM, root = 0, options?: RecvbufOptions): Promise<T | undefined> {
     const o = toOp(op);
     assertRoot(root, this.size);
@@ -323,7 +364,14 @@ export class Communicator {
     return intoRecvbuf('reduce', await coll.reduce(this.#coll, data, o, root), out) as T | undefined;
   }
 
-  /** op over every rank's value, on every rank; a typed-array result can land in `options.recvbuf`. */
+  /**
+   * `op` over every rank's value, on every rank (MPI_Allreduce); every rank gets the same
+   * bits. A typed-array result can land in `options.recvbuf`.
+   *
+   * ```ts
+   * const sum = await comm.allreduce(new Float64Array([comm.rank, 1]), SUM); // [0+1+..., size]
+   * ```
+   */
   async allreduce<T = unknown>(data: T, op: OpLike = SUM, options?: RecvbufOptions): Promise<T> {
     const o = toOp(op);
     const out = recvbufFor('allreduce', options, data, true);
@@ -349,34 +397,55 @@ export class Communicator {
   // It progresses whenever the program yields to the event loop. Argument errors throw at
   // once, as for isend.
 
+  /**
+   * Nonblocking {@link Communicator.barrier}: a {@link Request} that completes once every rank has called it.
+   */
   ibarrier(): Request<void> {
     return collRequest(coll.barrier(this.#coll));
   }
 
+  /**
+   * Nonblocking {@link Communicator.bcast}.
+   */
   ibcast<T = unknown>(data: T | undefined, root = 0, options?: RecvbufOptions): Request<T> {
     assertRoot(root, this.size);
     const out = recvbufFor('ibcast', options, this.#rank === root ? data : undefined, true);
     return collRequest(coll.bcast(this.#coll, data, root).then((v) => intoRecvbuf('ibcast', v, out) as T));
   }
 
+  /**
+   * Nonblocking {@link Communicator.scatter}.
+   */
   iscatter<T = unknown>(data: readonly T[] | undefined, root = 0): Request<T> {
     assertRoot(root, this.size);
     return collRequest(coll.scatter(this.#coll, data as unknown[] | undefined, root) as Promise<T>);
   }
 
+  /**
+   * Nonblocking {@link Communicator.gather}.
+   */
   igather<T = unknown>(data: T, root = 0): Request<T[] | undefined> {
     assertRoot(root, this.size);
     return collRequest(coll.gather(this.#coll, data, root) as Promise<T[] | undefined>);
   }
 
+  /**
+   * Nonblocking {@link Communicator.allgather}.
+   */
   iallgather<T = unknown>(data: T): Request<T[]> {
     return collRequest(coll.allgather(this.#coll, data) as Promise<T[]>);
   }
 
+  /**
+   * Nonblocking {@link Communicator.alltoall}.
+   */
   ialltoall<T = unknown>(data: readonly T[]): Request<T[]> {
     return collRequest(coll.alltoall(this.#coll, data as unknown[]) as Promise<T[]>);
   }
 
+  /**
+   * Nonblocking {@link Communicator.reduce}.
+   */
   ireduce<T = unknown>(data: T, op: OpLike = SUM, root = 0, options?: RecvbufOptions): Request<T | undefined> {
     const o = toOp(op);
     assertRoot(root, this.size);
@@ -384,18 +453,33 @@ export class Communicator {
     return collRequest(coll.reduce(this.#coll, data, o, root).then((v) => intoRecvbuf('ireduce', v, out) as T | undefined));
   }
 
+  /**
+   * Nonblocking {@link Communicator.allreduce}.
+   *
+   * ```ts
+   * const req = comm.iallreduce(grad, SUM);
+   * computeSomethingElse();
+   * const sum = await req;
+   * ```
+   */
   iallreduce<T = unknown>(data: T, op: OpLike = SUM, options?: RecvbufOptions): Request<T> {
     const o = toOp(op);
     const out = recvbufFor('iallreduce', options, data, true);
     return collRequest(coll.allreduce(this.#coll, data, o).then((v) => intoRecvbuf('iallreduce', v, out) as T));
   }
 
+  /**
+   * Nonblocking {@link Communicator.scan}.
+   */
   iscan<T = unknown>(data: T, op: OpLike = SUM, options?: RecvbufOptions): Request<T> {
     const o = toOp(op);
     const out = recvbufFor('iscan', options, data, true);
     return collRequest(coll.scan(this.#coll, data, o).then((v) => intoRecvbuf('iscan', v, out) as T));
   }
 
+  /**
+   * Nonblocking {@link Communicator.exscan}.
+   */
   iexscan<T = unknown>(data: T, op: OpLike = SUM, options?: RecvbufOptions): Request<T | undefined> {
     const o = toOp(op);
     const out = recvbufFor('iexscan', options, data, true);
@@ -413,14 +497,14 @@ export class Communicator {
   }
 
   /** Typed arrays of any length joined in rank order on the root, with each rank's element count; `undefined` elsewhere. */
-  async gatherv<A extends TypedArray>(data: A, root = 0, options?: RecvbufOptions<A>): Promise<{ data: A; counts: number[] } | undefined> {
+  async gatherv<A extends TypedArray>(data: A, root = 0, options?: RecvbufOptions<A>): Promise<Gathered<A> | undefined> {
     assertRoot(root, this.size);
-    return (await vcoll.gatherv(this.#coll, data, root, recvbufOf(options))) as { data: A; counts: number[] } | undefined;
+    return (await vcoll.gatherv(this.#coll, data, root, recvbufOf(options))) as Gathered<A> | undefined;
   }
 
   /** `gatherv` with the result on every rank. */
-  async allgatherv<A extends TypedArray>(data: A, options?: RecvbufOptions<A>): Promise<{ data: A; counts: number[] }> {
-    return (await vcoll.allgatherv(this.#coll, data, recvbufOf(options))) as { data: A; counts: number[] };
+  async allgatherv<A extends TypedArray>(data: A, options?: RecvbufOptions<A>): Promise<Gathered<A>> {
+    return (await vcoll.allgatherv(this.#coll, data, recvbufOf(options))) as Gathered<A>;
   }
 
   /**
@@ -428,8 +512,8 @@ export class Communicator {
    * joins what every rank sent here in rank order, `counts[j]` elements from rank j (nobody
    * sends counts first: they come with the data).
    */
-  async alltoallv<A extends TypedArray>(data: A, counts: number[], options?: RecvbufOptions<A>): Promise<{ data: A; counts: number[] }> {
-    return (await vcoll.alltoallv(this.#coll, data, counts, recvbufOf(options))) as { data: A; counts: number[] };
+  async alltoallv<A extends TypedArray>(data: A, counts: number[], options?: RecvbufOptions<A>): Promise<Gathered<A>> {
+    return (await vcoll.alltoallv(this.#coll, data, counts, recvbufOf(options))) as Gathered<A>;
   }
 
   /** Element-wise `op` over equal-length arrays (a multiple of `size` long); rank i gets block i. */

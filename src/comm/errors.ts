@@ -19,8 +19,18 @@ export type ErrorCode =
   | 'ERR_NO_MEM'
   | 'ERR_NOT_HELD';
 
+/**
+ * A failure of the job itself, not of an argument: a mismatch between ranks' collectives, a
+ * truncated receive, a transport or bootstrap failure, ... with a {@link ErrorCode} saying which.
+ *
+ * ```ts
+ * try { await comm.recvInto(small, 0); } catch (e) { if (isMpiError(e) && e.code === 'ERR_TRUNCATE') ... }
+ * ```
+ */
 export class MpiError extends Error {
+  /** Which failure this is. */
   readonly code: ErrorCode;
+  /** The rank the failure concerns, when one does. */
   readonly rank?: number;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown; rank?: number }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
@@ -30,6 +40,7 @@ export class MpiError extends Error {
   }
 }
 
+/** Whether `e` is an {@link MpiError}: a type guard for `catch` clauses. */
 export function isMpiError(e: unknown): e is MpiError {
   return e instanceof MpiError;
 }

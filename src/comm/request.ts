@@ -13,6 +13,17 @@ type State<T> =
   | { kind: 'done'; result: Received<T> }
   | { kind: 'failed'; error: unknown };
 
+/**
+ * A nonblocking operation in flight (`isend`, `irecv`, `ibcast`, ...): `await req` (or
+ * `req.wait()`) for its value, `req.test()` to poll; {@link waitall} and {@link waitany} wait
+ * on several.
+ *
+ * ```ts
+ * const req = comm.irecv(0, 7);
+ * doOtherWork();
+ * const value = await req;
+ * ```
+ */
 export class Request<T = unknown> implements PromiseLike<T> {
   readonly #settled: Promise<Received<T>>;
   #state: State<T> = { kind: 'pending' };
@@ -58,6 +69,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
     return [true, s.result.value];
   }
 
+  /** Whether it has completed (succeeded or failed), without waiting. */
   get completed(): boolean {
     return this.#state.kind !== 'pending';
   }

@@ -52,6 +52,15 @@ export async function startPool<T extends TaskRegistry>(comm: Communicator, task
   return null;
 }
 
+/**
+ * The driver's handle on a task pool (Python's multiprocessing.Pool), from {@link startPool}
+ * on the root; the other ranks serve tasks until it closes.
+ *
+ * ```ts
+ * const pool = await startPool(comm, { square: (x: number) => x * x });
+ * if (pool) console.log(await pool.map('square', [1, 2, 3]));
+ * ```
+ */
 export class Pool<T extends TaskRegistry> {
   readonly #tasks: T;
   readonly #dispatcher: Dispatcher;

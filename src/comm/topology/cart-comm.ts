@@ -9,6 +9,15 @@ import { tracked } from '../diagnostics/waits.js';
 import { assertRank } from '../validate.js';
 import { type Grid, coordsOf, rankOf, shift, subGrid } from './grid.js';
 
+/**
+ * A communicator whose ranks form a Cartesian grid (MPI_Cart_create), made by
+ * {@link Communicator.createCart}: every Communicator call works on it, and it knows the grid.
+ *
+ * ```ts
+ * const grid = await comm.createCart(computeDims(comm.size, 2), [true, false]);
+ * const { source, dest } = grid!.shift(0, 1);
+ * ```
+ */
 export class CartComm extends Communicator {
   readonly #grid: Grid;
   readonly #coords: readonly number[];
@@ -55,7 +64,15 @@ export class CartComm extends Communicator {
    * const fromBelow = await grid.sendrecv(myTopRow, dest, 0, source, 0); // undefined at the border
    * ```
    */
-  shift(direction: number, disp = 1): { source: number; dest: number } {
+  shift(
+    direction: number,
+    disp = 1,
+  ): {
+    /** The rank `disp` steps back along `direction` (PROC_NULL past a non-periodic border). */
+    source: number;
+    /** The rank `disp` steps forward along `direction` (PROC_NULL past a non-periodic border). */
+    dest: number;
+  } {
     return shift(this.#grid, this.#coords, direction, disp);
   }
 
