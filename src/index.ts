@@ -9,11 +9,24 @@
  */
 import os from 'node:os';
 import type { Communicator } from './comm/communicator.js';
-import { initWorld } from './comm/world.js';
+import { isLaunched } from './comm/bootstrap/env.js';
+import { initWorld, type World } from './comm/world.js';
 import { tracked } from './comm/diagnostics/waits.js';
 
+/**
+ * A task of a multi-task `srun` step (no tsmpirun) first turns Slurm's environment into the
+ * launcher contract; that is launcher code, loaded only then, so comm/ never imports it.
+ */
+async function joinWorld(): Promise<World> {
+  if (!isLaunched(process.env) && process.env.SLURM_STEP_ID !== undefined) {
+    const { joinSlurmStep } = await import('./launcher/slurm/step-join.js');
+    await joinSlurmStep(process.env);
+  }
+  return initWorld(process.env);
+}
+
 // A rank still joining shows as "in init" in a hang report.
-const world = await tracked('init', [], false, initWorld, () => ({ name: 'COMM_WORLD' })).call({ name: 'COMM_WORLD' });
+const world = await tracked('init', undefined, false, joinWorld, () => ({ name: 'COMM_WORLD' })).call({ name: 'COMM_WORLD' });
 let finalized: Promise<void> | undefined;
 
 /** Every rank of the job. */
@@ -38,7 +51,7 @@ export function finalize(): Promise<void> {
 }
 
 // Reported as "finalize" in a hang report (its barrier is part of it).
-const finalizeTracked = tracked('finalize', [], false, (): Promise<void> => {
+const finalizeTracked = tracked('finalize', undefined, false, (): Promise<void> => {
   finalized ??= (async () => {
     await COMM_WORLD.barrier();
     await world.engine.close();
@@ -52,14 +65,14 @@ export function abort(code = 1): never {
 }
 
 export { ANY_SOURCE, ANY_TAG, PROC_NULL, TAG_UB, UNDEFINED } from './comm/constants.js';
-export { Communicator, type RecvbufOptions } from './comm/communicator.js';
+export { Communicator, type Gathered, type RecvbufOptions } from './comm/communicator.js';
 export { SharedLock } from './comm/shared/shared-lock.js';
 export { CartComm } from './comm/topology/cart-comm.js';
 export { computeDims } from './comm/topology/dims.js';
-export type { TypedArray } from './comm/ops/elementwise.js';
+export type { BigIntTypedArray, NumberTypedArray, TypedArray } from './comm/ops/elementwise.js';
 export { Request, waitall, waitany } from './comm/request.js';
 export { Status } from './comm/status.js';
-export { MpiError, RemoteError, isMpiError, type ErrorCode } from './comm/errors.js';
+export { MpiError, isMpiError, type ErrorCode } from './comm/errors.js';
 export { SUM, PROD, MIN, MAX, LAND, LOR, LXOR, BAND, BOR, BXOR, MINLOC, MAXLOC } from './comm/ops/builtin.js';
 export { createOp } from './comm/ops/create.js';
 export type { Op, OpLike } from './comm/ops/op.js';

@@ -93,7 +93,7 @@ export async function mpi4pyStartup(n: number): Promise<void> {
 }
 
 /** multiprocessing.Value with its lock and shared_memory + numpy, 4 processes (bench/anchors/shared_python.py). */
-export async function sharedPython(cfg: BenchConfig): Promise<void> {
+export async function sharedPython(_cfg: BenchConfig): Promise<void> {
   if (!available.multiprocessing) return;
   const recs = await ref('Python shared memory', python, ['bench/anchors/shared_python.py'], { BENCH_NP: '4', BENCH_ADDS: '1000000', BENCH_MIB: '64', BENCH_REPS: '3' }, 600, false);
   const rec = recs?.[0];

@@ -14,7 +14,8 @@ import * as vcoll from './coll/vector.js';
 import type { CollChannel, CollHost, ForcedAlgorithms } from './coll/channel.js';
 import { CollGuard } from './coll/guard.js';
 import { controlClient } from './bootstrap/control-client.js';
-import { trackCommunicator } from './diagnostics/waits.js';
+import { kCommunicatorWaits } from './communicator-waits.js';
+import { trackMethods } from './diagnostics/waits.js';
 import { SUM } from './ops/builtin.js';
 import { toOp } from './ops/create.js';
 import type { OpLike } from './ops/op.js';
@@ -25,19 +26,31 @@ import type { Incoming, P2PEngine } from './p2p/p2p-engine.js';
 import { decode, encode } from './serialization/codec.js';
 import type { Packet } from './serialization/packet.js';
 import { copyPacketInto, elementCode } from './serialization/into.js';
-import { checkGrid, product } from './topology/grid.js';
+import { checkGrid, product, type Grid } from './topology/grid.js';
 import type { CartComm } from './topology/cart-comm.js';
 import { Request } from './request.js';
 import { allocateShared, type SharedGroup } from './shared/allocate-shared.js';
 import type { SharedHost } from './shared/shared-host.js';
 import { createSharedLock, type SharedLock } from './shared/shared-lock.js';
-import { Errors } from './errors.js';
+import { Errors, MpiError } from './errors.js';
 import { intoRecvbuf, recvbufFor } from './recvbuf.js';
 import { fillStatus, type Received, type Status } from './status.js';
 import { assertColor, assertExitCode, assertInteger, assertRank, assertRecvTag, assertRoot, assertSource, assertTag } from './validate.js';
 
 /** @internal How CartComm (topology/cart-comm.ts) gets the parts of a split without a public method. */
 export const kSplitParts = Symbol('tsmpi.splitParts');
+
+/**
+ * Builds a CartComm. That class extends this one, so this module cannot import it without an
+ * import cycle; topology/cart-comm.ts hands its constructor in when it loads, and the package
+ * entry (src/index.ts) loads it.
+ */
+let makeCartComm: ((parts: CommunicatorParts, grid: Grid) => CartComm) | undefined;
+
+/** @internal Called once by topology/cart-comm.ts. */
+export function provideCartComm(make: (parts: CommunicatorParts, grid: Grid) => CartComm): void {
+  makeCartComm = make;
+}
 
 /** What a receive from PROC_NULL gives, at once. */
 const kFromProcNull: Received<undefined> = { value: undefined, source: PROC_NULL, tag: ANY_TAG, count: 0 };
@@ -48,6 +61,7 @@ const kFromProcNull: Received<undefined> = { value: undefined, source: PROC_NULL
  * `recvbuf` itself when the result fills it, else to a view of its first elements.
  */
 export interface RecvbufOptions<A extends TypedArray = TypedArray> {
+  /** Where the result goes: an array of the result's type with room for it. */
   recvbuf?: A;
 }
 
@@ -55,6 +69,14 @@ function recvbufOf(options: RecvbufOptions | undefined): TypedArray | undefined 
   if (options === undefined) return undefined;
   if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object such as { recvbuf }, got ${Errors.describe(options)}`);
   return options.recvbuf;
+}
+
+/** What `gatherv`, `allgatherv` and `alltoallv` give: the pieces end to end, and how long each is. */
+export interface Gathered<A extends TypedArray> {
+  /** Every piece received, in rank order, end to end. */
+  data: A;
+  /** The length of each rank's piece, in elements. */
+  counts: number[];
 }
 
 /** @internal What a communicator is made of; created by the world bootstrap, `split` and `dup`. */
@@ -72,6 +94,16 @@ export interface CommunicatorParts {
   host?: SharedHost;
 }
 
+/**
+ * A group of ranks that talk to each other: point-to-point messages (`send`/`recv` and their
+ * nonblocking forms), collectives (`bcast`, `allreduce`, ...) and new communicators (`split`,
+ * `dup`, `createCart`, `splitShared`). {@link COMM_WORLD} holds every rank of the job.
+ *
+ * ```ts
+ * import { COMM_WORLD as comm, SUM } from 'tsmpi';
+ * const total = await comm.allreduce(comm.rank, SUM);
+ * ```
+ */
 export class Communicator {
   readonly #engine: P2PEngine;
   readonly #group: readonly number[];
@@ -284,6 +316,13 @@ export class Communicator {
     return true;
   }
 
+  /**
+   * Resolves once every rank of the communicator has called it (MPI_Barrier).
+   *
+   * ```ts
+   * await comm.barrier(); // every rank has reached this line
+   * ```
+   */
   async barrier(): Promise<void> {
     await coll.barrier(this.#coll);
   }
@@ -310,6 +349,13 @@ export class Communicator {
     return (await coll.gather(this.#coll, data, root)) as T[] | undefined;
   }
 
+  /**
+   * Every rank's value, in rank order, on every rank (MPI_Allgather).
+   *
+   * ```ts
+   * const ranks = await comm.allgather(comm.rank); // [0, 1, ..., size - 1] everywhere
+   * ```
+   */
   async allgather<T = unknown>(data: T): Promise<T[]> {
     return (await coll.allgather(this.#coll, data)) as T[];
   }
@@ -319,6 +365,14 @@ export class Communicator {
     return (await coll.alltoall(this.#coll, data as unknown[])) as T[];
   }
 
+  /**
+   * `op` over every rank's value, in rank order, on the root; `undefined` elsewhere
+   * (MPI_Reduce). A typed-array result can land in `options.recvbuf` on the root.
+   *
+   * ```ts
+   * const total = await comm.reduce(local, SUM, 0); // a number on rank 0, undefined elsewhere
+   * ```
+   */
   async reduce<T = unknown>(data: T, op: OpLike = SUM, root = 0, options?: RecvbufOptions): Promise<T | undefined> {
     const o = toOp(op);
     assertRoot(root, this.size);
@@ -326,7 +380,14 @@ export class Communicator {
     return intoRecvbuf('reduce', await coll.reduce(this.#coll, data, o, root), out) as T | undefined;
   }
 
-  /** op over every rank's value, on every rank; a typed-array result can land in `options.recvbuf`. */
+  /**
+   * `op` over every rank's value, on every rank (MPI_Allreduce); every rank gets the same
+   * bits. A typed-array result can land in `options.recvbuf`.
+   *
+   * ```ts
+   * const sum = await comm.allreduce(new Float64Array([comm.rank, 1]), SUM); // [0+1+..., size]
+   * ```
+   */
   async allreduce<T = unknown>(data: T, op: OpLike = SUM, options?: RecvbufOptions): Promise<T> {
     const o = toOp(op);
     const out = recvbufFor('allreduce', options, data, true);
@@ -352,34 +413,55 @@ export class Communicator {
   // It progresses whenever the program yields to the event loop. Argument errors throw at
   // once, as for isend.
 
+  /**
+   * Nonblocking {@link Communicator.barrier}: a {@link Request} that completes once every rank has called it.
+   */
   ibarrier(): Request<void> {
     return collRequest(coll.barrier(this.#coll));
   }
 
+  /**
+   * Nonblocking {@link Communicator.bcast}.
+   */
   ibcast<T = unknown>(data: T | undefined, root = 0, options?: RecvbufOptions): Request<T> {
     assertRoot(root, this.size);
     const out = recvbufFor('ibcast', options, this.#rank === root ? data : undefined, true);
     return collRequest(coll.bcast(this.#coll, data, root).then((v) => intoRecvbuf('ibcast', v, out) as T));
   }
 
+  /**
+   * Nonblocking {@link Communicator.scatter}.
+   */
   iscatter<T = unknown>(data: readonly T[] | undefined, root = 0): Request<T> {
     assertRoot(root, this.size);
     return collRequest(coll.scatter(this.#coll, data as unknown[] | undefined, root) as Promise<T>);
   }
 
+  /**
+   * Nonblocking {@link Communicator.gather}.
+   */
   igather<T = unknown>(data: T, root = 0): Request<T[] | undefined> {
     assertRoot(root, this.size);
     return collRequest(coll.gather(this.#coll, data, root) as Promise<T[] | undefined>);
   }
 
+  /**
+   * Nonblocking {@link Communicator.allgather}.
+   */
   iallgather<T = unknown>(data: T): Request<T[]> {
     return collRequest(coll.allgather(this.#coll, data) as Promise<T[]>);
   }
 
+  /**
+   * Nonblocking {@link Communicator.alltoall}.
+   */
   ialltoall<T = unknown>(data: readonly T[]): Request<T[]> {
     return collRequest(coll.alltoall(this.#coll, data as unknown[]) as Promise<T[]>);
   }
 
+  /**
+   * Nonblocking {@link Communicator.reduce}.
+   */
   ireduce<T = unknown>(data: T, op: OpLike = SUM, root = 0, options?: RecvbufOptions): Request<T | undefined> {
     const o = toOp(op);
     assertRoot(root, this.size);
@@ -387,18 +469,33 @@ export class Communicator {
     return collRequest(coll.reduce(this.#coll, data, o, root).then((v) => intoRecvbuf('ireduce', v, out) as T | undefined));
   }
 
+  /**
+   * Nonblocking {@link Communicator.allreduce}.
+   *
+   * ```ts
+   * const req = comm.iallreduce(grad, SUM);
+   * computeSomethingElse();
+   * const sum = await req;
+   * ```
+   */
   iallreduce<T = unknown>(data: T, op: OpLike = SUM, options?: RecvbufOptions): Request<T> {
     const o = toOp(op);
     const out = recvbufFor('iallreduce', options, data, true);
     return collRequest(coll.allreduce(this.#coll, data, o).then((v) => intoRecvbuf('iallreduce', v, out) as T));
   }
 
+  /**
+   * Nonblocking {@link Communicator.scan}.
+   */
   iscan<T = unknown>(data: T, op: OpLike = SUM, options?: RecvbufOptions): Request<T> {
     const o = toOp(op);
     const out = recvbufFor('iscan', options, data, true);
     return collRequest(coll.scan(this.#coll, data, o).then((v) => intoRecvbuf('iscan', v, out) as T));
   }
 
+  /**
+   * Nonblocking {@link Communicator.exscan}.
+   */
   iexscan<T = unknown>(data: T, op: OpLike = SUM, options?: RecvbufOptions): Request<T | undefined> {
     const o = toOp(op);
     const out = recvbufFor('iexscan', options, data, true);
@@ -416,14 +513,14 @@ export class Communicator {
   }
 
   /** Typed arrays of any length joined in rank order on the root, with each rank's element count; `undefined` elsewhere. */
-  async gatherv<A extends TypedArray>(data: A, root = 0, options?: RecvbufOptions<A>): Promise<{ data: A; counts: number[] } | undefined> {
+  async gatherv<A extends TypedArray>(data: A, root = 0, options?: RecvbufOptions<A>): Promise<Gathered<A> | undefined> {
     assertRoot(root, this.size);
-    return (await vcoll.gatherv(this.#coll, data, root, recvbufOf(options))) as { data: A; counts: number[] } | undefined;
+    return (await vcoll.gatherv(this.#coll, data, root, recvbufOf(options))) as Gathered<A> | undefined;
   }
 
   /** `gatherv` with the result on every rank. */
-  async allgatherv<A extends TypedArray>(data: A, options?: RecvbufOptions<A>): Promise<{ data: A; counts: number[] }> {
-    return (await vcoll.allgatherv(this.#coll, data, recvbufOf(options))) as { data: A; counts: number[] };
+  async allgatherv<A extends TypedArray>(data: A, options?: RecvbufOptions<A>): Promise<Gathered<A>> {
+    return (await vcoll.allgatherv(this.#coll, data, recvbufOf(options))) as Gathered<A>;
   }
 
   /**
@@ -431,8 +528,8 @@ export class Communicator {
    * joins what every rank sent here in rank order, `counts[j]` elements from rank j (nobody
    * sends counts first: they come with the data).
    */
-  async alltoallv<A extends TypedArray>(data: A, counts: number[], options?: RecvbufOptions<A>): Promise<{ data: A; counts: number[] }> {
-    return (await vcoll.alltoallv(this.#coll, data, counts, recvbufOf(options))) as { data: A; counts: number[] };
+  async alltoallv<A extends TypedArray>(data: A, counts: number[], options?: RecvbufOptions<A>): Promise<Gathered<A>> {
+    return (await vcoll.alltoallv(this.#coll, data, counts, recvbufOf(options))) as Gathered<A>;
   }
 
   /** Element-wise `op` over equal-length arrays (a multiple of `size` long); rank i gets block i. */
@@ -489,9 +586,8 @@ export class Communicator {
     const inGrid = this.#rank < product(grid.dims);
     const parts = await this.#splitParts(inGrid ? 0 : UNDEFINED, this.#rank, `a Cartesian grid ${JSON.stringify(grid.dims)} of ${this.#name}`);
     if (parts === null) return null;
-    // Loaded here, not at the top: cart-comm.ts extends this class, so it must load after it.
-    const { CartComm } = await import('./topology/cart-comm.js');
-    return new CartComm(parts, grid);
+    if (makeCartComm === undefined) throw new MpiError('ERR_INTERN', 'createCart: topology/cart-comm.js was not loaded (the package entry loads it)');
+    return makeCartComm(parts, grid);
   }
 
   /** The same group with a separate message space. */
@@ -528,6 +624,8 @@ export class Communicator {
    * Atomics.add(counter, 0, 1);
    * ```
    */
+  // Any typed-array constructor, whatever its overloads take: `unknown[]` would refuse them.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async allocateShared<A extends TypedArray>(ctor: new (...args: any[]) => A, length: number): Promise<A> {
     return allocateShared<A>(this.#sharedGroup(), this.#host, ctor, length);
   }
@@ -552,8 +650,9 @@ export class Communicator {
   }
 }
 
-// Each communicating method registers what it waits on, for the launcher's hang report.
-trackCommunicator(Communicator.prototype);
+// Each communicating method registers what it waits on (communicator-waits.ts), for the
+// launcher's hang report and --trace.
+trackMethods(Communicator.prototype, kCommunicatorWaits);
 
 const describeValue = Errors.describe;
 

@@ -3,23 +3,34 @@
  * way users expect; failures of the job itself are `MpiError` with a `code`. All wording lives
  * in `Errors` so messages stay consistent and tests can assert them literally.
  */
+/**
+ * Why a job-level call failed. An error that happened on another rank during a collective is
+ * rebuilt as the kind the caller would have seen locally (serialization/codec.ts decodeError),
+ * with the failing rank in its message, not as a code.
+ */
 export type ErrorCode =
-  | 'ERR_PROC_FAILED'
-  | 'ERR_ABORTED'
-  | 'ERR_TIMEOUT'
   | 'ERR_MISMATCH'
   | 'ERR_INTERN'
   | 'ERR_TRANSPORT'
   | 'ERR_BOOTSTRAP'
   | 'ERR_FINALIZED'
-  | 'ERR_COLLECTIVE'
   | 'ERR_TRUNCATE'
   | 'ERR_NOT_SHARED'
   | 'ERR_NO_MEM'
   | 'ERR_NOT_HELD';
 
+/**
+ * A failure of the job itself, not of an argument: a mismatch between ranks' collectives, a
+ * truncated receive, a transport or bootstrap failure, ... with a {@link ErrorCode} saying which.
+ *
+ * ```ts
+ * try { await comm.recvInto(small, 0); } catch (e) { if (isMpiError(e) && e.code === 'ERR_TRUNCATE') ... }
+ * ```
+ */
 export class MpiError extends Error {
+  /** Which failure this is. */
   readonly code: ErrorCode;
+  /** The rank the failure concerns, when one does. */
   readonly rank?: number;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown; rank?: number }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
@@ -29,20 +40,7 @@ export class MpiError extends Error {
   }
 }
 
-/**
- * An error that happened on another rank during a collective (a bad operand, a wrong scatter
- * length) and travelled here so that every rank fails the same call instead of hanging.
- * It keeps the original error's name so `instanceof` checks on `name` stay meaningful.
- */
-export class RemoteError extends MpiError {
-  readonly remoteName: string;
-  constructor(remoteName: string, message: string, rank?: number) {
-    super('ERR_COLLECTIVE', message, rank === undefined ? undefined : { rank });
-    this.name = 'RemoteError';
-    this.remoteName = remoteName;
-  }
-}
-
+/** Whether `e` is an {@link MpiError}: a type guard for `catch` clauses. */
 export function isMpiError(e: unknown): e is MpiError {
   return e instanceof MpiError;
 }
@@ -57,7 +55,7 @@ function describe(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'symbol') return value.toString();
   if (Array.isArray(value)) return `an array of length ${value.length}`;
-  const ctor = (value as object).constructor?.name;
+  const ctor = (value).constructor?.name;
   return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
 }
 

@@ -4,16 +4,26 @@
  * for the same value.
  */
 import { observeCall, recording } from './diagnostics/recorder.js';
+import { kCompletion } from './completion.js';
 import { fillStatus, type Received, type Status } from './status.js';
 
-/** @internal The promise a request settles with, for watching it without waiting on it (hang report). */
-export const kCompletion = Symbol('tsmpi.request.completion');
 
 type State<T> =
   | { kind: 'pending' }
   | { kind: 'done'; result: Received<T> }
   | { kind: 'failed'; error: unknown };
 
+/**
+ * A nonblocking operation in flight (`isend`, `irecv`, `ibcast`, ...): `await req` (or
+ * `req.wait()`) for its value, `req.test()` to poll; {@link waitall} and {@link waitany} wait
+ * on several.
+ *
+ * ```ts
+ * const req = comm.irecv(0, 7);
+ * doOtherWork();
+ * const value = await req;
+ * ```
+ */
 export class Request<T = unknown> implements PromiseLike<T> {
   readonly #settled: Promise<Received<T>>;
   #state: State<T> = { kind: 'pending' };
@@ -59,6 +69,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
     return [true, s.result.value];
   }
 
+  /** Whether it has completed (succeeded or failed), without waiting. */
   get completed(): boolean {
     return this.#state.kind !== 'pending';
   }
@@ -91,7 +102,8 @@ export async function waitany<T>(requests: readonly Request<T>[], status?: Statu
   if (requests.length === 0) throw new RangeError('waitany: requests must not be empty');
   let index = requests.findIndex((r) => r.completed);
   if (index < 0) {
-    index = await Promise.race(requests.map((r, i) => r.wait().then(() => i, () => i)));
+    // Any settled request ends the wait; then the lowest completed index wins, as in MPI.
+    await Promise.race(requests.map((r) => r.wait().then(() => undefined, () => undefined)));
     index = requests.findIndex((r) => r.completed);
   }
   return [index, await requests[index].wait(status)];

@@ -11,8 +11,11 @@ import { ANY_SOURCE, ANY_TAG } from './constants.js';
  * ```
  */
 export class Status {
+  /** The sender's rank in the communicator; ANY_SOURCE until a receive fills it. */
   source: number = ANY_SOURCE;
+  /** The message's tag; ANY_TAG until a receive fills it. */
   tag: number = ANY_TAG;
+  /** Bytes of payload the message carried; 0 until a receive fills it. */
   count = 0;
 }
 

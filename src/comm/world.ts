@@ -7,9 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { controlClient } from './bootstrap/control-client.js';
 import { isLaunched, parseRankEnv, type RankEnv } from './bootstrap/env.js';
-import { joinSlurmStep } from './bootstrap/slurm-step.js';
 import { clientOptions, readKeyFile, serverOptions } from './bootstrap/keys.js';
 import { Communicator } from './communicator.js';
+import { recordRecv, recordSend, recording } from './diagnostics/recorder.js';
 import { kWorldContext } from './constants.js';
 import { MpiError } from './errors.js';
 import { bindFromEnv, forcedAlgorithmsFromEnv, receiveBufferFromEnv, spinFromEnv, transportFromEnv } from './options.js';
@@ -29,7 +29,7 @@ export interface World {
 export async function initWorld(env: NodeJS.ProcessEnv = process.env): Promise<World> {
   const loading = performance.timeOrigin + performance.now();
   const algorithms = forcedAlgorithmsFromEnv(env);
-  if (!isLaunched(env) && !(await joinSlurmStep(env))) {
+  if (!isLaunched(env)) {
     const engine = new P2PEngine(0, 1, undefined);
     return { engine, comm: new Communicator({ engine, group: [0], rank: 0, ctx: kWorldContext, algorithms }) };
   }
@@ -50,7 +50,8 @@ export async function initWorld(env: NodeJS.ProcessEnv = process.env): Promise<W
   const { endpoints, hosts } = await client.hello(transport.endpoint, rankEnv.node ?? os.hostname(), { started: performance.timeOrigin, loading });
   if (endpoints.length !== size) throw new MpiError('ERR_BOOTSTRAP', `the launcher's directory lists ${endpoints.length} ranks, expected ${size}`);
   transport.setDirectory(endpoints, hosts);
-  const engine = new P2PEngine(rank, size, transport, { windowPerPeer: windowPerPeer(receiveBuffer ?? kDefaultReceiveBuffer, size) });
+  const recorder = recording ? { recordSend, recordRecv } : undefined;
+  const engine = new P2PEngine(rank, size, transport, { windowPerPeer: windowPerPeer(receiveBuffer ?? kDefaultReceiveBuffer, size), recorder });
   // A rank that ends without receiving some rendezvous messages releases their senders.
   process.on('beforeExit', () => engine.declineUnreceived());
   const group = Array.from({ length: size }, (_, i) => i);

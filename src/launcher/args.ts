@@ -144,7 +144,7 @@ export function parseLaunchArgs(argv: readonly string[]): ParsedLaunchArgs | Usa
   if (given.some((t) => t.name === 'info')) return { action: 'info' };
   const options: LaunchOptions = { ...kDefaultLaunchOptions, exports: [] };
   for (const { name, rawName, value = '' } of given) {
-    const error = applyOption(options, name as OptionName, rawName, value);
+    const error = applyOption(options, name, rawName, value);
     if (error) return error;
   }
   if (options.hosts !== undefined && options.hostfile !== undefined) return new UsageError(Texts.hostAndHostfile());

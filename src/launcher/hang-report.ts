@@ -13,14 +13,17 @@
  * default action would kill a rank whose preload has not run yet. Formatting is pure.
  */
 import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { processEnded } from './process-group.js';
 import type { WaitArg, WaitInfo, WaitsMessage } from '../comm/bootstrap/protocol.js';
+import { kWaitsSignal } from '../comm/bootstrap/rank-globals.js';
+import { describeCall } from '../comm/bootstrap/wait-text.js';
 
 /** How long the launcher waits for the ranks' answers. */
 export const kWaitsWindowMs = 1000;
-/** The signal that asks a rank (see rank-preload.ts). */
-export const kWaitsSignal = 'SIGUSR2';
-const kSignalNumber = 12; // SIGUSR2 on Linux
+/** The signal that asks a rank (see rank-preload.ts); defined with the rank's side of it. */
+export { kWaitsSignal };
+const kSignalNumber = constants.signals[kWaitsSignal];
 /** A rank's line lists at most this many of its pending calls. */
 const kWaitsPerLine = 3;
 
@@ -46,13 +49,7 @@ export function formatRanks(ranks: readonly number[]): string {
   return parts.join(',');
 }
 
-const argText = ([name, value]: WaitArg): string => `${name}=${value}`;
-
-/** `recv(source=0, tag=5)`, `bcast(root=0) #3`, `allreduce #17`. */
-export function describeCall(w: Pick<WaitInfo, 'op' | 'args' | 'call'>): string {
-  const args = w.args.length > 0 ? `(${w.args.map(argText).join(', ')})` : '';
-  return `${w.op}${args}${w.call === undefined ? '' : ` #${w.call}`}`;
-}
+export { describeCall };
 
 /** One wait without its duration: what groups ranks together. */
 const whatOf = (w: WaitInfo): string => `${describeCall(w)} on ${w.comm}`;

@@ -4,8 +4,7 @@
  * `tsmpirun: ` prefix; {@link diagnostic} adds it when the CLI prints.
  */
 
-import type { JobResult } from './job.js';
-import type { JobEnd } from './supervise.js';
+import type { JobEnd, JobResult } from './job-end.js';
 
 /** The name every diagnostic line starts with. */
 export const kProgramName = 'tsmpirun';

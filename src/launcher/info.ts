@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { capability, version as libzmqVersion } from 'zeromq';
 import { transportFromEnv } from '../comm/options.js';
 import { loadShmNative } from '../comm/transport/shm-native.js';
+import { zmqLibrary } from '../comm/transport/zmq-info.js';
 import { jobDirBase } from './job-dir.js';
 
 export function tsmpiVersion(): string {
@@ -32,14 +32,15 @@ export function infoText(env: NodeJS.ProcessEnv = process.env): string {
   } catch (error) {
     choice = `invalid (${(error as Error).message})`;
   }
-  const curve = capability.curve === true ? ', CURVE encryption' : ', no CURVE in this libzmq';
+  const libzmq = zmqLibrary();
+  const curve = libzmq.curve ? ', CURVE encryption' : ', no CURVE in this libzmq';
   const lines = [
     `tsmpi ${tsmpiVersion()} (Node ${process.version} on ${process.platform} ${process.arch}, ${os.availableParallelism()} CPUs)`,
     'Transports:',
     shm.available
       ? `  shared memory  available: ranks on one host, segments in ${jobDirBase()} (native part ${shm.file})`
       : `  shared memory  unavailable: ${shm.reason}`,
-    `  ZeroMQ         available: zeromq.js ${zeromqJsVersion()} (libzmq ${libzmqVersion}); ipc on one host, tcp between hosts${curve}`,
+    `  ZeroMQ         available: zeromq.js ${zeromqJsVersion()} (libzmq ${libzmq.version}); ipc on one host, tcp between hosts${curve}`,
   ];
   if (choice === 'zmq') lines.push('TSMPI_TRANSPORT=zmq: every pair of ranks uses ZeroMQ.');
   else if (choice === 'auto') {

@@ -32,7 +32,8 @@ import { drainForwarding, forwardLines, OutputSink } from './output.js';
 import { JobProfile } from './profile/job-profile.js';
 import { newJobKeys, RendezvousServer } from './rendezvous-server.js';
 import { forwardStdin, spawnLocalRank, type LocalJobSpec, type RankProcess } from './spawn/local.js';
-import { exitStatusOf, kKillGraceMs, SignalForwarder, Supervisor, type JobEnd } from './supervise.js';
+import type { JobEnd, JobResult } from './job-end.js';
+import { exitStatusOf, kKillGraceMs, SignalForwarder, Supervisor } from './supervise.js';
 
 /**
  * How long to wait, after a rank exited with a non-zero code, for its own failure report.
@@ -52,14 +53,7 @@ export interface JobIo {
   cwd: string;
 }
 
-/** How a job ended, and what tsmpirun reports about it. */
-export interface JobResult {
-  end: JobEnd;
-  exitStatus: number;
-  /** Ranks still running when the job was stopped (the failed rank not counted). */
-  stopped: number;
-  size: number;
-}
+export type { JobResult } from './job-end.js';
 
 const defaultIo = (): JobIo => ({
   stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(),

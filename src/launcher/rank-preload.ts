@@ -17,6 +17,8 @@ import * as nodeModule from 'node:module';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { kEnv } from '../comm/bootstrap/env.js';
+import { compileErrorText } from './compile-error.js';
+import { kRecorderKey, kWaitsKey, kWaitsSignal, type RankGlobals } from '../comm/bootstrap/rank-globals.js';
 
 /** Exit status of a rank that failed with an uncaught error. */
 const kFailureExitCode = 1;
@@ -31,14 +33,12 @@ const kParentCheckMs = 1000;
 
 let failing = false;
 
-/** The rank's --trace/--stats record (comm/diagnostics/recorder.ts), when it records. */
-const kRecorder = Symbol.for('tsmpi.recorder');
-type Recorder = { flush(): Promise<void> };
-
 async function report(reason: 'exception' | 'rejection', error: unknown): Promise<void> {
-  const stack = inspect(error);
+  // A program that does not compile: where and what, not the loader's internals.
+  const stack = compileErrorText(error) ?? inspect(error);
   // Before the failure report: once the launcher has that, it stops the job.
-  await (globalThis as { [kRecorder]?: Recorder })[kRecorder]?.flush();
+  // The rank's --trace/--stats record (comm/diagnostics/recorder.ts), when it records.
+  await (globalThis as RankGlobals)[kRecorderKey]?.flush();
   try {
     const { controlClient } = await import('../comm/bootstrap/control-client.js');
     const client = controlClient();
@@ -69,11 +69,6 @@ process.on('unhandledRejection', (reason) => {
   if (process.listenerCount('unhandledRejection') === 1) onFailure('rejection', reason);
 });
 
-/** Signal by which the launcher asks a rank what it is waiting on (SIGUSR1 would start Node's inspector). */
-const kWaitsSignal = 'SIGUSR2';
-const kWaitsRegistry = Symbol.for('tsmpi.waits');
-type WaitsRegistry = { snapshot(): import('../comm/bootstrap/protocol.js').WaitInfo[] };
-
 /**
  * The hang report (tsmpirun --timeout, SIGUSR1 to tsmpirun): the launcher signals each rank,
  * which answers with its pending tsmpi calls (comm/diagnostics/waits.ts; none if the program
@@ -81,7 +76,7 @@ type WaitsRegistry = { snapshot(): import('../comm/bootstrap/protocol.js').WaitI
  * no receive pending. A rank busy in synchronous code cannot answer; the launcher says so.
  */
 async function answerWaits(): Promise<void> {
-  const waits = (globalThis as { [kWaitsRegistry]?: WaitsRegistry })[kWaitsRegistry]?.snapshot() ?? [];
+  const waits = (globalThis as RankGlobals)[kWaitsKey]?.snapshot() ?? [];
   try {
     const { controlClient } = await import('../comm/bootstrap/control-client.js');
     await controlClient()?.reportWaits(waits);

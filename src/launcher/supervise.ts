@@ -6,31 +6,14 @@
  * per-host agent can reuse it for its own ranks.
  */
 import { constants } from 'node:os';
+import type { JobEnd, RankReport } from './job-end.js';
 import type { RankExit, RankProcess } from './spawn/local.js';
 
 /** Time between SIGTERM and SIGKILL when stopping ranks. */
 export const kKillGraceMs = 1000;
 const kPollMs = 20;
 
-/** Why one rank made the job fail. */
-export type RankFailure = { rank: number; pid?: number; /** Where it ran, when not on this host. */ host?: string } & (
-  | { kind: 'exit'; exitCode: number }
-  | { kind: 'signal'; signal: NodeJS.Signals }
-  | { kind: 'exception' | 'rejection'; stack: string }
-  | { kind: 'abort'; code: number }
-  | { kind: 'not-joined' }
-  | { kind: 'spawn'; error: Error }
-  | { kind: 'host-lost'; host: string; /** Every rank of that host. */ ranks: number[]; reason: string });
-
-/** How a job ended. */
-export type JobEnd =
-  | { kind: 'ok' }
-  | RankFailure
-  | { kind: 'timeout'; seconds: number; /** The hang report's lines, taken before the ranks were stopped. */ report?: string[] }
-  | { kind: 'interrupted'; signal: NodeJS.Signals };
-
-/** A failure report from the rank itself, which explains its exit better than a code does. */
-export type RankReport = Extract<RankFailure, { kind: 'exception' | 'rejection' | 'abort' }>;
+export type { JobEnd, RankFailure, RankReport } from './job-end.js';
 
 /** tsmpirun's exit status for a job end (see the --help text). */
 export function exitStatusOf(end: JobEnd): number {
@@ -41,6 +24,19 @@ export function exitStatusOf(end: JobEnd): number {
     case 'abort': return Number.isInteger(end.code) && end.code >= 0 && end.code <= 255 ? end.code : 1;
     case 'timeout': return 124;
     default: return 1;
+  }
+}
+
+/**
+ * SIGKILL to every rank's process group, then waits, at most `graceMs`, until nothing a rank
+ * started in its group is left. The end of every set of ranks: the supervisor's job, and the
+ * per-host agent's ranks when it leaves.
+ */
+export async function killAndReap(ranks: readonly RankProcess[], graceMs = kKillGraceMs): Promise<void> {
+  for (const r of ranks) r.signal('SIGKILL');
+  const deadline = Date.now() + graceMs;
+  while (ranks.some((r) => r.lingering()) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, kPollMs));
   }
 }
 
@@ -124,11 +120,7 @@ export class Supervisor {
    */
   async wait(): Promise<JobEnd> {
     await this.#allExited;
-    this.killAll();
-    const deadline = Date.now() + this.#graceMs;
-    while (this.#ranks.some((r) => r.lingering()) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, kPollMs));
-    }
+    await killAndReap(this.#ranks, this.#graceMs);
     return this.#end ?? { kind: 'ok' };
   }
 

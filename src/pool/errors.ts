@@ -9,6 +9,7 @@ export class TaskError extends Error {
   readonly task: string;
   /** The error's name and message there (`TypeError`, ...). */
   readonly remoteName: string;
+  /** The error's message there. */
   readonly remoteMessage: string;
   /** The error's stack there, which is where the fault is. */
   readonly remoteStack: string;

@@ -42,7 +42,7 @@ export async function startPool<T extends TaskRegistry>(comm: Communicator, task
   const all = await pc.allgather(mine);
   const odd = all.map((s, r) => [s, r] as const).filter(([s]) => s !== all[0]).map(([, r]) => r);
   if (odd.length > 0) {
-    throw new RangeError(`startPool: every rank must pass the same task names, root and chunksPerWorker; rank 0 passed ${all[0]}, ranks ${odd.join(', ')} differ (rank ${odd[0]}: ${all[odd[0]!]})`);
+    throw new RangeError(`startPool: every rank must pass the same task names, root and chunksPerWorker; rank 0 passed ${all[0]}, ranks ${odd.join(', ')} differ (rank ${odd[0]}: ${all[odd[0]]})`);
   }
 
   // Alone, the root is its own worker: both loops run here, over messages to itself.
@@ -52,6 +52,15 @@ export async function startPool<T extends TaskRegistry>(comm: Communicator, task
   return null;
 }
 
+/**
+ * The driver's handle on a task pool (Python's multiprocessing.Pool), from {@link startPool}
+ * on the root; the other ranks serve tasks until it closes.
+ *
+ * ```ts
+ * const pool = await startPool(comm, { square: (x: number) => x * x });
+ * if (pool) console.log(await pool.map('square', [1, 2, 3]));
+ * ```
+ */
 export class Pool<T extends TaskRegistry> {
   readonly #tasks: T;
   readonly #dispatcher: Dispatcher;

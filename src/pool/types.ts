@@ -11,6 +11,7 @@ export type TaskFn = (...args: any[]) => unknown;
 /** Names mapped to functions, sync or async; every rank passes the same registry. */
 export type TaskRegistry = Record<string, TaskFn>;
 
+/** The name of a task of registry `T`. */
 export type TaskName<T extends TaskRegistry> = Extract<keyof T, string>;
 
 /** The argument tuple of task `K`. */
@@ -19,6 +20,7 @@ export type TaskArgs<T extends TaskRegistry, K extends keyof T> = Parameters<T[K
 /** What task `K` resolves to. */
 export type TaskResult<T extends TaskRegistry, K extends keyof T> = Awaited<ReturnType<T[K]>>;
 
+/** Options of {@link startPool}. */
 export interface StartPoolOptions {
   /** The rank that drives the pool (gets the `Pool`); every other rank serves tasks. Default 0. */
   root?: number;
@@ -26,11 +28,13 @@ export interface StartPoolOptions {
   chunksPerWorker?: number;
 }
 
+/** Options of one task call (`applyAsync`, `submit`). */
 export interface SubmitOptions {
   /** Aborting cancels the call if its task has not started yet. */
   signal?: AbortSignal;
 }
 
+/** Options of `map`, `starmap`, `imap` and `imapUnordered`. */
 export interface MapOptions extends SubmitOptions {
   /**
    * Items per message to a worker. Default: for sized inputs (arrays, typed arrays, Sets, Maps,

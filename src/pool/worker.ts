@@ -56,7 +56,7 @@ export async function serve(link: WorkerLink, tasks: TaskRegistry): Promise<void
 
 /** Runs a chunk's items in order; the first throw ends the chunk (the rest would be discarded). */
 async function run(tasks: TaskRegistry, chunk: ChunkMessage): Promise<ToDriver> {
-  const fn = tasks[chunk.task]!;
+  const fn = tasks[chunk.task];
   const values: unknown[] = [];
   for (const args of chunk.args) {
     try {

@@ -227,6 +227,22 @@ describe.skipIf(!support.ok)(`ranks on several hosts over ssh${skipReason}`, () 
       for (const [rank, host] of where) expect(host, `rank ${rank}`).toBe(hosts.names[hostIndex(rank)]);
     });
 
+    it('--iface ADDR: this host advertises ADDR, each other host its own interface toward it', async () => {
+      const run = await runMpi([...hostArgs(), '--iface', hosts.headAddress, '-n', '6', fixture('echo-env.ts'), 'TSMPI_ADDRESS']);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const seen = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { rank: number; vars: { TSMPI_ADDRESS: string } });
+      expect(seen.map((s) => s.rank).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+      for (const s of seen) expect(s.vars.TSMPI_ADDRESS, `rank ${s.rank}`).toBe(hosts.addresses[hostOf(s.rank)]);
+    });
+
+    it('--iface NAME that no host has ends the job naming it', async () => {
+      const run = await runMpi([...hostArgs(), '--iface', 'nosuch0', '-n', '2', fixture('echo-env.ts')]);
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain('nosuch0');
+      expect(run.stdout).toBe('');
+    });
+
     it('a program doing one barrier: launch time of 6 ranks on 3 hosts (logged, not asserted)', async () => {
       const t0 = Date.now();
       const run = await runMpi([...hostArgs(), '-n', '6', fixture('barriers.ts'), '1']);

@@ -102,6 +102,14 @@ describe.skipIf(skip)(`Slurm${reason}`, () => {
     expect(r.code).toBe(0);
   });
 
+  it('tsmpirun inside salloc places the ranks on the allocation: 2 per node, by slot, in node order', async () => {
+    const r = await run(['salloc', '-N', '3', '--ntasks-per-node=2', 'node', kCli, fixture('../../examples/hello.ts')]);
+    expect(r.code, r.stderr).toBe(0);
+    const where = new Map([...r.stdout.matchAll(/^hello from rank (\d) of 6 on (\S+) \(pid \d+\)$/gm)].map((m) => [Number(m[1]), m[2]]));
+    expect([...where.keys()].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect([0, 1, 2, 3, 4, 5].map((rank) => where.get(rank))).toEqual(['h1', 'h1', 'h2', 'h2', 'h3', 'h3']);
+  });
+
   it('tsmpirun inside salloc: a rank failing on a node ends the job naming the rank and its node; nothing is left', async () => {
     const r = await run(['salloc', '-N', '3', '--ntasks-per-node=2', 'node', kCli, fixture('fail-after-barrier.ts'), '4']);
     expect(r.code).toBe(1);

@@ -1,6 +1,7 @@
 /**
  * The launcher ↔ rank contract: which environment variables the launcher sets for every rank
- * and how a rank reads them. Both sides import this file and nothing else of each other.
+ * and how a rank reads them. comm/ never imports the launcher; the launcher imports this contract
+ * (and the control plane's keys.ts and protocol.ts).
  *
  * Public (documented for users): TSMPI_RANK, TSMPI_SIZE, TSMPI_LOCAL_RANK, TSMPI_LOCAL_SIZE.
  * Internal: TSMPI_JOB_ID, TSMPI_CONTROL (the launcher's control endpoint), TSMPI_JOB_DIR (a

@@ -103,7 +103,7 @@ export async function bcastSharedMemory(ch: CollChannel, packet: Packet | undefi
 
 export async function bcastLinear(ch: CollChannel, packet: Packet | undefined, root: number): Promise<Packet> {
   if (ch.rank !== root) return (await ch.recv(root))[0];
-  await Promise.all(Array.from({ length: ch.size }, (_, r) => (r === root ? undefined : ch.send(r, [packet!]))));
+  await Promise.all(Array.from({ length: ch.size }, (_, r) => (r === root ? Promise.resolve() : ch.send(r, [packet!]))));
   return packet!;
 }
 

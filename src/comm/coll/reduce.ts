@@ -45,7 +45,7 @@ export async function reduceBinomial(ch: CollChannel, value: unknown, op: Op, ro
       if (!fault.failed) hi = fault.apply(op, hi, part);
     }
     if (first + tree.childSizes[i] > wrap && !fault.failed) {
-      const part = fault.decode(msg[k++]);
+      const part = fault.decode(msg[k]);
       if (!fault.failed) lo = hasLo ? fault.apply(op, lo, part) : part;
       hasLo = true;
     }
@@ -69,7 +69,7 @@ export async function reduceLinear(ch: CollChannel, value: unknown, op: Op, root
     await ch.send(root, fault.message(() => [fault.encode(value)]));
     return undefined;
   }
-  const got = await Promise.all(Array.from({ length: size }, (_, r) => (r === root ? [] : ch.recv(r))));
+  const got = await Promise.all(Array.from({ length: size }, (_, r) => (r === root ? Promise.resolve([]) : ch.recv(r))));
   for (const msg of got) fault.absorb(msg);
   let acc: unknown;
   for (let r = 0; r < size && !fault.failed; r++) {

@@ -38,6 +38,6 @@ export async function scatterLinear(ch: CollChannel, items: readonly Packet[] | 
   if (rank !== root) return (await ch.recv(root))[0];
   const failed = items!.length !== size;
   await Promise.all(Array.from({ length: size }, (_, r) =>
-    r === root ? undefined : ch.send(r, [failed ? items![0] : items![r]])));
+    r === root ? Promise.resolve() : ch.send(r, [failed ? items![0] : items![r]])));
   return failed ? items![0] : items![root];
 }

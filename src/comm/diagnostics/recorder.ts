@@ -16,6 +16,7 @@
 import os from 'node:os';
 import { kDiagEnv, kEnv } from '../bootstrap/env.js';
 import type { DiagCounters, DiagMessage, DiagSpan } from '../bootstrap/protocol.js';
+import { kRecorderKey, type RankGlobals } from '../bootstrap/rank-globals.js';
 
 export const recording = process.env[kDiagEnv.trace] === '1' || process.env[kDiagEnv.stats] === '1';
 const keepMessages = process.env[kDiagEnv.trace] === '1';
@@ -134,9 +135,8 @@ export function flushReport(): Promise<void> {
 
 // The launcher's preload (which never imports the rank API) reports a failing rank's record
 // through this, before its failure report.
-const kRecorder = Symbol.for('tsmpi.recorder');
 if (recording) {
-  (globalThis as { [kRecorder]?: { flush(): Promise<void> } })[kRecorder] = { flush: flushReport };
+  (globalThis as RankGlobals)[kRecorderKey] = { flush: flushReport };
   // The program is done: report, which keeps the rank alive until acknowledged; then it ends.
   process.on('beforeExit', () => void flushReport());
   // Stopped by the launcher (another rank failed): report, then die of the signal as before.

@@ -17,7 +17,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WaitArg, WaitInfo } from '../bootstrap/protocol.js';
-import { kCompletion } from '../request.js';
+import { kWaitsKey, type RankGlobals } from '../bootstrap/rank-globals.js';
+import { describeCall } from '../bootstrap/wait-text.js';
+import { kCompletion } from '../completion.js';
 import { observeCall, observeInit, recording } from './recorder.js';
 import { kPackageRoot } from '../package-root.js';
 
@@ -34,19 +36,12 @@ const kAny = -1;
 interface Pending {
   op: string;
   comm: string;
-  spec: ArgSpec;
-  args: readonly unknown[];
+  /** Its arguments by name, read only when a report asks. */
+  named: () => readonly NamedArg[];
   call: number | undefined;
   since: number;
   site: { stack?: string };
 }
-
-interface Registry {
-  snapshot(): WaitInfo[];
-}
-
-const kRegistry = Symbol.for('tsmpi.waits');
-type Global = typeof globalThis & { [kRegistry]?: Registry };
 
 const pending = new Set<Pending>();
 /** > 0 while a tracked call runs synchronously: calls it makes (finalize → barrier) are its own parts. */
@@ -55,14 +50,42 @@ let depth = 0;
 /** tsmpi's own code (dist/, src/): frames there are not the program's call site. */
 const kLibraryDirs = [path.join(kPackageRoot, 'dist') + path.sep, path.join(kPackageRoot, 'src') + path.sep];
 
-(globalThis as Global)[kRegistry] = { snapshot };
+(globalThis as RankGlobals)[kWaitsKey] = { snapshot };
+
+/**
+ * A program that ends with calls still pending has usually forgotten an `await`
+ * (`const m = comm.recv(0)`): its receive is dropped without a word. Say so, in one line, when
+ * it ends by itself (status 0); a failing or aborted rank's pending calls are consequences.
+ * The exit status stays the program's.
+ */
+let noted = false;
+function notePending(code: number | string | null | undefined): void {
+  if (noted || (code ?? 0) !== 0 || pending.size === 0) return;
+  noted = true;
+  process.stderr.write(`${pendingAtExitText(snapshot(), process.env.TSMPI_RANK ?? '0', kCaptureSites)}\n`);
+}
+// 'beforeExit' (the program is done) comes before the world closes its engine, which would
+// settle what is pending; registered when the rank API loads, so before the world's own
+// listener. 'exit' covers process.exit(0).
+process.on('beforeExit', () => notePending(process.exitCode));
+process.on('exit', (code) => notePending(code));
+
+/** The line for a rank that ends with `waits` pending (oldest first). */
+export function pendingAtExitText(waits: readonly WaitInfo[], rank: string, sitesRecorded: boolean): string {
+  const [first] = waits;
+  const where = first.site !== undefined ? ` at ${first.site}` : '';
+  const more = waits.length > 1 ? ` and ${waits.length - 1} more call${waits.length > 2 ? 's' : ''}` : '';
+  // Recording call sites costs microseconds per call, so only `tsmpirun --timeout` does.
+  const hint = first.site === undefined && !sitesRecorded ? ' (tsmpirun --timeout names the program line)' : '';
+  return `tsmpi: rank ${rank} ended with ${describeCall(first)} on ${first.comm}${where}${more} still pending: a missing await?${hint}`;
+}
 
 /** Every wait of this rank, oldest first, as sent to the launcher. */
 export function snapshot(now = performance.now()): WaitInfo[] {
   return [...pending].sort((a, b) => a.since - b.since).map((p) => ({
     op: p.op,
     comm: p.comm,
-    args: describe(p.spec, p.args),
+    args: describe(p.named()),
     ...(p.call === undefined ? {} : { call: p.call }),
     ageMs: Math.max(0, Math.round(now - p.since)),
     ...siteOf(p.site.stack),
@@ -96,8 +119,11 @@ export function callSite(stack: string, libraryDirs: readonly string[] = kLibrar
   return undefined;
 }
 
-/** How a tracked operation names its arguments in the report: `[name, arg index, default]`. */
-export type ArgSpec = readonly (readonly [name: string, index: number, fallback: number])[];
+/** An argument as the report names it; -1 (ANY_SOURCE, ANY_TAG) or a non-number reads "any". */
+export type NamedArg = readonly [name: string, value: unknown];
+
+/** Reads a call's arguments by name, from the call's own parameters (their defaults included). */
+export type ArgsOf<A extends unknown[]> = (...args: A) => readonly NamedArg[];
 
 /** A communicator as seen here: its name and its count of collective calls so far. */
 export interface Tracked {
@@ -114,7 +140,7 @@ const collectiveCalls = new WeakMap<object, number>();
  * while the mismatch guard's numbering counts only collectives that started.)
  */
 export function tracked<A extends unknown[], R>(
-  op: string, spec: ArgSpec, collective: boolean, fn: (this: Tracked, ...args: A) => R, comm?: () => Tracked,
+  op: string, named: ArgsOf<A> | undefined, collective: boolean, fn: (this: Tracked, ...args: A) => R, comm?: () => Tracked,
 ): (this: Tracked, ...args: A) => R {
   return function wrapper(this: Tracked, ...args: A): R {
     const self = comm?.() ?? this;
@@ -145,7 +171,7 @@ export function tracked<A extends unknown[], R>(
     else if (recording && settled === (result as unknown)) {
       observeCall(collective ? 'coll' : 'wait', op, start, settled, op !== 'send' && op !== 'recv' && op !== 'sendrecv', self.name, call);
     }
-    const entry: Pending = { op, comm: self.name, spec, args, call, since: performance.now(), site };
+    const entry: Pending = { op, comm: self.name, named: () => named?.(...args) ?? [], call, since: performance.now(), site };
     pending.add(entry);
     const done = (): void => {
       pending.delete(entry);
@@ -155,65 +181,28 @@ export function tracked<A extends unknown[], R>(
   };
 }
 
-function describe(spec: ArgSpec, args: readonly unknown[]): WaitArg[] {
-  return spec.map(([name, index, fallback]) => {
-    const value = args[index] === undefined ? fallback : args[index];
-    return [name, typeof value === 'number' && value !== kAny ? value : 'any'];
-  });
+function describe(named: readonly NamedArg[]): WaitArg[] {
+  return named.map(([name, value]) => [name, typeof value === 'number' && value !== kAny ? value : 'any']);
 }
 
-const source: ArgSpec = [['source', 0, kAny], ['tag', 1, kAny]];
-const dest: ArgSpec = [['dest', 1, 0], ['tag', 2, 0]];
-const root = (index: number): ArgSpec => [['root', index, 0]];
+/** How a communicating method is tracked: whether it is a collective, and its arguments by name. */
+export interface WaitsOn<A extends unknown[]> {
+  readonly collective: boolean;
+  readonly args?: ArgsOf<A>;
+}
 
-/** Every Communicator method that communicates, with how its arguments are reported. */
-const kOperations: Readonly<Record<string, { spec: ArgSpec; collective: boolean }>> = {
-  send: { spec: dest, collective: false },
-  recv: { spec: source, collective: false },
-  recvInto: { spec: [['source', 1, kAny], ['tag', 2, kAny]], collective: false },
-  isend: { spec: dest, collective: false },
-  irecv: { spec: source, collective: false },
-  sendrecv: { spec: [['dest', 1, 0], ['sendtag', 2, 0], ['source', 3, kAny], ['recvtag', 4, kAny]], collective: false },
-  probe: { spec: source, collective: false },
-  barrier: { spec: [], collective: true },
-  bcast: { spec: root(1), collective: true },
-  scatter: { spec: root(1), collective: true },
-  gather: { spec: root(1), collective: true },
-  allgather: { spec: [], collective: true },
-  alltoall: { spec: [], collective: true },
-  reduce: { spec: root(2), collective: true },
-  allreduce: { spec: [], collective: true },
-  scan: { spec: [], collective: true },
-  exscan: { spec: [], collective: true },
-  split: { spec: [], collective: true },
-  dup: { spec: [], collective: true },
-  createCart: { spec: [], collective: true },
-  splitShared: { spec: [], collective: true },
-  allocateShared: { spec: [], collective: true },
-  // Not numbered itself: the dup and allocateShared it runs are.
-  createSharedLock: { spec: [], collective: false },
-  scatterv: { spec: root(2), collective: true },
-  gatherv: { spec: root(1), collective: true },
-  allgatherv: { spec: [], collective: true },
-  alltoallv: { spec: [], collective: true },
-  reduceScatterBlock: { spec: [], collective: true },
-  reduceScatter: { spec: [], collective: true },
-  ibarrier: { spec: [], collective: true },
-  ibcast: { spec: root(1), collective: true },
-  iscatter: { spec: root(1), collective: true },
-  igather: { spec: root(1), collective: true },
-  iallgather: { spec: [], collective: true },
-  ialltoall: { spec: [], collective: true },
-  ireduce: { spec: root(2), collective: true },
-  iallreduce: { spec: [], collective: true },
-  iscan: { spec: [], collective: true },
-  iexscan: { spec: [], collective: true },
+/** For each communicating method of `C`, how it is tracked, typed by the method's own parameters. */
+export type WaitTable<C> = {
+  readonly [K in keyof C]?: C[K] extends (...args: infer A) => unknown ? WaitsOn<A> : never;
 };
 
-/** Replaces the communicating methods of `prototype` (Communicator's) with tracked ones. */
-export function trackCommunicator(prototype: object): void {
+/**
+ * Wraps the methods of `prototype` that `table` names so each call is registered while it is
+ * pending (see {@link tracked}). Called once, where the class is defined.
+ */
+export function trackMethods<C extends object>(prototype: C, table: WaitTable<C>): void {
   const methods = prototype as Record<string, (this: Tracked, ...args: unknown[]) => unknown>;
-  for (const [op, { spec, collective }] of Object.entries(kOperations)) {
-    methods[op] = tracked(op, spec, collective, methods[op]);
+  for (const [op, waits] of Object.entries(table) as [string, WaitsOn<unknown[]>][]) {
+    methods[op] = tracked(op, waits.args, waits.collective, methods[op]);
   }
 }

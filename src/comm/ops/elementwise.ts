@@ -5,10 +5,13 @@
  */
 import { Errors } from '../errors.js';
 
+/** The typed arrays of numbers (every one but the two of bigints). */
 export type NumberTypedArray =
   | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array
   | Int32Array | Uint32Array | Float32Array | Float64Array;
+/** The typed arrays of bigints. */
 export type BigIntTypedArray = BigInt64Array | BigUint64Array;
+/** Every typed-array type: these travel as raw bytes and reduce element-wise. */
 export type TypedArray = NumberTypedArray | BigIntTypedArray;
 
 type TypedArrayCtor = new (length: number) => TypedArray;

@@ -5,6 +5,7 @@ import type { TypedArray } from './elementwise.js';
  * lower ranks and `b` that of higher ranks, so a non-commutative op sees rank order.
  */
 export interface Op {
+  /** How errors and traces name it (`SUM`, or the function's name for a created op). */
   readonly name: string;
   /** True lets algorithms combine in any order (ring allreduce needs it). */
   readonly commutative: boolean;

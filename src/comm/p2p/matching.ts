@@ -130,7 +130,7 @@ export class MatchQueues<M, R extends Posted = Posted> {
       }
     }
     let bySrc = this.#unexpected.get(ctx);
-    if (bySrc === undefined) this.#unexpected.set(ctx, (bySrc = new Map()));
+    if (bySrc === undefined) this.#unexpected.set(ctx, (bySrc = new Map<number, Fifo<Arrival<M>>>()));
     let queue = bySrc.get(src);
     if (queue === undefined) bySrc.set(src, (queue = new Fifo()));
     queue.push({ ctx, src, tag, msg, order: this.#arrivals++ });

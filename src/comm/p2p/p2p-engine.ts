@@ -10,7 +10,6 @@
  * Flow control (p2p/flow-window.ts): messages go eagerly while the receiver's window for this
  * rank has room, else as a rendezvous (header now, packets when the receiver takes it).
  */
-import { recordRecv, recordSend, recording } from '../diagnostics/recorder.js';
 import { Errors, MpiError } from '../errors.js';
 import type { Packet } from '../serialization/packet.js';
 import type { HostMemory } from '../host-memory.js';
@@ -39,6 +38,17 @@ export interface P2PEngineOptions {
    * (Infinity: no limit). Default: windowPerPeer(kDefaultReceiveBuffer, size).
    */
   windowPerPeer?: number;
+  /**
+   * Where every message sent and received is recorded (--trace/--stats): handed in by the
+   * world, so p2p does not import the diagnostics (or the control client under them).
+   */
+  recorder?: MessageRecorder;
+}
+
+/** What the engine tells a recorder: `seq` links a send to its receive; times are performance.now(). */
+export interface MessageRecorder {
+  recordSend(peer: number, tag: number, bytes: number, seq: number, start: number, end: number): void;
+  recordRecv(peer: number, tag: number, bytes: number, seq: number, start: number, end: number): void;
 }
 
 /** A rendezvous message this rank sent and still holds the packets of. */
@@ -116,12 +126,14 @@ export class P2PEngine {
   #pending = 0;
   #failure: Error | undefined;
   #nextContext = 2;
+  readonly #recorder: MessageRecorder | undefined;
 
   /** `transport` is undefined for a world of one (singleton mode). */
   constructor(rank: number, size: number, transport: Transport | undefined, options: P2PEngineOptions = {}) {
     this.rank = rank;
     this.size = size;
     this.#transport = transport;
+    this.#recorder = options.recorder;
     this.#window = new FlowWindow(options.windowPerPeer ?? windowPerPeer(kDefaultReceiveBuffer, size), size);
     this.#sendSeq = new Uint32Array(size);
     this.#recvSeq = new Uint32Array(size);
@@ -152,11 +164,12 @@ export class P2PEngine {
    * receiver's watcher must see whole.
    */
   send(ctx: number, dest: number, tag: number, packets: readonly Packet[], stamp?: Stamp, eager = false): Promise<void> {
-    if (!recording) return this.#send(ctx, dest, tag, packets, stamp, eager);
+    const recorder = this.#recorder;
+    if (recorder === undefined) return this.#send(ctx, dest, tag, packets, stamp, eager);
     const start = performance.now();
     const seq = this.#sendSeq[dest];
     const sent = this.#send(ctx, dest, tag, packets, stamp, eager);
-    sent.then(() => recordSend(dest, tag, sizeOf(packets), seq, start, performance.now()), ignore);
+    sent.then(() => recorder.recordSend(dest, tag, sizeOf(packets), seq, start, performance.now()), ignore);
     return sent;
   }
 
@@ -295,10 +308,11 @@ export class P2PEngine {
 
   /** `src` may be -1 (any source) and `tag` -1 (any user tag). */
   recv(ctx: number, src: number, tag: number): Promise<Incoming> {
-    if (!recording) return this.#recv(ctx, src, tag);
+    const recorder = this.#recorder;
+    if (recorder === undefined) return this.#recv(ctx, src, tag);
     const start = performance.now();
     return this.#recv(ctx, src, tag).then((m) => {
-      recordRecv(m.src, m.tag, m.bytes, m.seq, start, performance.now());
+      recorder.recordRecv(m.src, m.tag, m.bytes, m.seq, start, performance.now());
       return m;
     });
   }

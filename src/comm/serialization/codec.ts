@@ -41,7 +41,7 @@ function capture(buffer: ArrayBufferLike, byteOffset: number, length: number, co
 function rawCode(value: ArrayBufferView): number | undefined {
   if (Buffer.isBuffer(value)) return kCode.buffer;
   if (value instanceof DataView) return kCode.dataView;
-  return kCodeByCtor.get(Object.getPrototypeOf(value)?.constructor);
+  return kCodeByCtor.get((Object.getPrototypeOf(value) as object | null)?.constructor);
 }
 
 /**

@@ -31,9 +31,3 @@ export const kCode = {
   /** A failure travelling through a collective so every rank raises it instead of hanging. */
   error: 255,
 } as const;
-
-export function packetBytes(packets: readonly Packet[]): number {
-  let n = 0;
-  for (const p of packets) n += p.bytes.length;
-  return n;
-}

@@ -35,6 +35,17 @@ const kWakeTag = 0;
 /** Looks at the counter this many times before sleeping: a hand-off in progress completes. */
 const kPolls = 64;
 
+/**
+ * A lock across the ranks of one host (multiprocessing.Lock), made by
+ * `await host.createSharedLock()` on a communicator whose ranks share a host; waiters are
+ * served in the order they came.
+ *
+ * ```ts
+ * const host = await COMM_WORLD.splitShared();
+ * const lock = await host.createSharedLock();
+ * await lock.withLock(async () => { counter[0] += 1; });
+ * ```
+ */
 export class SharedLock {
   /** A private duplicate of the communicator: wake-ups never meet the program's messages. */
   readonly #wake: Communicator;

@@ -4,11 +4,20 @@
  * knows the grid: this rank's coordinates, ranks and coordinates of the others, the neighbours
  * along a dimension (`shift`, PROC_NULL past a non-periodic border) and sub-grids (`sub`).
  */
-import { Communicator, kSplitParts, type CommunicatorParts } from '../communicator.js';
+import { Communicator, kSplitParts, provideCartComm, type CommunicatorParts } from '../communicator.js';
 import { tracked } from '../diagnostics/waits.js';
 import { assertRank } from '../validate.js';
 import { type Grid, coordsOf, rankOf, shift, subGrid } from './grid.js';
 
+/**
+ * A communicator whose ranks form a Cartesian grid (MPI_Cart_create), made by
+ * {@link Communicator.createCart}: every Communicator call works on it, and it knows the grid.
+ *
+ * ```ts
+ * const grid = await comm.createCart(computeDims(comm.size, 2), [true, false]);
+ * const { source, dest } = grid!.shift(0, 1);
+ * ```
+ */
 export class CartComm extends Communicator {
   readonly #grid: Grid;
   readonly #coords: readonly number[];
@@ -55,7 +64,15 @@ export class CartComm extends Communicator {
    * const fromBelow = await grid.sendrecv(myTopRow, dest, 0, source, 0); // undefined at the border
    * ```
    */
-  shift(direction: number, disp = 1): { source: number; dest: number } {
+  shift(
+    direction: number,
+    disp = 1,
+  ): {
+    /** The rank `disp` steps back along `direction` (PROC_NULL past a non-periodic border). */
+    source: number;
+    /** The rank `disp` steps forward along `direction` (PROC_NULL past a non-periodic border). */
+    dest: number;
+  } {
     return shift(this.#grid, this.#coords, direction, disp);
   }
 
@@ -72,4 +89,6 @@ export class CartComm extends Communicator {
 }
 
 // A rank waiting in sub() shows as such in a hang report, like the Communicator's collectives.
-CartComm.prototype.sub = tracked('sub', [], true, CartComm.prototype.sub);
+CartComm.prototype.sub = tracked('sub', undefined, true, CartComm.prototype.sub);
+
+provideCartComm((parts, grid) => new CartComm(parts, grid));

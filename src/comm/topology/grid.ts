@@ -45,7 +45,7 @@ export function coordsOf(grid: Grid, rank: number): number[] {
 
 /** The rank at `coords`; periodic dimensions wrap, outside a non-periodic one is a RangeError. */
 export function rankOf(grid: Grid, coords: unknown): number {
-  const { dims, periods } = grid;
+  const { dims } = grid;
   if (!Array.isArray(coords) || coords.length !== dims.length) {
     throw new RangeError(`coords must be an array of ${dims.length} integers (one per dimension), got ${Errors.describe(coords)}`);
   }

@@ -41,7 +41,7 @@ export class HostAwareTransport implements Transport {
     const segments = local.map((r) => segmentOf(endpoints[r]));
     const shm = this.#shm;
     if (shm !== undefined && local.length > 1 && local.length === shm.slots && segments.every((s) => s !== undefined)) {
-      shm.setPeers(this.#rank, local, segments as string[]);
+      shm.setPeers(this.#rank, local, segments);
       for (const r of local) this.#viaShm[r] = r !== this.#rank;
     }
     this.#anyZmq = this.#viaShm.some((shm, r) => !shm && r !== this.#rank);

@@ -11,7 +11,7 @@ export interface LoopbackOptions {
 }
 
 export function createLoopbackTransports(size: number, options: LoopbackOptions = {}): Transport[] {
-  const handlers: MessageHandler[] = new Array(size).fill(() => {});
+  const handlers: MessageHandler[] = new Array<MessageHandler>(size).fill(() => {});
   /** Per ordered pair, messages not yet delivered: each timer delivers the pair's oldest. */
   const inFlight = new Map<number, Buffer[][]>();
   const maxDelay = options.maxDelayMs ?? 0;

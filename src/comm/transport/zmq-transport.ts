@@ -99,8 +99,8 @@ export class ZmqTransport implements Transport {
     const plain = options.curve === undefined && options.password !== undefined;
     this.#router = new Router({ linger: 0, receiveHighWaterMark: 0, ...options.curve?.server, ...(plain ? { plainServer: true } : {}) });
     this.#clientSecurity = options.curve?.client ?? (plain ? { plainUsername: kPlainUser, plainPassword: options.password! } : {});
-    this.#queues = new Array(options.size).fill(undefined);
-    this.#dealers = new Array(options.size).fill(undefined);
+    this.#queues = new Array<SendQueue | undefined>(options.size).fill(undefined);
+    this.#dealers = new Array<Dealer | undefined>(options.size).fill(undefined);
   }
 
   static async bind(options: ZmqTransportOptions): Promise<ZmqTransport> {

@@ -12,13 +12,10 @@ import { addressToward, resolveIface } from '../net/address.js';
 import { spawnLocalRank, type LocalRankProcess } from '../spawn/local.js';
 import { removeStaleJobDirs } from '../stale-jobs.js';
 import { kWaitsSignal } from '../hang-report.js';
-import { groupAlive, signalGroup } from '../process-group.js';
+import { killAndReap, kKillGraceMs } from '../supervise.js';
 import {
   encodeLine, kHeartbeatMs, LineDecoder, SilenceWatch, type AgentToLauncher, type LauncherToAgent, type StartMessage,
 } from './protocol.js';
-
-const kGraceMs = 1000;
-const kPollMs = 20;
 
 function send(m: AgentToLauncher): void {
   process.stdout.write(encodeLine(m));
@@ -50,7 +47,7 @@ function toRank0(data: Buffer | null): void {
 
 /** SIGKILL to every rank's group, synchronously (also from 'exit'). */
 function killAll(): void {
-  for (const r of ranks) if (r.pid !== undefined) signalGroup(r.pid, 'SIGKILL');
+  for (const r of ranks) r.signal('SIGKILL');
 }
 
 /**
@@ -74,13 +71,10 @@ function flushStdout(withinMs: number): Promise<void> {
 async function leave(code: number): Promise<void> {
   if (leaving) return;
   leaving = true;
-  killAll();
-  const deadline = Date.now() + kGraceMs;
-  while (ranks.some((r) => r.pid !== undefined && groupAlive(r.pid)) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, kPollMs));
-  }
+  // The supervisor's stop, without its SIGTERM: the launcher already decided the ranks' fate.
+  await killAndReap(ranks);
   await Promise.all([jobDir === undefined ? undefined : removeJobDir(jobDir), sweep]);
-  await flushStdout(code === 0 ? 10_000 : kGraceMs);
+  await flushStdout(code === 0 ? 10_000 : kKillGraceMs);
   process.exit(code);
 }
 

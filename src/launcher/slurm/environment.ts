@@ -63,7 +63,7 @@ export function parseTasksPerNode(value: string, variable = 'SLURM_TASKS_PER_NOD
   for (const item of value.split(',')) {
     const match = kCountItem.exec(item);
     if (!match) fail(variable, value, Texts.slurmCounts());
-    const [, count, times = '1'] = match!;
+    const [, count, times = '1'] = match;
     const n = Number(times);
     // Bounded by the length of a node list, which expandHostlist bounds in turn.
     if (counts.length + n > 1024 * 1024) fail(variable, value, Texts.slurmCounts());

@@ -109,7 +109,7 @@ function parseGroup(body: string, at: number, fail: (index: number, why: string)
   for (const text of body.split(',')) {
     const match = kRange.exec(text);
     if (!match) fail(at + offset, Texts.hostlistBadRange(text));
-    const [, low, high = low] = match!;
+    const [, low, high = low] = match;
     const range = { lo: Number(low), hi: Number(high), width: low.length };
     if (range.lo > range.hi) fail(at + offset, Texts.hostlistDescending(text));
     if (range.hi - range.lo + 1 > kMaxRange) fail(at + offset, Texts.hostlistTooMany(kMaxRange));

@@ -35,7 +35,10 @@ describe('allreduce is bit-for-bit identical on every rank', () => {
       const hub = worldFor(size, 'allreduce', algorithm);
       for (const value of [noisy(1000), noisy(20_000), scalar]) {
         const got = await valuesOnEveryRank(hub.hosts, (h, r) => coll.allreduce(h, value(r), SUM));
-        const bytes = got.map((v) => Buffer.from(typeof v === 'number' ? new Float64Array([v]).buffer : (v as Float64Array).buffer));
+        // The view's own bytes: a result may be a view on a larger (pooled) buffer, whose other
+        // bytes are not the result (Node 24's Buffer pool shows it).
+        const viewBytes = (a: Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+        const bytes = got.map((v) => viewBytes(typeof v === 'number' ? new Float64Array([v]) : (v as Float64Array)));
         bytes.forEach((b, r) => expect(b.equals(bytes[0]), `rank ${r} differs from rank 0`).toBe(true));
       }
       // The data is order-sensitive: rank order and reverse order disagree somewhere.

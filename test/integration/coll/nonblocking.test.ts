@@ -20,7 +20,7 @@ describe.each(kSizes)('%i ranks', (size) => {
       for (let k = 0; k < 3; k++) {
         const root = (k + c.rank * 0) % size;
         reqs.push(
-          c.ibarrier() as Request<unknown>,
+          c.ibarrier(),
           c.ibcast(c.rank === root ? [k, root] : undefined, root),
           c.iscatter(c.rank === root ? ranksOf(size).map((i) => i + k) : undefined, root),
           c.igather(c.rank + k, root),

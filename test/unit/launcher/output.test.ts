@@ -44,7 +44,7 @@ describe('LineSplitter', () => {
     const bytes = Buffer.from('ünïcødé ✓\nmore ✓\n');
     const s = new LineSplitter('> ');
     const out = [...bytes].map((b) => s.push(Buffer.from([b]))).filter((b) => b !== undefined);
-    expect(Buffer.concat(out as Buffer[]).toString('utf8')).toBe('> ünïcødé ✓\n> more ✓\n');
+    expect(Buffer.concat(out).toString('utf8')).toBe('> ünïcødé ✓\n> more ✓\n');
   });
 
   it('passes on a line beyond kMaxLineBytes in pieces rather than buffering without bound', () => {

@@ -36,7 +36,7 @@ describe('wait registry', () => {
 
   it('registers a call while its promise is pending, with this test file as the call site', async () => {
     let release!: () => void;
-    const recv = tracked('recv', [['source', 0, -1], ['tag', 1, -1]], false, (_source?: number, _tag?: number) => new Promise<void>((resolve) => {
+    const recv = tracked('recv', (source = -1, tag = -1) => [['source', source], ['tag', tag]], false, (_source?: number, _tag?: number) => new Promise<void>((resolve) => {
       release = resolve;
     }));
     const pending = recv.call(comm, 3);
@@ -51,8 +51,8 @@ describe('wait registry', () => {
   it('numbers collectives per communicator and leaves out calls made inside a tracked call', async () => {
     const other: Tracked = { name: 'a dup of COMM_WORLD' };
     const never = new Promise<void>(() => undefined);
-    const barrier = tracked('barrier', [], true, () => never);
-    const outer = tracked('finalize', [], false, () => barrier.call(comm), () => comm);
+    const barrier = tracked('barrier', undefined, true, () => never);
+    const outer = tracked('finalize', undefined, false, () => barrier.call(comm), () => comm);
     void barrier.call(comm);
     void barrier.call(other);
     void outer.call(comm);
@@ -64,7 +64,7 @@ describe('wait registry', () => {
   });
 
   it('forgets a call that rejects, and returns what the call returned', async () => {
-    const fail = tracked('send', [['dest', 1, 0], ['tag', 2, 0]], false, () => Promise.reject(new RangeError('bad')));
+    const fail = tracked('send', (_data?: unknown, dest = 0, tag = 0) => [['dest', dest], ['tag', tag]], false, (_data?: unknown, _dest?: number, _tag?: number) => Promise.reject(new RangeError('bad')));
     await expect(fail.call(comm)).rejects.toThrow('bad');
     expect(snapshot().filter((w) => w.op === 'send')).toEqual([]);
   });

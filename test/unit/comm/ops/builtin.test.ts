@@ -204,6 +204,8 @@ describe('SUM, PROD, MIN, MAX', () => {
     expect(() => SUM.apply('abc', 'def')).toThrow(
       new TypeError('SUM cannot reduce "abc" (string): it takes numbers, bigints, typed arrays and arrays of numbers'),
     );
+    // Op.apply(a, b), not Function.prototype.apply.
+    // eslint-disable-next-line prefer-spread
     expect(() => PROD.apply(null, 1)).toThrow(new TypeError(`PROD cannot reduce null: ${ARITH_TAKES}`));
     expect(() => MIN.check(undefined)).toThrow(new TypeError(`MIN cannot reduce undefined: ${ARITH_TAKES}`));
     expect(() => MAX.apply(1, new DataView(new ArrayBuffer(8)))).toThrow(new TypeError(`MAX cannot reduce a DataView: ${ARITH_TAKES}`));

@@ -18,10 +18,10 @@ describe('createOp', () => {
   });
 
   it('is non-commutative unless told otherwise', () => {
-    expect(createOp((a, b) => a).commutative).toBe(false);
-    expect(createOp((a, b) => a, {}).commutative).toBe(false);
-    expect(createOp((a, b) => a, { commutative: false }).commutative).toBe(false);
-    expect(createOp((a, b) => a, { commutative: true }).commutative).toBe(true);
+    expect(createOp((a, _b) => a).commutative).toBe(false);
+    expect(createOp((a, _b) => a, {}).commutative).toBe(false);
+    expect(createOp((a, _b) => a, { commutative: false }).commutative).toBe(false);
+    expect(createOp((a, _b) => a, { commutative: true }).commutative).toBe(true);
   });
 
   it('is named after the function, or generically when it has no name', () => {
@@ -29,7 +29,7 @@ describe('createOp', () => {
       return b === 0 ? a : gcd(b, a % b);
     }
     expect(createOp(gcd).name).toBe('gcd');
-    expect(createOp((a, b) => a).name).toBe('user-defined op');
+    expect(createOp((a, _b) => a).name).toBe('user-defined op');
   });
 
   it('accepts any operand in check, leaving validation to the function', () => {
@@ -47,12 +47,12 @@ describe('createOp', () => {
   });
 
   it('gives a frozen Op', () => {
-    expect(Object.isFrozen(createOp((a, b) => a))).toBe(true);
+    expect(Object.isFrozen(createOp((a, _b) => a))).toBe(true);
   });
 
   it('rejects a non-function and a non-boolean commutative', () => {
     expect(() => createOp(42 as never)).toThrow(new TypeError('createOp: fn must be a function (a, b) => c, got 42'));
-    expect(() => createOp((a, b) => a, { commutative: 'yes' as never })).toThrow(
+    expect(() => createOp((a, _b) => a, { commutative: 'yes' as never })).toThrow(
       new TypeError('createOp: commutative must be a boolean, got "yes" (string)'),
     );
   });
@@ -62,7 +62,7 @@ describe('toOp', () => {
   it('returns built-in ops and created ops as they are', () => {
     expect(toOp(SUM)).toBe(SUM);
     expect(toOp(MAXLOC)).toBe(MAXLOC);
-    const op = createOp((a, b) => a, { commutative: true });
+    const op = createOp((a, _b) => a, { commutative: true });
     expect(toOp(op)).toBe(op);
   });
 

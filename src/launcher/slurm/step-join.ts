@@ -16,16 +16,23 @@
  * step when one task fails. Each task removes its own job directory when it ends, also by
  * Slurm's SIGTERM.
  *
- * The launcher's modules are loaded only here, only in such a task.
+ * Launcher side of the rank: the package entry (src/index.ts) imports this module only when
+ * SLURM_STEP_ID is set and no launcher set the contract, and calls it before the world
+ * connects; comm/ never imports the launcher.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { MpiError } from '../errors.js';
-import { formatRankEnv } from './env.js';
-import { formatKeys, kKeyFileName, readKeyFile, serverOptions, writeKeyFile } from './keys.js';
+import { formatRankEnv } from '../../comm/bootstrap/env.js';
+import { formatKeys, kKeyFileName, readKeyFile, serverOptions, writeKeyFile } from '../../comm/bootstrap/keys.js';
+import { MpiError } from '../../comm/errors.js';
+import { hostAddress } from '../hosts.js';
+import { makeJobDir, removeJobDir } from '../job-dir.js';
+import { addressToward } from '../net/address.js';
+import { newJobKeys, RendezvousServer } from '../rendezvous-server.js';
+import { stepFromEnv, stepRendezvousPort } from './environment.js';
 
 /** How long a task waits for task 0's key file (nodes start tasks at different times). */
 const kKeyWaitMs = 60_000;
@@ -63,12 +70,8 @@ function removeWhenEnded(jobDir: string): void {
  * `env` and returns true; false otherwise (the caller makes a singleton world).
  */
 export async function joinSlurmStep(env: NodeJS.ProcessEnv): Promise<boolean> {
-  const { stepFromEnv, stepRendezvousPort } = await import('../../launcher/slurm/environment.js');
   const step = stepFromEnv(env);
   if (step === undefined || step.size === 1) return false;
-  const [{ makeJobDir, removeJobDir }, { addressToward }, { hostAddress }] = await Promise.all([
-    import('../../launcher/job-dir.js'), import('../../launcher/net/address.js'), import('../../launcher/hosts.js'),
-  ]);
   const port = stepRendezvousPort(step.jobId, step.stepId);
   const rootNode = step.nodes[0];
   const node = step.nodes[step.nodeId];
@@ -80,7 +83,6 @@ export async function joinSlurmStep(env: NodeJS.ProcessEnv): Promise<boolean> {
   const keyFile = path.join(jobDir, kKeyFileName);
   try {
     if (step.rank === 0) {
-      const { newJobKeys, RendezvousServer } = await import('../../launcher/rendezvous-server.js');
       const keys = newJobKeys('on');
       writeKeyFile(keyFile, keys);
       const server = await RendezvousServer.bind(`tcp://*:${port}`, step.size, {
