@@ -36,14 +36,16 @@ const kAny = -1;
 interface Pending {
   op: string;
   comm: string;
-  /** Its arguments by name, read only when a report asks. */
-  named: () => readonly NamedArg[];
+  /** Its arguments, named (by `named`) only when a report asks: no closure per call. */
+  args: readonly unknown[];
+  named: ((...args: never[]) => readonly NamedArg[]) | undefined;
   call: number | undefined;
   since: number;
   site: { stack?: string };
 }
 
 const pending = new Set<Pending>();
+const kNoSite: { stack?: string } = Object.freeze({});
 /** > 0 while a tracked call runs synchronously: calls it makes (finalize → barrier) are its own parts. */
 let depth = 0;
 
@@ -85,7 +87,7 @@ export function snapshot(now = performance.now()): WaitInfo[] {
   return [...pending].sort((a, b) => a.since - b.since).map((p) => ({
     op: p.op,
     comm: p.comm,
-    args: describe(p.named()),
+    args: describe(p.named?.(...(p.args as never[])) ?? []),
     ...(p.call === undefined ? {} : { call: p.call }),
     ageMs: Math.max(0, Math.round(now - p.since)),
     ...siteOf(p.site.stack),
@@ -147,7 +149,9 @@ export function tracked<A extends unknown[], R>(
     let call: number | undefined;
     if (collective) collectiveCalls.set(self, (call = (collectiveCalls.get(self) ?? 0) + 1));
     if (depth > 0) return fn.apply(this, args);
-    const site: { stack?: string } = {};
+    // Every call of an 8 B ping-pong goes through here: nothing is allocated that a report
+    // would not need (the site only with call sites on, no closure for the arguments).
+    const site: { stack?: string } = kCaptureSites ? {} : kNoSite;
     if (kCaptureSites) {
       const limit = Error.stackTraceLimit;
       Error.stackTraceLimit = kStackFrames;
@@ -171,7 +175,7 @@ export function tracked<A extends unknown[], R>(
     else if (recording && settled === (result as unknown)) {
       observeCall(collective ? 'coll' : 'wait', op, start, settled, op !== 'send' && op !== 'recv' && op !== 'sendrecv', self.name, call);
     }
-    const entry: Pending = { op, comm: self.name, named: () => named?.(...args) ?? [], call, since: performance.now(), site };
+    const entry: Pending = { op, comm: self.name, args, named: named as Pending['named'], call, since: performance.now(), site };
     pending.add(entry);
     const done = (): void => {
       pending.delete(entry);
