@@ -154,6 +154,10 @@ export class ZmqTransport implements Transport {
     void this.#zap?.drain();
     if (!this.#reading) {
       // Nothing waiting: no receive (an empty one fails with EAGAIN, an exception every tick).
+      // Never ask `readable` while a receive is pending: it reads ZeroMQ's edge-triggered
+      // descriptor, and a pending receive whose edge was taken this way waits for the next
+      // message or its timeout. That was the 2-25 ms stalls of np=2 collectives (measured:
+      // an 8 B barrier 1.6 ms, 0.2 ms once the check skipped pending receives).
       if (this.#router.readable) void this.#read(false);
       return;
     }
