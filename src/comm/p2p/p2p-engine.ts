@@ -8,15 +8,23 @@
  * may exit once the program is done, like any Node program.
  *
  * Flow control (p2p/flow-window.ts): messages go eagerly while the receiver's window for this
- * rank has room, else as a rendezvous (header now, packets when the receiver takes it).
+ * rank has room, else as a rendezvous (p2p/rendezvous.ts: header now, packets when the receiver
+ * takes it). Acknowledgements (p2p/acknowledgements.ts) and the watchers of stamped messages
+ * (p2p/stamp-watchers.ts) are parts of their own; this is sequencing, matching and failure.
  */
 import { Errors, MpiError } from '../errors.js';
 import type { Packet } from '../serialization/packet.js';
 import type { HostMemory } from '../host-memory.js';
 import type { Transport } from '../transport/transport.js';
+import { Acknowledgements, kResolveOnDeliveryBytes } from './acknowledgements.js';
+import type { EngineLink } from './engine-link.js';
 import { decodeEnvelope, encodeEnvelope, envelopeProblem, kFlag, kKind, type Envelope, type Stamp } from './envelope.js';
 import { FlowWindow, kDefaultReceiveBuffer, messageCost, windowPerPeer } from './flow-window.js';
 import { matches, MatchQueues, type Posted } from './matching.js';
+import { Rendezvous } from './rendezvous.js';
+import { StampWatchers, type StampWatcher } from './stamp-watchers.js';
+
+export type { StampWatcher };
 
 export interface Incoming {
   /** Sender's COMM_WORLD rank. */
@@ -51,16 +59,6 @@ export interface MessageRecorder {
   recordRecv(peer: number, tag: number, bytes: number, seq: number, start: number, end: number): void;
 }
 
-/** A rendezvous message this rank sent and still holds the packets of. */
-interface Parked {
-  ctx: number;
-  tag: number;
-  codes: number[];
-  frames: Buffer[];
-  resolve(): void;
-  reject(e: unknown): void;
-}
-
 /**
  * zeromq.js hands over received frames above this size without copying: their memory belongs
  * to ZeroMQ and is freed when the process exits, even while a send that forwards them (an
@@ -68,30 +66,6 @@ interface Parked {
  * memory of our own before they are sent on; smaller frames are copied by zeromq.js anyway.
  */
 const kZeroCopyReceiveBytes = 128;
-
-/**
- * Once this many bytes have gone to a peer since the last acknowledgement was asked for, the
- * next message asks the receiver to acknowledge it on arrival, and this rank stays alive until
- * that acknowledgement comes back. So when a program ends, little is still on its way: ZeroMQ
- * flushes that small remainder at exit quickly (with more, it stalls the exit and warns), and
- * no buffer is freed while still being sent.
- */
-const kAckEveryBytes = 256 * 1024;
-/**
- * Over ZeroMQ a message this large is sent without a copy at the call: its send resolves when
- * the receiver acknowledges it (it asks for that anyway, being at least kAckEveryBytes), which
- * is when the sender's memory has been read in full. Copying 16 MiB at the call took longer
- * than a round trip for the acknowledgement (measured: 3-4 ms of a 13 ms ping-pong).
- */
-const kResolveOnDeliveryBytes = kAckEveryBytes;
-/** An acknowledgement that never comes (the receiver died) stops holding this rank after this. */
-const kAckWaitMs = 30_000;
-
-/**
- * Sees every stamped message arriving on a watched ctx before matching does; false drops it.
- * Communicators watch their collective ctx to check call signatures (coll/guard.ts).
- */
-export type StampWatcher = (src: number, tag: number, stamp: Stamp, packets: Packet[]) => boolean;
 
 interface Waiter extends Posted {
   resolve(m: Incoming): void;
@@ -108,21 +82,10 @@ export class P2PEngine {
   readonly #recvSeq: Uint32Array;
   /** Received frames owned by ZeroMQ, and the copy made the first time one is sent on. */
   readonly #received = new WeakMap<Buffer, Buffer | undefined>();
-  /** Per peer: bytes sent since the last acknowledgement request, and requests not yet answered. */
-  readonly #unacked: Float64Array;
-  readonly #awaitingAck = new Map<number, () => void>();
-  /** Sends that resolve when their acknowledgement comes (kResolveOnDeliveryBytes), by peer * 2^32 + seq. */
-  readonly #deliveries = new Map<number, { resolve(): void; reject(e: unknown): void }>();
-  readonly #watchers = new Map<number, StampWatcher>();
-  /** Stamped arrivals on a ctx nobody watches yet (a communicator still being built elsewhere). */
-  readonly #held = new Map<number, Array<{ stamp: Stamp; msg: Incoming }>>();
+  readonly #acks: Acknowledgements;
+  readonly #rendezvous: Rendezvous<Incoming>;
+  readonly #watchers = new StampWatchers<Incoming>();
   readonly #window: FlowWindow;
-  /** Sent as a rendezvous, waiting for the receiver to pull, by peer * 2^32 + seq. */
-  readonly #parked = new Map<number, Parked>();
-  /** Rendezvous messages that arrived here and are not matched yet (declined if this rank ends). */
-  readonly #unmatched = new Set<number>();
-  /** Matched rendezvous messages whose packets were pulled and have not come yet. */
-  readonly #pulling = new Map<number, { msg: Incoming; resolve(m: Incoming): void; reject(e: unknown): void }>();
   #pending = 0;
   #failure: Error | undefined;
   #nextContext = 2;
@@ -137,7 +100,17 @@ export class P2PEngine {
     this.#window = new FlowWindow(options.windowPerPeer ?? windowPerPeer(kDefaultReceiveBuffer, size), size);
     this.#sendSeq = new Uint32Array(size);
     this.#recvSeq = new Uint32Array(size);
-    this.#unacked = new Float64Array(size);
+    const link: EngineLink = {
+      rank,
+      transmit: (dest, frames) => this.#transmit(dest, frames),
+      send: (dest, frames) => this.#transport!.send(dest, frames),
+      signal: (peer, kind, seq) => this.#signal(peer, kind, seq),
+      copiesBeforeResolving: (dest) => this.copiesBeforeResolving(dest),
+      begin: () => this.#begin(),
+      end: this.#end,
+    };
+    this.#acks = new Acknowledgements(link, size);
+    this.#rendezvous = new Rendezvous(link, this.#acks);
     transport?.onMessage((peer, header, frames, owned) => this.#onFrames(peer, header, frames, owned === true));
   }
 
@@ -217,21 +190,9 @@ export class P2PEngine {
       bytes += packets[i].bytes.length;
     }
     const seq = this.#sendSeq[dest]++;
-    if (!eager && !this.#window.charge(dest, messageCost(bytes))) return this.#park(dest, seq, { ctx, tag, codes, frames }, stamp);
-    frames[0] = encodeEnvelope({ flags: this.#ackFlag(dest, seq, bytes), ctx, src: this.rank, tag, seq, codes, stamp });
-    return this.#settle(dest, seq, bytes, this.#transmit(dest, frames));
-  }
-
-  /** `sent`, or for a large message not copied by the transport, its acknowledgement too (kResolveOnDeliveryBytes). */
-  #settle(dest: number, seq: number, bytes: number, sent: Promise<void>): Promise<void> {
-    if (bytes < kResolveOnDeliveryBytes || this.copiesBeforeResolving(dest)) return sent;
-    const k = key(dest, seq);
-    const delivered = new Promise<void>((resolve, reject) => this.#deliveries.set(k, { resolve, reject }));
-    sent.catch((err: unknown) => {
-      this.#deliveries.get(k)?.reject(err);
-      this.#deliveries.delete(k);
-    });
-    return delivered;
+    if (!eager && !this.#window.charge(dest, messageCost(bytes))) return this.#rendezvous.park(dest, seq, { ctx, tag, codes, frames }, stamp);
+    frames[0] = encodeEnvelope({ flags: this.#acks.flag(dest, seq, bytes), ctx, src: this.rank, tag, seq, codes, stamp });
+    return this.#acks.settle(dest, seq, bytes, this.#transmit(dest, frames));
   }
 
   #transmit(dest: number, frames: Buffer[]): Promise<void> {
@@ -241,62 +202,9 @@ export class P2PEngine {
     return sent;
   }
 
-  /** kFlag.ack when this message brings what was sent to `dest` since the last request to kAckEveryBytes. */
-  #ackFlag(dest: number, seq: number, bytes: number): number {
-    if ((this.#unacked[dest] += bytes) < kAckEveryBytes) return 0;
-    this.#unacked[dest] = 0;
-    this.#expectAck(dest, seq);
-    return kFlag.ack;
-  }
-
-  /** Sends only the header of a message (a rendezvous) and keeps its packets until `dest` pulls them. */
-  #park(dest: number, seq: number, m: { ctx: number; tag: number; codes: number[]; frames: Buffer[] }, stamp: Stamp | undefined): Promise<void> {
-    const sizes = Buffer.allocUnsafe(8 * m.codes.length);
-    for (let i = 0; i < m.codes.length; i++) sizes.writeDoubleLE(m.frames[i + 1].length, 8 * i);
-    const header = encodeEnvelope({ flags: kFlag.rendezvous, ctx: m.ctx, src: this.rank, tag: m.tag, seq, codes: m.codes, stamp });
-    this.#begin();
-    return new Promise<void>((resolve, reject) => {
-      this.#parked.set(key(dest, seq), { ...m, resolve, reject });
-      this.#transport!.send(dest, [header, sizes]).catch((err: unknown) => this.#unpark(dest, seq)?.reject(err));
-    });
-  }
-
-  /** Removes a parked message, ending its pending count; undefined if it is not (or no longer) parked. */
-  #unpark(peer: number, seq: number): Parked | undefined {
-    const k = key(peer, seq);
-    const parked = this.#parked.get(k);
-    if (parked === undefined) return undefined;
-    this.#parked.delete(k);
-    this.#end();
-    return parked;
-  }
-
-  /** `peer` matched rendezvous message `seq`: its packets go now, and its send resolves once they are handed over. */
-  #pulled(peer: number, seq: number): void {
-    const parked = this.#unpark(peer, seq);
-    if (parked === undefined) return;
-    const { ctx, tag, codes, frames } = parked;
-    let bytes = 0;
-    for (let i = 1; i < frames.length; i++) bytes += frames[i].length;
-    frames[0] = encodeEnvelope({ kind: kKind.payload, flags: this.#ackFlag(peer, seq, bytes), ctx, src: this.rank, tag, seq, codes });
-    this.#settle(peer, seq, bytes, this.#transmit(peer, frames)).then(parked.resolve, parked.reject);
-  }
-
   #signal(peer: number, kind: number, seq: number): void {
     const header = encodeEnvelope({ kind, ctx: 0, src: this.rank, tag: 0, seq, codes: [] });
     this.#transmit(peer, [header]).catch(() => {});
-  }
-
-  #expectAck(peer: number, seq: number): void {
-    const k = key(peer, seq);
-    const done = (): void => {
-      clearTimeout(timer);
-      if (this.#awaitingAck.delete(k)) this.#end();
-    };
-    const timer = setTimeout(done, kAckWaitMs);
-    timer.unref();
-    this.#awaitingAck.set(k, done);
-    this.#begin();
   }
 
   #sendable(bytes: Buffer): Buffer {
@@ -346,20 +254,13 @@ export class P2PEngine {
       return Promise.resolve(msg);
     }
     this.#begin();
-    return new Promise<Incoming>((resolve, reject) => this.#pull(msg, resolve, reject)).finally(this.#end);
+    return new Promise<Incoming>((resolve, reject) => this.#rendezvous.pull(msg, msg.src, msg.rendezvous!, resolve, reject)).finally(this.#end);
   }
 
   #consumed(msg: Incoming): void {
     if (msg.src === this.rank) return;
     const credit = this.#window.taken(msg.src, messageCost(msg.bytes));
     if (credit > 0) this.#signal(msg.src, kKind.credit, credit);
-  }
-
-  #pull(msg: Incoming, resolve: (m: Incoming) => void, reject: (e: unknown) => void): void {
-    const k = key(msg.src, msg.rendezvous!);
-    this.#unmatched.delete(k);
-    this.#pulling.set(k, { msg, resolve, reject });
-    this.#signal(msg.src, kKind.pull, msg.rendezvous!);
   }
 
   iprobe(ctx: number, src: number, tag: number): Incoming | undefined {
@@ -393,22 +294,14 @@ export class P2PEngine {
       case kKind.payload:
         return this.#onPayload(peer, env, frames, owned);
       case kKind.ack:
-        return this.#acknowledged(key(peer, env.seq));
+        return this.#acks.acknowledged(peer, env.seq);
       case kKind.pull:
-        return this.#pulled(peer, env.seq);
+        return this.#rendezvous.pulled(peer, env.seq);
       case kKind.decline:
-        return this.#unpark(peer, env.seq)?.resolve();
+        return this.#rendezvous.declined(peer, env.seq);
       case kKind.credit:
         return this.#window.refund(peer, env.seq);
     }
-  }
-
-  #acknowledged(k: number): void {
-    this.#awaitingAck.get(k)?.();
-    const delivery = this.#deliveries.get(k);
-    if (delivery === undefined) return;
-    this.#deliveries.delete(k);
-    delivery.resolve();
   }
 
   #onData(peer: number, env: Envelope, frames: Buffer[], owned: boolean): void {
@@ -428,24 +321,22 @@ export class P2PEngine {
       let bytes = 0;
       for (let i = 0; i < env.codes.length; i++) bytes += sizes.readDoubleLE(8 * i);
       msg = { src: peer, tag: env.tag, packets: [], bytes, seq: env.seq, rendezvous: env.seq };
-      this.#unmatched.add(key(peer, env.seq));
+      this.#rendezvous.announced(peer, env.seq);
     } else {
       if (env.flags! & kFlag.ack) this.#signal(peer, kKind.ack, env.seq);
       const packets = this.#packets(env, frames, owned);
       msg = { src: peer, tag: env.tag, packets, bytes: sizeOf(packets), seq: env.seq };
     }
-    if (env.stamp !== undefined && !this.#watched(env.ctx, env.stamp, msg)) return;
+    if (env.stamp !== undefined && !this.#watchers.admit(env.ctx, env.stamp, msg, this.#dropped)) return;
     this.#arrive(env.ctx, msg);
   }
 
   #onPayload(peer: number, env: Envelope, frames: Buffer[], owned: boolean): void {
-    const k = key(peer, env.seq);
-    const pulling = this.#pulling.get(k);
+    const pulling = this.#rendezvous.arrived(peer, env.seq);
     if (pulling === undefined) {
       process.emitWarning(`tsmpi: rank ${this.rank} ignored the packets of message ${env.seq} from rank ${peer}, which it never asked for`);
       return;
     }
-    this.#pulling.delete(k);
     if (env.flags! & kFlag.ack) this.#signal(peer, kKind.ack, env.seq);
     const packets = this.#packets(env, frames, owned);
     pulling.resolve({ src: peer, tag: pulling.msg.tag, packets, bytes: sizeOf(packets), seq: env.seq });
@@ -461,36 +352,15 @@ export class P2PEngine {
     return packets;
   }
 
-  /** Whether a stamped arrival goes on to matching; held (false) while its ctx has no watcher. */
-  #watched(ctx: number, stamp: Stamp, msg: Incoming): boolean {
-    const watcher = this.#watchers.get(ctx);
-    if (watcher === undefined) {
-      let held = this.#held.get(ctx);
-      if (held === undefined) this.#held.set(ctx, (held = []));
-      held.push({ stamp, msg });
-      return false;
-    }
-    if (watcher(msg.src, msg.tag, stamp, msg.packets)) return true;
-    this.#dropped(msg);
-    return false;
-  }
-
   /** A message that will never be received (its call failed): give back its window, or decline it. */
-  #dropped(msg: Incoming): void {
+  readonly #dropped = (msg: Incoming): void => {
     if (msg.rendezvous === undefined) this.#consumed(msg);
-    else if (this.#unmatched.delete(key(msg.src, msg.rendezvous))) this.#signal(msg.src, kKind.decline, msg.rendezvous);
-  }
+    else this.#rendezvous.dropped(msg.src, msg.rendezvous);
+  };
 
   /** Routes stamped arrivals on `ctx` through `watcher`, first those that came before it. */
   watch(ctx: number, watcher: StampWatcher): void {
-    this.#watchers.set(ctx, watcher);
-    const held = this.#held.get(ctx);
-    if (held === undefined) return;
-    this.#held.delete(ctx);
-    for (const { stamp, msg } of held) {
-      if (watcher(msg.src, msg.tag, stamp, msg.packets)) this.#arrive(ctx, msg);
-      else this.#dropped(msg);
-    }
+    this.#watchers.watch(ctx, watcher, (msg) => this.#arrive(ctx, msg), this.#dropped);
   }
 
   /** Rejects with `error` every posted receive on `ctx` whose tag `which` selects. */
@@ -507,7 +377,7 @@ export class P2PEngine {
         this.#consumed(msg);
         waiter.resolve(msg);
       } else {
-        this.#pull(msg, waiter.resolve, waiter.reject);
+        this.#rendezvous.pull(msg, msg.src, msg.rendezvous, waiter.resolve, waiter.reject);
       }
       return;
     }
@@ -528,19 +398,12 @@ export class P2PEngine {
   fail(error: Error): void {
     if (this.#failure) return;
     this.#failure = error;
-    for (const done of [...this.#awaitingAck.values()]) done();
-    for (const d of this.#deliveries.values()) d.reject(error);
-    this.#deliveries.clear();
+    this.#acks.fail(error);
     for (const w of [...this.#match.pending(), ...this.#probers.splice(0)]) {
       this.#match.cancel(w);
       w.reject(error);
     }
-    for (const [k, p] of [...this.#parked]) {
-      this.#unpark(Math.floor(k / 2 ** 32), k % 2 ** 32);
-      p.reject(error);
-    }
-    for (const p of this.#pulling.values()) p.reject(error);
-    this.#pulling.clear();
+    this.#rendezvous.fail(error);
   }
 
   /**
@@ -549,10 +412,8 @@ export class P2PEngine {
    * with the process). True if any sender was told.
    */
   declineUnreceived(): boolean {
-    if (this.#unmatched.size === 0 || this.#transport === undefined) return false;
-    for (const k of this.#unmatched) this.#signal(Math.floor(k / 2 ** 32), kKind.decline, k % 2 ** 32);
-    this.#unmatched.clear();
-    return true;
+    if (this.#transport === undefined) return false;
+    return this.#rendezvous.declineUnreceived();
   }
 
   async close(): Promise<void> {
@@ -562,7 +423,6 @@ export class P2PEngine {
   }
 }
 
-const key = (peer: number, seq: number): number => peer * 2 ** 32 + seq;
 const ignore = (): void => {};
 
 function sizeOf(packets: readonly Packet[]): number {
