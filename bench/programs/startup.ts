@@ -16,9 +16,18 @@ const one = new Float64Array(1).fill(1);
 const t = wtime();
 let sum = 0;
 for (let i = 0; i < iters; i++) sum = ((await comm.allreduce(one, SUM)) as Float64Array)[0]!;
-const allreduceUs = ((await comm.allreduce(wtime() - t, MAX)) as number) / iters * 1e6;
+const allreduceUs = (((await comm.allreduce(wtime() - t, MAX)) as number) / iters) * 1e6;
 if (sum !== comm.size) throw new Error(`allreduce gave ${sum}, expected ${comm.size}`);
 // Resident size as the program left it (no forced GC): what the job costs the host.
 const m = process.memoryUsage();
 const all = (await comm.gather([m.rss / MiB, m.heapUsed / MiB], 0)) as number[][] | undefined;
-if (all) emit({ program: 'startup', np: comm.size, transport: process.env.TSMPI_TRANSPORT ?? 'auto', readyMs: ready, allreduceUs, rss: all.map((x) => x[0]!), heap: all.map((x) => x[1]!) });
+if (all)
+  emit({
+    program: 'startup',
+    np: comm.size,
+    transport: process.env.TSMPI_TRANSPORT ?? 'auto',
+    readyMs: ready,
+    allreduceUs,
+    rss: all.map((x) => x[0]!),
+    heap: all.map((x) => x[1]!),
+  });

@@ -552,7 +552,12 @@ export class Communicator {
       .filter((m) => m.color === color)
       .sort((a, b) => a.key - b.key || a.i - b.i)
       .map((m) => m.i);
-    return this.#parts(members.map((i) => this.#group[i]), members.indexOf(this.#rank), ctx, name);
+    return this.#parts(
+      members.map((i) => this.#group[i]),
+      members.indexOf(this.#rank),
+      ctx,
+      name,
+    );
   }
 
   /**
@@ -649,7 +654,8 @@ const ignore = (): void => {};
 
 /** Tells the launcher (if any) and exits; ZeroMQ flushes the notice while the process exits. */
 export function abortJob(code: number): never {
-  controlClient()?.abort(code).catch(() => {});
+  controlClient()
+    ?.abort(code)
+    .catch(() => {});
   process.exit(code);
 }
-

@@ -17,12 +17,22 @@
  *                                                              bounded parts
  *   launcher → rank   diag-ack { rank, part }                  that part arrived
  */
-export interface HelloMessage { type: 'hello'; rank: number; pid: number; host: string; endpoint: string }
+export interface HelloMessage {
+  type: 'hello';
+  rank: number;
+  pid: number;
+  host: string;
+  endpoint: string;
+}
 /**
  * `endpoints[r]`: rank r's endpoints separated by spaces (ipc, and tcp when the job spans
  * hosts); `hosts[r]`: the host it runs on, so ranks on the same host use ipc.
  */
-export interface DirectoryMessage { type: 'directory'; endpoints: string[]; hosts: string[] }
+export interface DirectoryMessage {
+  type: 'directory';
+  endpoints: string[];
+  hosts: string[];
+}
 export interface FailedMessage {
   type: 'failed';
   rank: number;
@@ -30,7 +40,11 @@ export interface FailedMessage {
   /** `util.inspect` of the error: its stack, or the value that was thrown. */
   stack: string;
 }
-export interface AbortMessage { type: 'abort'; rank: number; code: number }
+export interface AbortMessage {
+  type: 'abort';
+  rank: number;
+  code: number;
+}
 /** An argument of a pending call as the hang report shows it, e.g. `['source', 0]`, `['tag', 'any']`. */
 export type WaitArg = readonly [name: string, value: number | 'any'];
 /** One pending call of a rank's program (see comm/diagnostics/waits.ts). */
@@ -47,7 +61,11 @@ export interface WaitInfo {
   /** Where the program called it: `file.ts:line`. */
   site?: string;
 }
-export interface WaitsMessage { type: 'waits'; rank: number; waits: WaitInfo[] }
+export interface WaitsMessage {
+  type: 'waits';
+  rank: number;
+  waits: WaitInfo[];
+}
 
 /**
  * One recorded span of a rank (comm/diagnostics/recorder.ts). Times are ms since the job's
@@ -90,7 +108,11 @@ export interface DiagMessage {
   counters?: DiagCounters;
   spans: DiagSpan[];
 }
-export interface DiagAckMessage { type: 'diag-ack'; rank: number; part: number }
+export interface DiagAckMessage {
+  type: 'diag-ack';
+  rank: number;
+  part: number;
+}
 
 export type RankToLauncher = HelloMessage | FailedMessage | AbortMessage | WaitsMessage | DiagMessage;
 export type LauncherToRank = DirectoryMessage | DiagAckMessage;
@@ -105,7 +127,13 @@ export function decodeControl(frame: Buffer): RankToLauncher | LauncherToRank | 
     const m = JSON.parse(frame.toString('utf8')) as { type?: unknown };
     if (m === null || typeof m !== 'object' || typeof m.type !== 'string') return undefined;
     switch (m.type) {
-      case 'hello': case 'directory': case 'failed': case 'abort': case 'waits': case 'diag': case 'diag-ack':
+      case 'hello':
+      case 'directory':
+      case 'failed':
+      case 'abort':
+      case 'waits':
+      case 'diag':
+      case 'diag-ack':
         return m as RankToLauncher | LauncherToRank;
       default:
         return undefined;

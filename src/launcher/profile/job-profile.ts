@@ -63,7 +63,10 @@ export class JobProfile {
         out += diagnostic(Texts.traceFailed(this.#trace.shown, describeFsError(error)));
       }
     }
-    if (this.#stats) out += formatStats(reports, size).map((l) => `${l}\n`).join('');
+    if (this.#stats)
+      out += formatStats(reports, size)
+        .map((l) => `${l}\n`)
+        .join('');
     return out;
   }
 }

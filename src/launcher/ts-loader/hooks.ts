@@ -10,7 +10,9 @@ import { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-interface Data { cacheDir: string }
+interface Data {
+  cacheDir: string;
+}
 /** Where compiled modules are kept; undefined: compile in memory every time. */
 let cacheDir: string | undefined;
 const kVersion = '1';
@@ -32,9 +34,17 @@ export function initialize(data: Data): void {
 }
 
 type Next<A extends unknown[], R> = (...args: A) => Promise<R>;
-interface ResolveResult { url: string; format?: string | null; shortCircuit?: boolean }
+interface ResolveResult {
+  url: string;
+  format?: string | null;
+  shortCircuit?: boolean;
+}
 
-export async function resolve(specifier: string, context: { parentURL?: string }, next: Next<[string, { parentURL?: string }], ResolveResult>): Promise<ResolveResult> {
+export async function resolve(
+  specifier: string,
+  context: { parentURL?: string },
+  next: Next<[string, { parentURL?: string }], ResolveResult>,
+): Promise<ResolveResult> {
   try {
     return await next(specifier, context);
   } catch (error) {
@@ -55,7 +65,11 @@ export async function resolve(specifier: string, context: { parentURL?: string }
   }
 }
 
-export async function load(url: string, context: { format?: string | null }, next: Next<[string, { format?: string | null }], { format: string; source?: string | Buffer; shortCircuit?: boolean }>): Promise<{ format: string; source?: string | Buffer; shortCircuit?: boolean }> {
+export async function load(
+  url: string,
+  context: { format?: string | null },
+  next: Next<[string, { format?: string | null }], { format: string; source?: string | Buffer; shortCircuit?: boolean }>,
+): Promise<{ format: string; source?: string | Buffer; shortCircuit?: boolean }> {
   if (!url.startsWith('file:') || !kTs.test(url)) return next(url, context);
   const file = fileURLToPath(url);
   const stat = statSync(file);
