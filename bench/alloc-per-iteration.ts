@@ -54,10 +54,16 @@ const halo = new Float64Array(n);
 const cases: Array<[string, () => Promise<unknown>, () => Promise<unknown>]> = [
   [`allreduce(Float64Array(${n}), SUM)`, () => comm.allreduce(data, SUM), () => comm.allreduce(data, SUM, { recvbuf: sum })],
   [`alltoallv(Float64Array(${n}), equal counts)`, () => comm.alltoallv(data, counts), () => comm.alltoallv(data, counts, { recvbuf: exchanged })],
-  [`reduceScatter(Float64Array(${n}), equal counts, SUM)`, () => comm.reduceScatter(data, counts, SUM), () => comm.reduceScatter(data, counts, SUM, { recvbuf: block })],
-  [`ring exchange of Float64Array(${n}): recv / recvInto`,
+  [
+    `reduceScatter(Float64Array(${n}), equal counts, SUM)`,
+    () => comm.reduceScatter(data, counts, SUM),
+    () => comm.reduceScatter(data, counts, SUM, { recvbuf: block }),
+  ],
+  [
+    `ring exchange of Float64Array(${n}): recv / recvInto`,
     () => Promise.all([comm.send(data, right, 1), comm.recv(left, 1)]),
-    () => Promise.all([comm.send(data, right, 1), comm.recvInto(halo, left, 1)])],
+    () => Promise.all([comm.send(data, right, 1), comm.recvInto(halo, left, 1)]),
+  ],
 ];
 
 const rows: string[] = [];
@@ -67,7 +73,9 @@ for (const [name, fresh, into] of cases) {
   rows.push(`| ${name} | ${Math.round(a)} | ${Math.round(b)} | ${Math.round(a - b)} |`);
 }
 if (rank === 0) {
-  console.log(`bytes allocated per iteration on ${size} ranks (V8 heap + ArrayBuffers; mean of ${kWindows} windows of ${kWindow} iterations without a collection; the largest rank)`);
+  console.log(
+    `bytes allocated per iteration on ${size} ranks (V8 heap + ArrayBuffers; mean of ${kWindows} windows of ${kWindow} iterations without a collection; the largest rank)`,
+  );
   console.log('| call | new result | recvbuf / recvInto | saved |');
   console.log('|---|---|---|---|');
   for (const r of rows) console.log(r);

@@ -116,14 +116,27 @@ async function main(): Promise<void> {
   console.log(`correct exit codes:       ${outcomes.filter((o) => o.statusOk).length}`);
   console.log(`correct failure lines:    ${outcomes.filter((o) => o.lineOk).length}`);
   console.log(`fully correct jobs:       ${outcomes.filter((o) => o.ok).length}`);
-  console.log(`leftover processes:       ${outcomes.reduce((s, o) => s + o.leftovers.length, 0)} (after up to 3 s; still alive the instant the launcher exited: ${outcomes.reduce((s, o) => s + o.aliveAtExit, 0)})`);
-  console.log(`leftover job directories: ${outcomes.reduce((s, o) => s + o.leftoverDirs.length, 0)} (with their shared-memory segments and bells; TSMPI_TRANSPORT=${process.env.TSMPI_TRANSPORT ?? 'auto'})`);
+  console.log(
+    `leftover processes:       ${outcomes.reduce((s, o) => s + o.leftovers.length, 0)} (after up to 3 s; still alive the instant the launcher exited: ${outcomes.reduce((s, o) => s + o.aliveAtExit, 0)})`,
+  );
+  console.log(
+    `leftover job directories: ${outcomes.reduce((s, o) => s + o.leftoverDirs.length, 0)} (with their shared-memory segments and bells; TSMPI_TRANSPORT=${process.env.TSMPI_TRANSPORT ?? 'auto'})`,
+  );
   if (teardown.length > 0) {
-    console.log(`teardown after failure:   median ${quantile(teardown, 0.5)} ms, p90 ${quantile(teardown, 0.9)} ms, max ${Math.max(...teardown)} ms (${teardown.length} jobs)`);
+    console.log(
+      `teardown after failure:   median ${quantile(teardown, 0.5)} ms, p90 ${quantile(teardown, 0.9)} ms, max ${Math.max(...teardown)} ms (${teardown.length} jobs)`,
+    );
   }
-  console.log(`job wall time:            median ${quantile(outcomes.map((o) => o.wallMs), 0.5)} ms, max ${Math.max(...outcomes.map((o) => o.wallMs))} ms`);
+  console.log(
+    `job wall time:            median ${quantile(
+      outcomes.map((o) => o.wallMs),
+      0.5,
+    )} ms, max ${Math.max(...outcomes.map((o) => o.wallMs))} ms`,
+  );
   for (const [kind, k] of [...byKind].sort()) {
-    console.log(`  ${kind.padEnd(10)} ${k.ok}/${k.n} correct, teardown median ${k.td.length ? quantile(k.td, 0.5) : '-'} ms, max ${k.td.length ? Math.max(...k.td) : '-'} ms`);
+    console.log(
+      `  ${kind.padEnd(10)} ${k.ok}/${k.n} correct, teardown median ${k.td.length ? quantile(k.td, 0.5) : '-'} ms, max ${k.td.length ? Math.max(...k.td) : '-'} ms`,
+    );
   }
   const wrong = outcomes.filter((o) => !o.ok).sort((a, b) => a.seed - b.seed);
   console.log(`wrong cases:              ${wrong.length}`);

@@ -34,7 +34,17 @@ const sig = perOp('signature of an allreduce of a Float64Array', () => collSigna
 
 const [t] = createLoopbackTransports(2);
 const engine = new P2PEngine(0, 2, t);
-const guard = new CollGuard({ engine, ctx: 5, group: [0, 1], rankOf: new Map([[0, 0], [1, 1]]), rank: 0, name: 'COMM_WORLD' });
+const guard = new CollGuard({
+  engine,
+  ctx: 5,
+  group: [0, 1],
+  rankOf: new Map([
+    [0, 0],
+    [1, 1],
+  ]),
+  rank: 0,
+  name: 'COMM_WORLD',
+});
 let opened = 0;
 const open = perOp('open a call (guard bookkeeping)', () => guard.open(stamp) + opened++);
 

@@ -24,7 +24,10 @@ const nps = opt('np', '4,8').split(',').map(Number);
 /** One job; its BENCH lines as objects. A failed job ends the benchmark with its output. */
 function job(np: number, args: string[]): Promise<Array<Record<string, any>>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [launcher, '--timeout', '600', '--oversubscribe', '-n', String(np), program, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [launcher, '--timeout', '600', '--oversubscribe', '-n', String(np), program, ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -32,7 +35,13 @@ function job(np: number, args: string[]): Promise<Array<Record<string, any>>> {
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) reject(new Error(`np=${np} failed (exit ${code}):\n${stdout}\n${stderr}`));
-      else resolve(stdout.split('\n').filter((l) => l.startsWith('BENCH ')).map((l) => JSON.parse(l.slice(6))));
+      else
+        resolve(
+          stdout
+            .split('\n')
+            .filter((l) => l.startsWith('BENCH '))
+            .map((l) => JSON.parse(l.slice(6))),
+        );
     });
   });
 }
@@ -62,8 +71,13 @@ for (const np of nps) {
 
 const serialOf = new Map(balance.filter((r) => r.serial.length > 0).map((r) => [r.case, median(r.serial)]));
 const lines: string[] = [];
-lines.push(`Medians of ${reps} runs; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg()[0]!.toFixed(1)} at the end. Tasks sleep, so ranks beyond the CPU count still overlap.`, '');
-lines.push('| case | np | serial (ms) | static split, np ranks (ms) | speedup | pool, np−1 workers, chunksize 1 (ms) | speedup | pool, default chunksize (ms) | speedup |');
+lines.push(
+  `Medians of ${reps} runs; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg()[0]!.toFixed(1)} at the end. Tasks sleep, so ranks beyond the CPU count still overlap.`,
+  '',
+);
+lines.push(
+  '| case | np | serial (ms) | static split, np ranks (ms) | speedup | pool, np−1 workers, chunksize 1 (ms) | speedup | pool, default chunksize (ms) | speedup |',
+);
 lines.push('|---|---|---|---|---|---|---|---|---|');
 for (const r of balance) {
   const serial = serialOf.get(r.case)!;
@@ -72,13 +86,23 @@ for (const r of balance) {
   const p1 = median(r.pool1);
   const pd = median(r.poolDefault);
   const chunk = Math.ceil(r.tasks / (4 * r.workers));
-  lines.push(`| ${label}, sum ${r.sumMs} ms | ${r.np} | ${ms(serial)} | ${ms(st)} | ${x(serial, st)} | ${ms(p1)} | ${x(serial, p1)} | ${ms(pd)} (chunksize ${chunk}) | ${x(serial, pd)} |`);
+  lines.push(
+    `| ${label}, sum ${r.sumMs} ms | ${r.np} | ${ms(serial)} | ${ms(st)} | ${x(serial, st)} | ${ms(p1)} | ${x(serial, p1)} | ${ms(pd)} (chunksize ${chunk}) | ${x(serial, pd)} |`,
+  );
 }
-lines.push('', '| lazy imap of a generator | np | chunksize | items/s | peak items in flight | bound (workers × 2 × chunksize) | generator ahead of consumer, max | driver RSS before → peak (MB) |');
+lines.push(
+  '',
+  '| lazy imap of a generator | np | chunksize | items/s | peak items in flight | bound (workers × 2 × chunksize) | generator ahead of consumer, max | driver RSS before → peak (MB) |',
+);
 lines.push('|---|---|---|---|---|---|---|---|');
 for (const r of lazy) {
-  lines.push(`| ${r.items.toLocaleString('en-US')} items, square | ${r.np} | ${r.chunksize} | ${Math.round(r.itemsPerSecond).toLocaleString('en-US')} | ${r.peakInFlight} | ${r.bound} | ${r.ahead} | ${r.rssBeforeMB.toFixed(0)} → ${r.rssPeakMB.toFixed(0)} |`);
+  lines.push(
+    `| ${r.items.toLocaleString('en-US')} items, square | ${r.np} | ${r.chunksize} | ${Math.round(r.itemsPerSecond).toLocaleString('en-US')} | ${r.peakInFlight} | ${r.bound} | ${r.ahead} | ${r.rssBeforeMB.toFixed(0)} → ${r.rssPeakMB.toFixed(0)} |`,
+  );
 }
 const table = lines.join('\n');
 console.log(table);
-writeFileSync(path.join(root, 'bench/report/pool-balance.md'), `# Task pool: load balancing and lazy imap\n\n\`npx tsx bench/pool-balance.ts\` on ${new Date().toISOString()}\n\n${table}\n`);
+writeFileSync(
+  path.join(root, 'bench/report/pool-balance.md'),
+  `# Task pool: load balancing and lazy imap\n\n\`npx tsx bench/pool-balance.ts\` on ${new Date().toISOString()}\n\n${table}\n`,
+);

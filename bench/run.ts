@@ -32,7 +32,10 @@ import { num } from './lib/stats.js';
 import { launcher } from './lib/tsmpi.js';
 
 const argv = process.argv.slice(2);
-const opt = (name: string): string | undefined => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
+const opt = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
 const cfg = config(argv.includes('--full'), argv.includes('--forced'));
 if (opt('launches')) cfg.launches = Math.max(1, Number(opt('launches')));
 const referencesOnly = argv.includes('--references-only');
@@ -51,7 +54,10 @@ if (!referencesOnly && !existsSync(path.join(root, launcher))) {
   console.error('dist/launcher/cli.js is missing: run `npm run build` first (npm run bench does)');
   process.exit(1);
 }
-const startLoad = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const startLoad = os
+  .loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' ');
 const t0 = Date.now();
 await refs.detect();
 const steps = plan(cfg, variants, referencesOnly).filter((s) => !only || s.name.includes(only));
@@ -61,14 +67,33 @@ function write(final: boolean): string {
   const seconds = (Date.now() - t0) / 1000;
   const spread = loadSpread();
   const rows = targets(variants, np64, cfg.memIters);
-  const checks = checkSpread(rows.flatMap((r) => (r.referenceKey ? [r.referenceKey] : [])), spread);
+  const checks = checkSpread(
+    rows.flatMap((r) => (r.referenceKey ? [r.referenceKey] : [])),
+    spread,
+  );
   const md = buildReport({ cfg, variants, targets: rows, checks, spread, steps: done, seconds, startLoad, referencesOnly });
   const stats = Object.fromEntries(Object.keys(figures).map((k) => [k, get(k)]));
   const json = {
-    mode: cfg.mode, referencesOnly, only: only ?? null, date: new Date().toISOString(), seconds, final,
+    mode: cfg.mode,
+    referencesOnly,
+    only: only ?? null,
+    date: new Date().toISOString(),
+    seconds,
+    final,
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadAtStart: startLoad },
-    protocol: cfg.protocol, launches: cfg.launches, variants, steps: done, targets: rows, referenceCheck: checks,
-    references: refs.available, stats, figures, memory, raw, failures: log.failures, notes: log.notes,
+    protocol: cfg.protocol,
+    launches: cfg.launches,
+    variants,
+    steps: done,
+    targets: rows,
+    referenceCheck: checks,
+    references: refs.available,
+    stats,
+    figures,
+    memory,
+    raw,
+    failures: log.failures,
+    notes: log.notes,
   };
   mkdirSync(path.join(reportDir, 'runs'), { recursive: true });
   const runFile = path.join(reportDir, 'runs', `${new Date(t0).toISOString().replace(/[:.]/g, '-')}-${cfg.mode}${referencesOnly ? '-references' : ''}.json`);
@@ -87,7 +112,12 @@ async function runStep(step: (typeof steps)[number]): Promise<void> {
     const jobs = step.jobs.map((_, i) => step.jobs[(i + round) % step.jobs.length]!);
     for (const job of jobs) {
       process.stdout.write(`  ${job.label}${step.rounds > 1 ? ` (launch ${round + 1}/${step.rounds})` : ''}\n`);
-      try { await job.run(); } catch (e) { log.failures.push({ what: `${step.name}: ${job.label}`, why: String(e) }); console.error(`  FAILED ${job.label}: ${String(e)}`); }
+      try {
+        await job.run();
+      } catch (e) {
+        log.failures.push({ what: `${step.name}: ${job.label}`, why: String(e) });
+        console.error(`  FAILED ${job.label}: ${String(e)}`);
+      }
     }
   }
 }
@@ -100,13 +130,24 @@ for (const step of steps) {
   for (let attempt = 1; ; attempt++) {
     const quiet = waitS > 0 ? await waitQuiet(waitS) : { busy: await othersBusy(), waitedS: 0 };
     console.log(`${step.name}${attempt > 1 ? `, attempt ${attempt}` : ''} (others' CPU use ${pct(quiet.busy)})`);
-    const restore = snapshot(), failuresBefore = log.failures.length;
+    const restore = snapshot(),
+      failuresBefore = log.failures.length;
     const ts = Date.now();
     const during = othersMeter();
     await runStep(step);
-    const info: StepInfo = { name: step.name, seconds: (Date.now() - ts) / 1000, busyBefore: quiet.busy, busyDuring: during(), waitedS: quiet.waitedS, attempts: attempt };
+    const info: StepInfo = {
+      name: step.name,
+      seconds: (Date.now() - ts) / 1000,
+      busyBefore: quiet.busy,
+      busyDuring: during(),
+      waitedS: quiet.waitedS,
+      attempts: attempt,
+    };
     console.log(`  (${num(info.seconds)} s; others' CPU use during the step ${pct(info.busyDuring)})`);
-    if (disturbed([info]).length === 0 || attempt >= kTries) { done.push(info); break; }
+    if (disturbed([info]).length === 0 || attempt >= kTries) {
+      done.push(info);
+      break;
+    }
     restore();
     log.failures.length = failuresBefore;
   }
@@ -114,8 +155,13 @@ for (const step of steps) {
 }
 const md = write(true);
 if (!referencesOnly && !only) {
-  try { await renderCharts(reportDir, cfg, variants); } catch (e) { console.error(`charts failed: ${String(e)}`); }
+  try {
+    await renderCharts(reportDir, cfg, variants);
+  } catch (e) {
+    console.error(`charts failed: ${String(e)}`);
+  }
 }
 console.log(`\n${md}`);
-console.log(`wrote ${referencesOnly || only ? 'bench/report/runs/' : 'bench/report/latest.md, latest.json, charts and runs/'} in ${num((Date.now() - t0) / 1000)} s`);
-
+console.log(
+  `wrote ${referencesOnly || only ? 'bench/report/runs/' : 'bench/report/latest.md, latest.json, charts and runs/'} in ${num((Date.now() - t0) / 1000)} s`,
+);

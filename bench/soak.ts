@@ -17,10 +17,28 @@ const np = Number(process.argv[3] ?? 8);
 const K = process.env.SOAK_K ?? '500';
 const slowPerPair = process.env.SOAK_SLOW_PER_PAIR ?? '2000';
 
-interface Peak { rank: number; rss: number; heap: number; external: number }
+interface Peak {
+  rank: number;
+  rss: number;
+  heap: number;
+  external: number;
+}
 interface SoakResult {
-  ok: boolean; np: number; perPair: number; expected: number; sent: number; received: number; lost: number; duplicated: number;
-  outOfOrder: number; corrupt: number; misrouted: number; bytesSent: number; bytesReceived: number; seconds: number; peaks: Peak[];
+  ok: boolean;
+  np: number;
+  perPair: number;
+  expected: number;
+  sent: number;
+  received: number;
+  lost: number;
+  duplicated: number;
+  outOfOrder: number;
+  corrupt: number;
+  misrouted: number;
+  bytesSent: number;
+  bytesReceived: number;
+  seconds: number;
+  peaks: Peak[];
 }
 
 const MiB = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`;
@@ -52,14 +70,23 @@ async function soak(title: string, vars: Record<string, string>): Promise<SoakRe
 
 const perPair = Math.ceil(messages / (np * (np - 1)));
 const a = await soak(`all-to-all: np=${np}, ${perPair} messages per ordered pair, collectives every ${K}`, {
-  SOAK_PER_PAIR: String(perPair), SOAK_K: K, SOAK_SEED: process.env.SOAK_SEED ?? '1',
+  SOAK_PER_PAIR: String(perPair),
+  SOAK_K: K,
+  SOAK_SEED: process.env.SOAK_SEED ?? '1',
 });
 const b = await soak(`slow receiver: ranks 1..${np - 1} flood rank 0 with ${slowPerPair} messages each of 16..64 KiB; rank 0 sleeps 2 ms every 20 receives`, {
-  SOAK_PER_PAIR: slowPerPair, SOAK_SLOW: '0', SOAK_DIST: 'large', SOAK_SLOW_MS: '2', SOAK_SLOW_EVERY: '20', SOAK_SEED: process.env.SOAK_SEED ?? '1',
+  SOAK_PER_PAIR: slowPerPair,
+  SOAK_SLOW: '0',
+  SOAK_DIST: 'large',
+  SOAK_SLOW_MS: '2',
+  SOAK_SLOW_EVERY: '20',
+  SOAK_SEED: process.env.SOAK_SEED ?? '1',
 });
 if (b !== undefined) {
   const recv = b.peaks.find((p) => p.rank === 0)!;
   const senders = b.peaks.filter((p) => p.rank !== 0);
-  console.log(`\nslow receiver: ${MiB(b.bytesSent)} flooded at it; its peak RSS ${MiB(recv.rss)} (${(recv.rss / b.bytesSent * 100).toFixed(0)}% of the flood); senders' peak RSS max ${MiB(Math.max(...senders.map((p) => p.rss)))}`);
+  console.log(
+    `\nslow receiver: ${MiB(b.bytesSent)} flooded at it; its peak RSS ${MiB(recv.rss)} (${((recv.rss / b.bytesSent) * 100).toFixed(0)}% of the flood); senders' peak RSS max ${MiB(Math.max(...senders.map((p) => p.rss)))}`,
+  );
 }
 process.exitCode = a?.ok === true && b?.ok === true ? 0 : 1;

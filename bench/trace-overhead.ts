@@ -22,7 +22,11 @@ const runs = Number(arg('runs', '5'));
 const baseline = arg('baseline', '');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tsmpi-trace-bench-'));
 
-interface Mode { name: string; dir: string; trace: boolean }
+interface Mode {
+  name: string;
+  dir: string;
+  trace: boolean;
+}
 const modes: Mode[] = [
   ...(baseline === '' ? [] : [{ name: 'before --trace (baseline)', dir: baseline, trace: false }]),
   { name: 'tracing off', dir: root, trace: false },
@@ -30,11 +34,16 @@ const modes: Mode[] = [
 ];
 const benches: { name: string; program: string; args: string[]; self?: boolean }[] = [
   { name: 'send+recv to itself, one process (µs per pair)', program: 'bench/programs/self-messages.ts', args: ['20000'], self: true },
-  { name: '8 B ping-pong latency (µs)', program: 'bench/programs/p2p.ts', args: ['--sizes', '8', '--kinds', 'typed', '--metrics', 'latency', '--reps', '5', '--target-ms', '150'] },
+  {
+    name: '8 B ping-pong latency (µs)',
+    program: 'bench/programs/p2p.ts',
+    args: ['--sizes', '8', '--kinds', 'typed', '--metrics', 'latency', '--reps', '5', '--target-ms', '150'],
+  },
   { name: '8 B allreduce (µs)', program: 'bench/programs/coll.ts', args: ['--colls', 'allreduce', '--sizes', '8', '--reps', '5', '--target-ms', '150'] },
 ];
 
-if (baseline !== '' && !existsSync(path.join(baseline, benches[0].program))) copyFileSync(path.join(root, benches[0].program), path.join(baseline, benches[0].program));
+if (baseline !== '' && !existsSync(path.join(baseline, benches[0].program)))
+  copyFileSync(path.join(root, benches[0].program), path.join(baseline, benches[0].program));
 
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -93,7 +102,9 @@ for (const pinned of [false, true]) {
     // The minimum beside the median: on a shared machine it is the figure other load disturbs least.
     const cells = modes.map((m) => `${median(per.get(m.name)!).toFixed(1)} (${Math.min(...per.get(m.name)!).toFixed(1)})`);
     const base = baseline === '' ? '' : ` | ${(off - median(per.get(modes[0].name)!)).toFixed(1)}`;
-    results.push(`| ${bench.name} | ${pinned ? 'taskset -c 0' : 'no'} | ${cells.join(' | ')} | ${(on - off).toFixed(1)}${base} | ${bytesPerMessage.length === 0 ? '—' : `${median(bytesPerMessage).toFixed(0)} B`} |`);
+    results.push(
+      `| ${bench.name} | ${pinned ? 'taskset -c 0' : 'no'} | ${cells.join(' | ')} | ${(on - off).toFixed(1)}${base} | ${bytesPerMessage.length === 0 ? '—' : `${median(bytesPerMessage).toFixed(0)} B`} |`,
+    );
   }
 }
 process.stderr.write('\n');

@@ -11,24 +11,48 @@ import { disturbed, type StepInfo } from './lib/report.js';
 import { spreadFile, type UsualSpread } from './lib/spread.js';
 
 const dir = path.join(root, 'bench', 'report', 'runs');
-const files = process.argv.length > 2 ? process.argv.slice(2) : readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => path.join(dir, f));
+const files =
+  process.argv.length > 2
+    ? process.argv.slice(2)
+    : readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => path.join(dir, f));
 const medians: Record<string, number[]> = {};
 const machines = new Set<string>();
-let runs = 0, skipped = 0;
+let runs = 0,
+  skipped = 0;
 for (const file of files) {
-  const run = JSON.parse(readFileSync(file, 'utf8')) as { final?: boolean; steps?: StepInfo[]; machine: { cpus: number; model: string }; stats: Record<string, { median: number } | null> };
-  if (run.final === false || !run.steps || disturbed(run.steps).length > 0) { skipped++; continue; }
+  const run = JSON.parse(readFileSync(file, 'utf8')) as {
+    final?: boolean;
+    steps?: StepInfo[];
+    machine: { cpus: number; model: string };
+    stats: Record<string, { median: number } | null>;
+  };
+  if (run.final === false || !run.steps || disturbed(run.steps).length > 0) {
+    skipped++;
+    continue;
+  }
   runs++;
   machines.add(`${run.machine.cpus} × ${run.machine.model}`);
   for (const [key, s] of Object.entries(run.stats)) if (s && !key.startsWith('tsmpi/')) (medians[key] ??= []).push(s.median);
 }
 if (runs === 0) {
-  console.error(`no usable runs among ${files.length} (${skipped} disturbed or interrupted): run \`npm run bench -- --references-only --wait-quiet 600\` first`);
+  console.error(
+    `no usable runs among ${files.length} (${skipped} disturbed or interrupted): run \`npm run bench -- --references-only --wait-quiet 600\` first`,
+  );
   process.exit(1);
 }
 const spread: UsualSpread = {
-  machine: [...machines].join('; '), runs, updated: new Date().toISOString().slice(0, 10),
-  figures: Object.fromEntries(Object.entries(medians).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, { lo: Math.min(...v), hi: Math.max(...v), n: v.length }])),
+  machine: [...machines].join('; '),
+  runs,
+  updated: new Date().toISOString().slice(0, 10),
+  figures: Object.fromEntries(
+    Object.entries(medians)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [k, { lo: Math.min(...v), hi: Math.max(...v), n: v.length }]),
+  ),
 };
 writeFileSync(spreadFile, `${JSON.stringify(spread, null, 1)}\n`);
-console.log(`wrote ${path.relative(root, spreadFile)}: ${Object.keys(spread.figures).length} reference figures from ${runs} runs on ${spread.machine} (${skipped} disturbed or interrupted runs left out)`);
+console.log(
+  `wrote ${path.relative(root, spreadFile)}: ${Object.keys(spread.figures).length} reference figures from ${runs} runs on ${spread.machine} (${skipped} disturbed or interrupted runs left out)`,
+);

@@ -77,8 +77,14 @@ if (comm.rank === 0) {
     for (let y = b0; y < b1; y++) for (let x = c0; x < c1; x++) diff = Math.max(diff, Math.abs(gathered!.data[at++] - serial.plate[y * n + x]));
   });
   console.log(`heat-2d: ${n}x${n} plate on a ${dims.join('x')} grid of ranks, ${iterations} Jacobi iterations`);
-  console.log(`residual ${Math.sqrt(residual[0]).toExponential(6)} (serial ${Math.sqrt(serial.residual).toExponential(6)}), ${perIteration.toFixed(3)} ms per iteration`);
-  console.log(diff === 0 && Math.abs(residual[0] - serial.residual) <= 1e-12 * serial.residual ? 'matches the serial computation' : `DIFFERS from the serial computation by ${diff}`);
+  console.log(
+    `residual ${Math.sqrt(residual[0]).toExponential(6)} (serial ${Math.sqrt(serial.residual).toExponential(6)}), ${perIteration.toFixed(3)} ms per iteration`,
+  );
+  console.log(
+    diff === 0 && Math.abs(residual[0] - serial.residual) <= 1e-12 * serial.residual
+      ? 'matches the serial computation'
+      : `DIFFERS from the serial computation by ${diff}`,
+  );
   if (diff !== 0) process.exitCode = 1;
 }
 

@@ -35,7 +35,8 @@ const slice = 50_000;
 const best = { comm: Infinity, compute: Infinity, both: Infinity };
 let reduced: Float64Array | undefined;
 let computed = 0;
-for (let round = 0; round < 4; round++) { // round 0 warms up
+for (let round = 0; round < 4; round++) {
+  // round 0 warms up
   const [tc, r] = await timed(() => comm.allreduce(data, SUM));
   const [tw, c] = await timed(() => compute(slice));
   const [tb, [r2, c2]] = await timed(async () => {

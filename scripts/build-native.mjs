@@ -45,11 +45,27 @@ function build() {
   const compiler = process.env.CXX || 'c++';
   mkdirSync(outDir, { recursive: true });
   const partial = `${target}.${process.pid}.tmp`;
-  const args = ['-std=c++17', '-O2', '-fPIC', '-shared', '-fvisibility=hidden', '-Wall', '-Wextra', '-Wno-unused-parameter',
-    `-I${include}`, '-DNAPI_VERSION=8', path.join(root, 'native', 'shm.cc'), '-o', partial];
+  const args = [
+    '-std=c++17',
+    '-O2',
+    '-fPIC',
+    '-shared',
+    '-fvisibility=hidden',
+    '-Wall',
+    '-Wextra',
+    '-Wno-unused-parameter',
+    `-I${include}`,
+    '-DNAPI_VERSION=8',
+    path.join(root, 'native', 'shm.cc'),
+    '-o',
+    partial,
+  ];
   const run = spawnSync(compiler, args, { encoding: 'utf8' });
   if (run.error !== undefined || run.status !== 0) {
-    const why = run.error !== undefined ? `${compiler}: ${run.error.message}` : `${compiler} exited with status ${run.status}: ${run.stderr.trim().split('\n').slice(0, 5).join(' / ')}`;
+    const why =
+      run.error !== undefined
+        ? `${compiler}: ${run.error.message}`
+        : `${compiler} exited with status ${run.status}: ${run.stderr.trim().split('\n').slice(0, 5).join(' / ')}`;
     return { built: false, reason: `the native part could not be compiled (${why})` };
   }
   renameSync(partial, target);

@@ -25,9 +25,13 @@ const ranks = [...new Set(events.filter((e) => e.ph === 'M' && e.name === 'proce
 const hostOf = new Map(events.filter((e) => e.name === 'process_labels').map((e) => [e.pid, String(e.args?.labels ?? '')]));
 
 const kColours: Record<string, string> = {
-  collective: '#4c78a8', send: '#f58518', recv: '#54a24b', wait: '#b279a2', init: '#bab0ac',
+  collective: '#4c78a8',
+  send: '#f58518',
+  recv: '#54a24b',
+  wait: '#b279a2',
+  init: '#bab0ac',
 };
-const colourOf = (e: Event): string => (e.name === 'init' ? kColours.init : e.cat === 'message' ? kColours[e.name] : kColours[e.cat ?? ''] ?? '#888');
+const colourOf = (e: Event): string => (e.name === 'init' ? kColours.init : e.cat === 'message' ? kColours[e.name] : (kColours[e.cat ?? ''] ?? '#888'));
 
 // Rows: per rank, one per (track, nesting depth) in use.
 const rowOf = new Map<Event, number>();
@@ -81,11 +85,19 @@ const svg: string[] = [];
 svg.push(`<text x="${left}" y="28" class="title">${esc(title)}</text>`);
 // Legend.
 let lx = left;
-for (const [label, colour] of [['collective', kColours.collective], ['send', kColours.send], ['recv', kColours.recv], ['wait', kColours.wait], ['init (joining)', kColours.init]]) {
+for (const [label, colour] of [
+  ['collective', kColours.collective],
+  ['send', kColours.send],
+  ['recv', kColours.recv],
+  ['wait', kColours.wait],
+  ['init (joining)', kColours.init],
+]) {
   svg.push(`<rect x="${lx}" y="40" width="14" height="14" fill="${colour}"/><text x="${lx + 19}" y="52" class="legend">${label}</text>`);
   lx += 30 + label.length * 8;
 }
-svg.push(`<line x1="${lx}" y1="47" x2="${lx + 30}" y2="47" class="flow" marker-end="url(#arrow)"/><text x="${lx + 38}" y="52" class="legend">message (send → recv)</text>`);
+svg.push(
+  `<line x1="${lx}" y1="47" x2="${lx + 30}" y2="47" class="flow" marker-end="url(#arrow)"/><text x="${lx + 38}" y="52" class="legend">message (send → recv)</text>`,
+);
 svg.push(`<text x="${width - right}" y="52" class="legend" text-anchor="end">blank = computing</text>`);
 
 // Lanes.
@@ -115,7 +127,12 @@ for (const e of spans) {
   const w = Math.max(2, x(e.ts + e.dur!) - sx);
   const sy = yOf(e);
   const peer = e.args?.peer;
-  const label = e.cat === 'message' ? `${e.name} ${e.name === 'send' ? '→' : '←'} ${String(peer)}` : e.args?.call !== undefined ? `${e.name} #${String(e.args.call)}` : e.name;
+  const label =
+    e.cat === 'message'
+      ? `${e.name} ${e.name === 'send' ? '→' : '←'} ${String(peer)}`
+      : e.args?.call !== undefined
+        ? `${e.name} #${String(e.args.call)}`
+        : e.name;
   const tip = `${e.name} ${JSON.stringify(e.args ?? {})} ${(e.dur! / 1000).toFixed(3)} ms`;
   svg.push(`<rect x="${sx.toFixed(1)}" y="${sy}" width="${w.toFixed(1)}" height="${rowH - 4}" rx="2" fill="${colourOf(e)}"><title>${esc(tip)}</title></rect>`);
   if (w > label.length * 7.5 + 8) svg.push(`<text x="${(sx + 5).toFixed(1)}" y="${sy + 17}" class="span">${esc(label)}</text>`);

@@ -87,7 +87,11 @@ describe.skipIf(noHosts)(`test hosts${noHosts ? ` (skipped: ${hostsError})` : ''
   it('the hostfile lists every address with slots=2 and no comments', async () => {
     const { readFile } = await import('node:fs/promises');
     const text = await readFile(H().hostfile, 'utf8');
-    expect(text).toBe(H().addresses.map((a) => `${a} slots=2\n`).join(''));
+    expect(text).toBe(
+      H()
+        .addresses.map((a) => `${a} slots=2\n`)
+        .join(''),
+    );
   });
 
   it('a host reaches the head address, where a listener of this process answers', async () => {
@@ -111,7 +115,10 @@ describe.skipIf(noHosts)(`test hosts${noHosts ? ` (skipped: ${hostsError})` : ''
     const sleeper = startOnHost(h2, ['sleep', '300']);
     const pid = sleeper.child.pid as number;
     try {
-      const seen = await until(() => processesOnHost(h2), (ps) => ps.some((p) => p.pid === pid && p.command === 'sleep 300'));
+      const seen = await until(
+        () => processesOnHost(h2),
+        (ps) => ps.some((p) => p.pid === pid && p.command === 'sleep 300'),
+      );
       expect(seen).toContainEqual({ pid, command: 'sleep 300' });
       expect((await processesOnHost(h1)).map((p) => p.pid)).not.toContain(pid);
       // The hosts' own daemons are not listed.
@@ -120,7 +127,10 @@ describe.skipIf(noHosts)(`test hosts${noHosts ? ` (skipped: ${hostsError})` : ''
       sleeper.child.kill('SIGKILL');
     }
     await sleeper.result;
-    const after = await until(() => processesOnHost(h2), (ps) => !ps.some((p) => p.pid === pid));
+    const after = await until(
+      () => processesOnHost(h2),
+      (ps) => !ps.some((p) => p.pid === pid),
+    );
     expect(after.map((p) => p.pid)).not.toContain(pid);
   });
 
@@ -134,7 +144,12 @@ describe.skipIf(noHosts)(`test hosts${noHosts ? ` (skipped: ${hostsError})` : ''
     } finally {
       await restoreHost(h3);
     }
-    expect(await until(() => canConnect(h1, a3, 22), (ok) => ok)).toBe(true);
+    expect(
+      await until(
+        () => canConnect(h1, a3, 22),
+        (ok) => ok,
+      ),
+    ).toBe(true);
   });
 });
 
@@ -146,7 +161,10 @@ describe.skipIf(noSlurm)(`Slurm over the test hosts${noSlurm ? ` (skipped: ${slu
       ['60', 'srun', '-N', '3', '-n', '6', '--ntasks-per-node=2', 'node', '-e', 'console.log(process.env.SLURM_PROCID, require("os").hostname())'],
       { env, cwd: root },
     );
-    const lines = stdout.trim().split('\n').map((l) => l.split(' '));
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '));
     expect(lines.map(([rank]) => Number(rank)).sort()).toEqual([0, 1, 2, 3, 4, 5]);
     const perHost = new Map<string, number>();
     for (const [, host] of lines) perHost.set(host, (perHost.get(host) ?? 0) + 1);

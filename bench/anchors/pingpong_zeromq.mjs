@@ -3,22 +3,35 @@
 // environment; its defaults below) so that it compares with tsmpi like with like.
 // Prints one line per case: BENCHREF {"impl":"zeromq.js","metric":"pp"|"stream",...,"reps":[...]}.
 //   node pingpong_zeromq.mjs parent ipc:///tmp/x.sock   (BENCH_SIZES=8,16777216 BENCH_STREAM=0 ...)
-import * as zmq from "zeromq";
-import { fork } from "node:child_process";
-const role = process.argv[2] ?? "parent";
-const addr = process.argv[3] ?? "ipc:///tmp/zq-pp.sock";
+import * as zmq from 'zeromq';
+import { fork } from 'node:child_process';
+const role = process.argv[2] ?? 'parent';
+const addr = process.argv[3] ?? 'ipc:///tmp/zq-pp.sock';
 const env = (name, fallback) => Number(process.env[name] || fallback);
 const P = {
-  reps: env("BENCH_REPS", 5), targetMs: env("BENCH_TARGET_MS", 20), minCalls: env("BENCH_MIN_CALLS", 3), maxCalls: env("BENCH_MAX_CALLS", 20000),
-  warmBytes: env("BENCH_WARM_BYTES", 8 << 20), warmMin: env("BENCH_WARM_MIN", 2), warmMax: env("BENCH_WARM_MAX", 3000),
-  windowBytes: env("BENCH_WINDOW_BYTES", 32 << 20), windowMax: env("BENCH_WINDOW_MAX", 64),
+  reps: env('BENCH_REPS', 5),
+  targetMs: env('BENCH_TARGET_MS', 20),
+  minCalls: env('BENCH_MIN_CALLS', 3),
+  maxCalls: env('BENCH_MAX_CALLS', 20000),
+  warmBytes: env('BENCH_WARM_BYTES', 8 << 20),
+  warmMin: env('BENCH_WARM_MIN', 2),
+  warmMax: env('BENCH_WARM_MAX', 3000),
+  windowBytes: env('BENCH_WINDOW_BYTES', 32 << 20),
+  windowMax: env('BENCH_WINDOW_MAX', 64),
 };
 // BENCH_CURVE=1: both ends with CURVE, as tsmpi's ranks by default (the keys made here).
-const curve = process.env.BENCH_CURVE === "1" ? JSON.parse(process.env.BENCH_CURVE_KEYS ?? "null") ?? (() => { const k = zmq.curveKeyPair(); return { pub: k.publicKey, sec: k.secretKey }; })() : null;
+const curve =
+  process.env.BENCH_CURVE === '1'
+    ? (JSON.parse(process.env.BENCH_CURVE_KEYS ?? 'null') ??
+      (() => {
+        const k = zmq.curveKeyPair();
+        return { pub: k.publicKey, sec: k.secretKey };
+      })())
+    : null;
 const serverOpts = curve ? { curveServer: true, curvePublicKey: curve.pub, curveSecretKey: curve.sec } : {};
 const clientOpts = curve ? { curveServerKey: curve.pub, curvePublicKey: curve.pub, curveSecretKey: curve.sec } : {};
-const SIZES = (process.env.BENCH_SIZES ?? "8,1024,65536,1048576,16777216").split(",").map(Number);
-const STREAM = process.env.BENCH_STREAM !== "0";
+const SIZES = (process.env.BENCH_SIZES ?? '8,1024,65536,1048576,16777216').split(',').map(Number);
+const STREAM = process.env.BENCH_STREAM !== '0';
 const clamp = (x, lo, hi) => Math.max(lo, Math.min(hi, x));
 const now = () => Number(process.hrtime.bigint()) / 1e9;
 
@@ -37,40 +50,59 @@ async function repeat(body, bytesPerCall) {
   return out;
 }
 
-if (role === "parent") {
-  const s = new zmq.Pair(serverOpts); await s.bind(addr);
-  const c = fork(new URL(import.meta.url).pathname, ["child", addr], { env: { ...process.env, BENCH_CURVE_KEYS: JSON.stringify(curve) } });
+if (role === 'parent') {
+  const s = new zmq.Pair(serverOpts);
+  await s.bind(addr);
+  const c = fork(new URL(import.meta.url).pathname, ['child', addr], { env: { ...process.env, BENCH_CURVE_KEYS: JSON.stringify(curve) } });
   // Control messages have two frames (data has one): they tell the child how to answer.
-  const mode = async (m) => { await s.send(["ctl", JSON.stringify(m)]); await s.receive(); };
-  const print = (o) => console.log(`BENCHREF ${JSON.stringify({ impl: "zeromq.js", transport: addr.split(":")[0], curve: curve !== null, ...o })}`);
+  const mode = async (m) => {
+    await s.send(['ctl', JSON.stringify(m)]);
+    await s.receive();
+  };
+  const print = (o) => console.log(`BENCHREF ${JSON.stringify({ impl: 'zeromq.js', transport: addr.split(':')[0], curve: curve !== null, ...o })}`);
   if (SIZES.length > 0) {
     // The protocol's program warm-up: the first ping-pong case once, unrecorded.
     const buf = Buffer.alloc(SIZES[0], 1);
     await mode({ echo: true });
-    await repeat(async () => { await s.send(buf); await s.receive(); }, 2 * SIZES[0]);
+    await repeat(async () => {
+      await s.send(buf);
+      await s.receive();
+    }, 2 * SIZES[0]);
   }
   for (const size of SIZES) {
     const buf = Buffer.alloc(size, 1);
     await mode({ echo: true });
-    const pp = await repeat(async () => { await s.send(buf); await s.receive(); }, 2 * size);
-    print({ metric: "pp", size, unit: "us", reps: pp.map((x) => (x / 2) * 1e6) });
+    const pp = await repeat(async () => {
+      await s.send(buf);
+      await s.receive();
+    }, 2 * size);
+    print({ metric: 'pp', size, unit: 'us', reps: pp.map((x) => (x / 2) * 1e6) });
     if (STREAM) {
       const window = clamp(Math.floor(P.windowBytes / Math.max(1, size)), 1, P.windowMax);
       await mode({ echo: false, window });
-      const st = await repeat(async () => { for (let i = 0; i < window; i++) await s.send(buf); await s.receive(); }, window * size);
-      print({ metric: "stream", size, window, unit: "MBps", reps: st.map((x) => (size * window) / x / 1e6) });
+      const st = await repeat(async () => {
+        for (let i = 0; i < window; i++) await s.send(buf);
+        await s.receive();
+      }, window * size);
+      print({ metric: 'stream', size, window, unit: 'MBps', reps: st.map((x) => (size * window) / x / 1e6) });
     }
   }
-  await s.send(["ctl", JSON.stringify({ exit: true })]); c.on("exit", () => process.exit(0));
+  await s.send(['ctl', JSON.stringify({ exit: true })]);
+  c.on('exit', () => process.exit(0));
 } else {
-  const s = new zmq.Pair(clientOpts); s.connect(addr);
-  let echo = true, window = 1, got = 0;
+  const s = new zmq.Pair(clientOpts);
+  s.connect(addr);
+  let echo = true,
+    window = 1,
+    got = 0;
   const ack = Buffer.alloc(1);
   for await (const frames of s) {
     if (frames.length === 2) {
       const m = JSON.parse(frames[1].toString());
       if (m.exit) break;
-      ({ echo } = m); window = m.window ?? 1; got = 0;
+      ({ echo } = m);
+      window = m.window ?? 1;
+      got = 0;
       await s.send(ack);
     } else if (echo) await s.send(frames[0]);
     else if (++got % window === 0) await s.send(ack);

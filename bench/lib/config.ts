@@ -8,7 +8,12 @@ import { KiB, MiB } from './stats.js';
  * is measured once per variant in the same run. A transport added later is one more entry;
  * `partial` variants measure only what the headline table needs.
  */
-export interface Variant { id: string; label: string; env: Record<string, string>; partial?: boolean }
+export interface Variant {
+  id: string;
+  label: string;
+  env: Record<string, string>;
+  partial?: boolean;
+}
 
 export const kVariants: Variant[] = [
   // "auto": shared memory between ranks of one host when available, else ZeroMQ.
@@ -41,32 +46,51 @@ export interface BenchConfig {
 }
 
 // Every algorithm the selector can pick (scan and exscan are not benchmarked).
-const kAlgorithms: Record<string, readonly string[]> = Object.fromEntries(
-  Object.entries(kSelectable).filter(([c]) => c !== 'scan' && c !== 'exscan'),
-);
+const kAlgorithms: Record<string, readonly string[]> = Object.fromEntries(Object.entries(kSelectable).filter(([c]) => c !== 'scan' && c !== 'exscan'));
 export const kColls = Object.keys(kAlgorithms);
 
 export function config(full: boolean, forced = false): BenchConfig {
   if (full) {
     const sizes = [8, 64, 512, 4 * KiB, 32 * KiB, 256 * KiB, 1 * MiB, 4 * MiB, 16 * MiB];
     return {
-      mode: 'full', protocol: { ...kDefaultProtocol, reps: 5, targetMs: 100 }, launches: 1,
-      sizes, objectMax: Infinity, collSizes: sizes, nps: [2, 4, 8, 16],
+      mode: 'full',
+      protocol: { ...kDefaultProtocol, reps: 5, targetMs: 100 },
+      launches: 1,
+      sizes,
+      objectMax: Infinity,
+      collSizes: sizes,
+      nps: [2, 4, 8, 16],
       large: () => kColls,
       collSizesAt: (np) => (np >= 16 ? sizes.filter((s) => s <= 4 * MiB) : sizes),
-      startup: [{ n: 1, launches: 3, reference: true }, { n: 4, launches: 3, reference: true }, { n: 16, launches: 3, reference: true }, { n: 64, launches: 3, reference: true }],
-      memIters: 10000, forced: forced ? kAlgorithms : {},
+      startup: [
+        { n: 1, launches: 3, reference: true },
+        { n: 4, launches: 3, reference: true },
+        { n: 16, launches: 3, reference: true },
+        { n: 64, launches: 3, reference: true },
+      ],
+      memIters: 10000,
+      forced: forced ? kAlgorithms : {},
     };
   }
   const sizes = [8, 1 * KiB, 64 * KiB, 1 * MiB, 16 * MiB];
   return {
-    mode: 'quick', protocol: { ...kDefaultProtocol }, launches: 1,
-    sizes, objectMax: 1 * MiB, collSizes: sizes, nps: [2, 4, 8],
+    mode: 'quick',
+    protocol: { ...kDefaultProtocol },
+    launches: 1,
+    sizes,
+    objectMax: 1 * MiB,
+    collSizes: sizes,
+    nps: [2, 4, 8],
     // 16 MiB only where a target needs it: bcast and allreduce at np=4.
     large: (np) => (np === 4 ? ['bcast', 'allreduce'] : []),
     collSizesAt: () => sizes,
     // np=64 once per variant (about 25 s each); its mpirun reference (about 40 s) in full mode only.
-    startup: [{ n: 1, launches: 3, reference: true }, { n: 4, launches: 3, reference: true }, { n: 64, launches: 1, reference: false }],
-    memIters: 10000, forced: forced ? kAlgorithms : {},
+    startup: [
+      { n: 1, launches: 3, reference: true },
+      { n: 4, launches: 3, reference: true },
+      { n: 64, launches: 1, reference: false },
+    ],
+    memIters: 10000,
+    forced: forced ? kAlgorithms : {},
   };
 }

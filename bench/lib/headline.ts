@@ -23,24 +23,72 @@ export function time(us: number): string {
 }
 export const timeStat = (s: Stat | null): string => (s ? `${time(s.median)} (${time(s.min)}–${time(s.max)})` : '—');
 
-interface RatioTarget { target: string; limit: number; refLabel: string; refKey: string; tsKey: (v: string) => string }
+interface RatioTarget {
+  target: string;
+  limit: number;
+  refLabel: string;
+  refKey: string;
+  tsKey: (v: string) => string;
+}
 
 function ratioTargets(): RatioTarget[] {
   const T: RatioTarget[] = [];
-  const kinds: [string, string][] = [['typed', 'Float64Array'], ['object', 'small object']];
+  const kinds: [string, string][] = [
+    ['typed', 'Float64Array'],
+    ['object', 'small object'],
+  ];
   for (const [kind, name] of kinds) {
-    T.push({ target: `8 B half round trip, ${name}`, limit: 1, refLabel: 'mpi4py objects', refKey: refKey.mpi4py(2, 'pp_obj', 8), tsKey: (v) => tsmpiKey.pp(v, kind, 8) });
+    T.push({
+      target: `8 B half round trip, ${name}`,
+      limit: 1,
+      refLabel: 'mpi4py objects',
+      refKey: refKey.mpi4py(2, 'pp_obj', 8),
+      tsKey: (v) => tsmpiKey.pp(v, kind, 8),
+    });
     T.push({ target: `8 B half round trip, ${name}`, limit: 0.2, refLabel: 'mp Pipe', refKey: refKey.mp('pipe', 8), tsKey: (v) => tsmpiKey.pp(v, kind, 8) });
   }
   for (const [kind, name] of kinds) {
-    T.push({ target: `8 B half round trip, ${name}, pinned (taskset -c 0)`, limit: 1, refLabel: 'mp Pipe pinned', refKey: refKey.mp('pipe', 8, true), tsKey: (v) => tsmpiKey.pinned(v, kind, 8) });
+    T.push({
+      target: `8 B half round trip, ${name}, pinned (taskset -c 0)`,
+      limit: 1,
+      refLabel: 'mp Pipe pinned',
+      refKey: refKey.mp('pipe', 8, true),
+      tsKey: (v) => tsmpiKey.pinned(v, kind, 8),
+    });
   }
   const big = 16 * MiB;
-  T.push({ target: '16 MiB Float64Array ping-pong (half round trip)', limit: 2, refLabel: 'mpi4py buffers', refKey: refKey.mpi4py(2, 'pp_buf', big), tsKey: (v) => tsmpiKey.pp(v, 'typed', big) });
-  T.push({ target: '16 MiB Float64Array ping-pong (half round trip)', limit: 0.1, refLabel: 'mpi4py objects', refKey: refKey.mpi4py(2, 'pp_obj', big), tsKey: (v) => tsmpiKey.pp(v, 'typed', big) });
-  for (const [c, buf, obj] of [['bcast', 2, 0.25], ['allreduce', 1.5, 0.25]] as const) {
-    T.push({ target: `np=4 ${c}, 16 MiB Float64Array`, limit: buf, refLabel: 'mpi4py buffers', refKey: refKey.mpi4py(4, `${c}_buf`, big), tsKey: (v) => tsmpiKey.coll(v, 'auto', 4, c, big) });
-    T.push({ target: `np=4 ${c}, 16 MiB Float64Array`, limit: obj, refLabel: 'mpi4py objects', refKey: refKey.mpi4py(4, `${c}_obj`, big), tsKey: (v) => tsmpiKey.coll(v, 'auto', 4, c, big) });
+  T.push({
+    target: '16 MiB Float64Array ping-pong (half round trip)',
+    limit: 2,
+    refLabel: 'mpi4py buffers',
+    refKey: refKey.mpi4py(2, 'pp_buf', big),
+    tsKey: (v) => tsmpiKey.pp(v, 'typed', big),
+  });
+  T.push({
+    target: '16 MiB Float64Array ping-pong (half round trip)',
+    limit: 0.1,
+    refLabel: 'mpi4py objects',
+    refKey: refKey.mpi4py(2, 'pp_obj', big),
+    tsKey: (v) => tsmpiKey.pp(v, 'typed', big),
+  });
+  for (const [c, buf, obj] of [
+    ['bcast', 2, 0.25],
+    ['allreduce', 1.5, 0.25],
+  ] as const) {
+    T.push({
+      target: `np=4 ${c}, 16 MiB Float64Array`,
+      limit: buf,
+      refLabel: 'mpi4py buffers',
+      refKey: refKey.mpi4py(4, `${c}_buf`, big),
+      tsKey: (v) => tsmpiKey.coll(v, 'auto', 4, c, big),
+    });
+    T.push({
+      target: `np=4 ${c}, 16 MiB Float64Array`,
+      limit: obj,
+      refLabel: 'mpi4py objects',
+      refKey: refKey.mpi4py(4, `${c}_obj`, big),
+      tsKey: (v) => tsmpiKey.coll(v, 'auto', 4, c, big),
+    });
   }
   return T;
 }
@@ -60,22 +108,50 @@ export function targets(variants: Variant[], np64: number, memIters: number): Ta
   }
   // np=64: finishing is the target; start-up and memory per rank are what it costs.
   {
-    const wall = get(refKey.startup('wall', np64)), rss = get(refKey.startup('rss', np64));
+    const wall = get(refKey.startup('wall', np64)),
+      rss = get(refKey.startup('rss', np64));
     const cells: TargetRow['cells'] = {};
     for (const v of variants.filter((x) => !x.partial)) {
-      const w = get(tsmpiKey.startup(v.id, 'wall', np64)), ready = get(tsmpiKey.startup(v.id, 'ready', np64)), m = get(tsmpiKey.startup(v.id, 'rss', np64));
-      cells[v.id] = { measured: w ? `finished: ${time(w.median * 1e3)} (ready ${time((ready?.median ?? NaN) * 1e3)}), ${num(m?.median ?? NaN)} MiB/rank (max ${num(m?.max ?? NaN)})` : 'did not finish', ratio: ratio(w, wall), range: ratioRange(w, wall), pass: w !== null };
+      const w = get(tsmpiKey.startup(v.id, 'wall', np64)),
+        ready = get(tsmpiKey.startup(v.id, 'ready', np64)),
+        m = get(tsmpiKey.startup(v.id, 'rss', np64));
+      cells[v.id] = {
+        measured: w
+          ? `finished: ${time(w.median * 1e3)} (ready ${time((ready?.median ?? NaN) * 1e3)}), ${num(m?.median ?? NaN)} MiB/rank (max ${num(m?.max ?? NaN)})`
+          : 'did not finish',
+        ratio: ratio(w, wall),
+        range: ratioRange(w, wall),
+        pass: w !== null,
+      };
     }
-    rows.push({ target: `np=${np64} barrier + allreduce, oversubscribed (start-up, RSS per rank)`, limit: 'finishes', reference: wall ? `mpirun -n ${np64} python3: ${time(wall.median * 1e3)}, ${num(rss?.median ?? NaN)} MiB/rank` : `mpirun -n ${np64}: not measured (full mode)`, cells });
+    rows.push({
+      target: `np=${np64} barrier + allreduce, oversubscribed (start-up, RSS per rank)`,
+      limit: 'finishes',
+      reference: wall
+        ? `mpirun -n ${np64} python3: ${time(wall.median * 1e3)}, ${num(rss?.median ?? NaN)} MiB/rank`
+        : `mpirun -n ${np64}: not measured (full mode)`,
+      cells,
+    });
   }
   {
     const cells: TargetRow['cells'] = {};
     for (const v of variants.filter((x) => !x.partial)) {
       const g = memoryGrowth(v.id);
-      cells[v.id] = g ? { measured: `heap ${sign(g.heap)} MiB, RSS ${sign(g.rss)} MiB (second half ${sign(g.rssSecondHalf)})`, ratio: NaN, range: [NaN, NaN], pass: g.heap <= 1 && g.rssSecondHalf <= 4 }
+      cells[v.id] = g
+        ? {
+            measured: `heap ${sign(g.heap)} MiB, RSS ${sign(g.rss)} MiB (second half ${sign(g.rssSecondHalf)})`,
+            ratio: NaN,
+            range: [NaN, NaN],
+            pass: g.heap <= 1 && g.rssSecondHalf <= 4,
+          }
         : { measured: 'failed', ratio: NaN, range: [NaN, NaN], pass: false };
     }
-    rows.push({ target: `memory over ${memIters} × 8 B allreduce (np=4, worst rank, after GC)`, limit: 'heap +≤ 1 MiB, RSS second half +≤ 4 MiB', reference: '—', cells });
+    rows.push({
+      target: `memory over ${memIters} × 8 B allreduce (np=4, worst rank, after GC)`,
+      limit: 'heap +≤ 1 MiB, RSS second half +≤ 4 MiB',
+      reference: '—',
+      cells,
+    });
   }
   return rows;
 }
@@ -91,11 +167,14 @@ export function memoryGrowth(v: string): { heap: number; rss: number; rssSecondH
 }
 
 export function headlineTable(rows: TargetRow[], variants: Variant[]): string[] {
-  const L = [`| target | limit | reference (median, min–max) | ${variants.map((v) => `tsmpi ${v.label}`).join(' | ')} |`, `|---|---|---|${variants.map(() => '---|').join('')}`];
+  const L = [
+    `| target | limit | reference (median, min–max) | ${variants.map((v) => `tsmpi ${v.label}`).join(' | ')} |`,
+    `|---|---|---|${variants.map(() => '---|').join('')}`,
+  ];
   for (const r of rows) {
     const cell = (id: string) => {
       const c = r.cells[id];
-      if (!c || c.pass === null && c.measured === '—') return '—';
+      if (!c || (c.pass === null && c.measured === '—')) return '—';
       const verdict = c.pass === null ? 'n/a' : c.pass ? 'pass' : '**miss**';
       if (!Number.isFinite(c.ratio)) return `${c.measured} · ${verdict}`;
       return `${c.measured} · ${rfmt(c.ratio)} (${rfmt(c.range[0])}–${rfmt(c.range[1])}) · ${verdict}`;

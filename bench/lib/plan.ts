@@ -6,8 +6,16 @@ import { kColls, type BenchConfig, type Variant } from './config.js';
 import * as refs from './references.js';
 import * as tsmpi from './tsmpi.js';
 
-export interface Job { label: string; reference: boolean; run: () => Promise<void> }
-export interface Step { name: string; rounds: number; jobs: Job[] }
+export interface Job {
+  label: string;
+  reference: boolean;
+  run: () => Promise<void>;
+}
+export interface Step {
+  name: string;
+  rounds: number;
+  jobs: Job[];
+}
 
 const refJob = (label: string, run: () => Promise<void>): Job => ({ label, reference: true, run });
 const tsJob = (v: Variant, run: () => Promise<void>): Job => ({ label: `tsmpi ${v.id}`, reference: false, run });
@@ -45,17 +53,22 @@ export function plan(cfg: BenchConfig, variants: Variant[], referencesOnly: bool
       ...fullVariants.map((v) => tsJob(v, () => tsmpi.startup(cfg, v, s.n))),
     ]);
   }
-  add('shared np=4', 1, [
-    refJob('Python shared memory', () => refs.sharedPython(cfg)),
-    ...fullVariants.map((v) => tsJob(v, () => tsmpi.shared(cfg, v))),
-  ]);
-  add(`memory np=4, ${cfg.memIters} allreduces`, 1, fullVariants.map((v) => tsJob(v, () => tsmpi.memoryJob(cfg, v))));
+  add('shared np=4', 1, [refJob('Python shared memory', () => refs.sharedPython(cfg)), ...fullVariants.map((v) => tsJob(v, () => tsmpi.shared(cfg, v)))]);
+  add(
+    `memory np=4, ${cfg.memIters} allreduces`,
+    1,
+    fullVariants.map((v) => tsJob(v, () => tsmpi.memoryJob(cfg, v))),
+  );
   // Forced algorithms: launch k forces the k-th algorithm of every collective that has one.
   const most = Math.max(0, ...Object.values(cfg.forced).map((a) => a.length));
   for (const np of cfg.nps) {
     for (let k = 0; k < most; k++) {
       const forced = Object.fromEntries(kColls.filter((c) => cfg.forced[c]?.[k]).map((c) => [c, cfg.forced[c]![k]!]));
-      add(`coll np=${np}, algorithm #${k + 1} forced`, 1, fullVariants.map((v) => tsJob(v, () => tsmpi.coll(cfg, v, np, forced))));
+      add(
+        `coll np=${np}, algorithm #${k + 1} forced`,
+        1,
+        fullVariants.map((v) => tsJob(v, () => tsmpi.coll(cfg, v, np, forced))),
+      );
     }
   }
   return steps;

@@ -6,20 +6,38 @@ import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export interface RunResult { code: number | null; stdout: string; stderr: string; ms: number; timedOut: boolean }
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+  timedOut: boolean;
+}
 
 export function run(cmd: string, args: string[], env: Record<string, string> = {}, timeoutS = 120): Promise<RunResult> {
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '', timedOut = false;
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    let stdout = '',
+      stderr = '',
+      timedOut = false;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     const timer = setTimeout(() => {
       timedOut = true;
-      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }, timeoutS * 1000);
-    child.on('error', (e) => { stderr += String(e); });
+    child.on('error', (e) => {
+      stderr += String(e);
+    });
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr, ms: Number(process.hrtime.bigint() - t0) / 1e6, timedOut });
@@ -29,7 +47,10 @@ export function run(cmd: string, args: string[], env: Record<string, string> = {
 
 /** The JSON records a program printed on lines starting with `prefix` ("BENCH " or "BENCHREF "). */
 export function records(r: RunResult, prefix: string): any[] {
-  return r.stdout.split('\n').filter((l) => l.startsWith(prefix)).map((l) => JSON.parse(l.slice(prefix.length)));
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith(prefix))
+    .map((l) => JSON.parse(l.slice(prefix.length)));
 }
 
 export const log = { failures: [] as { what: string; why: string }[], notes: [] as string[] };
@@ -40,8 +61,12 @@ export function note(text: string): void {
 
 /** Records a failed child and returns null, so callers can `return failed(...)`. */
 export function failed(what: string, r: RunResult | string): null {
-  const why = typeof r === 'string' ? r : r.timedOut ? 'timed out'
-    : `exit ${r.code}: ${(r.stderr.trim().split('\n').slice(-3).join(' | ') || r.stdout.trim().slice(-300))}`;
+  const why =
+    typeof r === 'string'
+      ? r
+      : r.timedOut
+        ? 'timed out'
+        : `exit ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' | ') || r.stdout.trim().slice(-300)}`;
   log.failures.push({ what, why });
   console.error(`  FAILED ${what}: ${why}`);
   return null;

@@ -42,14 +42,28 @@ export interface Protocol {
 const MiB = 1024 * 1024;
 
 export const kDefaultProtocol: Protocol = {
-  reps: 5, targetMs: 20, minCalls: 3, maxCalls: 20000, warmBytes: 8 * MiB, warmMin: 2, warmMax: 3000, windowBytes: 32 * MiB, windowMax: 64,
+  reps: 5,
+  targetMs: 20,
+  minCalls: 3,
+  maxCalls: 20000,
+  warmBytes: 8 * MiB,
+  warmMin: 2,
+  warmMax: 3000,
+  windowBytes: 32 * MiB,
+  windowMax: 64,
 };
 
 /** Environment variable of each field (read by every program, TypeScript, Python or .mjs). */
 export const kProtocolEnv: Record<keyof Protocol, string> = {
-  reps: 'BENCH_REPS', targetMs: 'BENCH_TARGET_MS', minCalls: 'BENCH_MIN_CALLS', maxCalls: 'BENCH_MAX_CALLS',
-  warmBytes: 'BENCH_WARM_BYTES', warmMin: 'BENCH_WARM_MIN', warmMax: 'BENCH_WARM_MAX',
-  windowBytes: 'BENCH_WINDOW_BYTES', windowMax: 'BENCH_WINDOW_MAX',
+  reps: 'BENCH_REPS',
+  targetMs: 'BENCH_TARGET_MS',
+  minCalls: 'BENCH_MIN_CALLS',
+  maxCalls: 'BENCH_MAX_CALLS',
+  warmBytes: 'BENCH_WARM_BYTES',
+  warmMin: 'BENCH_WARM_MIN',
+  warmMax: 'BENCH_WARM_MAX',
+  windowBytes: 'BENCH_WINDOW_BYTES',
+  windowMax: 'BENCH_WINDOW_MAX',
 };
 
 export function protocolEnv(p: Protocol): Record<string, string> {

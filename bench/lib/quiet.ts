@@ -21,7 +21,10 @@ function machineTicks(): { busy: number; total: number } | null {
 function ownTicks(): number {
   try {
     const stat = readFileSync('/proc/self/stat', 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number); // fields from 3 (state) on
+    const f = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number); // fields from 3 (state) on
     return f[11]! + f[12]! + f[13]! + f[14]!; // utime stime cutime cstime (fields 14–17)
   } catch {
     return NaN;
@@ -30,7 +33,8 @@ function ownTicks(): number {
 
 /** Starts measuring others' share of the CPUs; the function returned stops and gives it (NaN: unknown). */
 export function othersMeter(): () => number {
-  const a = machineTicks(), own = ownTicks();
+  const a = machineTicks(),
+    own = ownTicks();
   return () => {
     const b = machineTicks();
     if (!a || !b || b.total === a.total) return NaN;

@@ -22,8 +22,10 @@ export async function detect(): Promise<void> {
   if (!available.zeromq) note('raw zeromq.js reference skipped: bench/anchors/pingpong_zeromq.mjs or node_modules/zeromq missing');
   available.multiprocessing = (await run(python, ['-c', 'import numpy'], {}, 20)).code === 0;
   if (!available.multiprocessing) note(`Python multiprocessing reference skipped: ${python} with numpy not installed (bench/setup-references.sh)`);
-  available.mpi4py = available.multiprocessing && (await run(python, ['-c', 'import mpi4py, numpy'], {}, 20)).code === 0
-    && (await run('mpirun', ['--version'], {}, 20)).code === 0;
+  available.mpi4py =
+    available.multiprocessing &&
+    (await run(python, ['-c', 'import mpi4py, numpy'], {}, 20)).code === 0 &&
+    (await run('mpirun', ['--version'], {}, 20)).code === 0;
   if (!available.mpi4py) note('mpi4py reference skipped: mpirun, mpi4py or numpy not installed (bench/setup-references.sh)');
   available.taskset = (await run('taskset', ['-c', '0', 'true'], {}, 10)).code === 0;
   if (!available.taskset) note('pinned figures skipped: taskset -c 0 does not work here');
@@ -46,8 +48,9 @@ export async function zeromq(cfg: BenchConfig, pinned = false): Promise<void> {
   const sock = `ipc://${file}`;
   const env = { ...protocolEnv(cfg.protocol), BENCH_SIZES: pinned ? '8' : cfg.sizes.join(','), BENCH_STREAM: pinned ? '0' : '1' };
   // ZeroMQ leaves the ipc socket file behind; the bench removes what it made.
-  const recs = await ref(`zeromq.js${pinned ? ' pinned' : ''}`, 'node', ['bench/anchors/pingpong_zeromq.mjs', 'parent', sock], env, 600, pinned)
-    .finally(() => rmSync(file, { force: true }));
+  const recs = await ref(`zeromq.js${pinned ? ' pinned' : ''}`, 'node', ['bench/anchors/pingpong_zeromq.mjs', 'parent', sock], env, 600, pinned).finally(() =>
+    rmSync(file, { force: true }),
+  );
   for (const r of recs ?? []) push(refKey.zmq(r.metric, r.size, pinned), r.reps);
 }
 
@@ -62,8 +65,14 @@ export async function multiprocessing(cfg: BenchConfig, pinned = false): Promise
 /** mpi4py ping-pong and streaming at np=2 (pinned: 8 B ping-pong). */
 export async function mpi4pyP2P(cfg: BenchConfig, pinned = false): Promise<void> {
   if (!available.mpi4py || (pinned && !available.taskset)) return;
-  await mpi4py(cfg, 2, pinned ? { BENCH_SIZES: '8', BENCH_STREAM: '0', BENCH_COLLS: '0', BENCH_SMALL_COLLS: '0' }
-    : { BENCH_SIZES: cfg.sizes.join(','), BENCH_COLLS: '0', BENCH_SMALL_COLLS: '0' }, pinned);
+  await mpi4py(
+    cfg,
+    2,
+    pinned
+      ? { BENCH_SIZES: '8', BENCH_STREAM: '0', BENCH_COLLS: '0', BENCH_SMALL_COLLS: '0' }
+      : { BENCH_SIZES: cfg.sizes.join(','), BENCH_COLLS: '0', BENCH_SMALL_COLLS: '0' },
+    pinned,
+  );
 }
 
 /** mpi4py bcast and allreduce (objects and buffers) at the sizes tsmpi measures at np, barrier, small scatter/gather. */
@@ -73,8 +82,14 @@ export async function mpi4pyColl(cfg: BenchConfig, np: number, sizes: number[]):
 }
 
 async function mpi4py(cfg: BenchConfig, np: number, env: Record<string, string>, pinned: boolean): Promise<void> {
-  const recs = await ref(`mpi4py np=${np}${pinned ? ' pinned' : ''}`, 'mpirun', [...mpirunArgs(np), python, 'bench/anchors/pingpong_mpi4py.py'],
-    { ...ompiEnv, ...protocolEnv(cfg.protocol), ...env }, cfg.mode === 'full' ? 1800 : 600, pinned);
+  const recs = await ref(
+    `mpi4py np=${np}${pinned ? ' pinned' : ''}`,
+    'mpirun',
+    [...mpirunArgs(np), python, 'bench/anchors/pingpong_mpi4py.py'],
+    { ...ompiEnv, ...protocolEnv(cfg.protocol), ...env },
+    cfg.mode === 'full' ? 1800 : 600,
+    pinned,
+  );
   for (const r of recs ?? []) push(refKey.mpi4py(np, r.metric, r.size, pinned), r.reps);
 }
 
@@ -84,7 +99,10 @@ export async function mpi4pyStartup(n: number): Promise<void> {
   const t0 = Date.now();
   const r = await run('mpirun', [...mpirunArgs(n), python, 'bench/anchors/startup_mpi4py.py'], { ...ompiEnv, BENCH_T0: String(t0) }, n >= 32 ? 300 : 60);
   const rec = records(r, 'BENCHREF ')[0];
-  if (r.code !== 0 || !rec) { failed(`mpirun -n ${n} start-up`, r); return; }
+  if (r.code !== 0 || !rec) {
+    failed(`mpirun -n ${n} start-up`, r);
+    return;
+  }
   raw.push({ reference: `mpirun -n ${n} start-up`, wallMs: r.ms, ...rec });
   push(refKey.startup('wall', n), [r.ms]);
   push(refKey.startup('ready', n), [rec.readyMs]);
@@ -95,7 +113,14 @@ export async function mpi4pyStartup(n: number): Promise<void> {
 /** multiprocessing.Value with its lock and shared_memory + numpy, 4 processes (bench/anchors/shared_python.py). */
 export async function sharedPython(_cfg: BenchConfig): Promise<void> {
   if (!available.multiprocessing) return;
-  const recs = await ref('Python shared memory', python, ['bench/anchors/shared_python.py'], { BENCH_NP: '4', BENCH_ADDS: '1000000', BENCH_MIB: '64', BENCH_REPS: '3' }, 600, false);
+  const recs = await ref(
+    'Python shared memory',
+    python,
+    ['bench/anchors/shared_python.py'],
+    { BENCH_NP: '4', BENCH_ADDS: '1000000', BENCH_MIB: '64', BENCH_REPS: '3' },
+    600,
+    false,
+  );
   const rec = recs?.[0];
   if (rec) for (const m of kSharedMetrics) if (rec[m] !== undefined) push(refKey.shared(m), rec[m]);
 }

@@ -10,14 +10,28 @@ import { spreadTable, type SpreadCheck, type UsualSpread } from './spread.js';
 import { fmt, MiB, num, perTime, ratio, rfmt, sizeName, stat, type Stat } from './stats.js';
 
 /** A step as it ran: others' share of the CPUs before it (idle window) and during it. */
-export interface StepInfo { name: string; seconds: number; busyBefore: number; busyDuring: number; waitedS: number; attempts?: number }
+export interface StepInfo {
+  name: string;
+  seconds: number;
+  busyBefore: number;
+  busyDuring: number;
+  waitedS: number;
+  attempts?: number;
+}
 
 /** Steps whose figures other processes disturbed. */
 export const disturbed = (steps: StepInfo[]): StepInfo[] => steps.filter((s) => Math.max(s.busyBefore, s.busyDuring) >= kBusyLimit);
 
 export interface ReportInput {
-  cfg: BenchConfig; variants: Variant[]; targets: TargetRow[]; checks: SpreadCheck[]; spread: UsualSpread | null;
-  steps: StepInfo[]; seconds: number; startLoad: string; referencesOnly: boolean;
+  cfg: BenchConfig;
+  variants: Variant[];
+  targets: TargetRow[];
+  checks: SpreadCheck[];
+  spread: UsualSpread | null;
+  steps: StepInfo[];
+  seconds: number;
+  startLoad: string;
+  referencesOnly: boolean;
 }
 
 const pct = (x: number): string => (Number.isFinite(x) ? `${Math.round(x * 100)}%` : '?');
@@ -27,21 +41,48 @@ export function buildReport(d: ReportInput): string {
   const full = variants.filter((v) => !v.partial);
   const p = cfg.protocol;
   const L: string[] = [];
-  L.push(`# tsmpi benchmarks (${cfg.mode} mode${Object.keys(cfg.forced).length ? ', every algorithm forced' : ''}${d.referencesOnly ? ', references only' : ''})`, '');
-  L.push(`${new Date().toISOString()} · ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'} · Node ${process.version} · ${os.platform()} ${os.release()} · load average at start ${d.startLoad} · ${num(d.seconds)} s total`, '');
-  L.push('How it was measured:', '',
-    `- tsmpi runs through \`tsmpirun\`, once per variant: ${variants.map((v) => `**${v.label}** (${Object.entries(v.env).map(([k, x]) => `${k}=${x}`).join(' ')}${v.partial ? '; headline cases only' : ''})`).join(', ')}. CURVE encryption is on unless said.`,
+  L.push(
+    `# tsmpi benchmarks (${cfg.mode} mode${Object.keys(cfg.forced).length ? ', every algorithm forced' : ''}${d.referencesOnly ? ', references only' : ''})`,
+    '',
+  );
+  L.push(
+    `${new Date().toISOString()} · ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'} · Node ${process.version} · ${os.platform()} ${os.release()} · load average at start ${d.startLoad} · ${num(d.seconds)} s total`,
+    '',
+  );
+  L.push(
+    'How it was measured:',
+    '',
+    `- tsmpi runs through \`tsmpirun\`, once per variant: ${variants
+      .map(
+        (v) =>
+          `**${v.label}** (${Object.entries(v.env)
+            .map(([k, x]) => `${k}=${x}`)
+            .join(' ')}${v.partial ? '; headline cases only' : ''})`,
+      )
+      .join(', ')}. CURVE encryption is on unless said.`,
     `- Every program, tsmpi's and the references', follows one protocol (bench/lib/protocol.ts): per case, warm-up calls enough to move ${num(p.warmBytes / MiB)} MiB (${p.warmMin}–${p.warmMax} calls, the same count for every program), then ${p.reps} repetitions of about ${p.targetMs} ms and at least ${p.minCalls} calls each, timed on the slowest process; ${cfg.launches} launch(es) of each program. A figure is the median of all its repetitions with min–max in parentheses.`,
     '- References: raw zeromq.js (ipc PAIR, no encryption), mpi4py (Open MPI, `mpirun --bind-to none`), Python multiprocessing. Each step runs the references and every tsmpi variant back to back, in an order that rotates between launches.',
-    '- Not pinned unless said: both ends may sit on either vCPU, which on a small VM costs 10–15 µs per wake-up and makes runs flip between a fast and a slow mode. Pinned figures run the whole job (launcher, ranks; mpirun and its ranks; both Python processes) under `taskset -c 0`.', '');
+    '- Not pinned unless said: both ends may sit on either vCPU, which on a small VM costs 10–15 µs per wake-up and makes runs flip between a fast and a slow mode. Pinned figures run the whole job (launcher, ranks; mpirun and its ranks; both Python processes) under `taskset -c 0`.',
+    '',
+  );
 
   const busy = disturbed(d.steps);
-  L.push('## Machine quietness', '', busy.length === 0
-    ? `Other processes used less than ${pct(kBusyLimit)} of the CPUs before and during every step.`
-    : `**Other processes used ${pct(kBusyLimit)} or more of the CPUs before or during ${busy.length} step(s): ${busy.map((s) => `${s.name} (${pct(s.busyBefore)} before, ${pct(s.busyDuring)} during)`).join(', ')}. Their figures are disturbed.**`, '');
+  L.push(
+    '## Machine quietness',
+    '',
+    busy.length === 0
+      ? `Other processes used less than ${pct(kBusyLimit)} of the CPUs before and during every step.`
+      : `**Other processes used ${pct(kBusyLimit)} or more of the CPUs before or during ${busy.length} step(s): ${busy.map((s) => `${s.name} (${pct(s.busyBefore)} before, ${pct(s.busyDuring)} during)`).join(', ')}. Their figures are disturbed.**`,
+    '',
+  );
 
   if (!d.referencesOnly) {
-    L.push('## Headline: the targets (issue 13)', '', 'Ratio: tsmpi\'s time / the reference\'s time (medians of this run); in parentheses the widest ratio the two spreads allow.', '');
+    L.push(
+      '## Headline: the targets (issue 13)',
+      '',
+      "Ratio: tsmpi's time / the reference's time (medians of this run); in parentheses the widest ratio the two spreads allow.",
+      '',
+    );
     L.push(...headlineTable(d.targets, variants), '');
   }
   L.push('## Are the references usual?', '', ...spreadTable(d.checks, d.spread), '');
@@ -49,8 +90,17 @@ export function buildReport(d: ReportInput): string {
   L.push(...latency(cfg, variants), '', ...pinned(full), '', ...bandwidth(cfg, variants), '', ...collectives(cfg, variants), '');
   if (Object.keys(cfg.forced).length) L.push(...forced(cfg, full), '');
   L.push(...startup(cfg, full), '', ...sharedTable(full), '', ...memoryTables(full), '');
-  L.push('## Steps', '', '| step | seconds | others\' CPU use before it | during it |', '|---|---|---|---|',
-    ...d.steps.map((s) => `| ${s.name} | ${num(s.seconds)} | ${pct(s.busyBefore)}${s.waitedS > 1 ? ` (after waiting ${num(s.waitedS)} s)` : ''} | ${pct(s.busyDuring)}${(s.attempts ?? 1) > 1 ? ` (attempt ${s.attempts}; earlier ones disturbed, discarded)` : ''} |`), '');
+  L.push(
+    '## Steps',
+    '',
+    "| step | seconds | others' CPU use before it | during it |",
+    '|---|---|---|---|',
+    ...d.steps.map(
+      (s) =>
+        `| ${s.name} | ${num(s.seconds)} | ${pct(s.busyBefore)}${s.waitedS > 1 ? ` (after waiting ${num(s.waitedS)} s)` : ''} | ${pct(s.busyDuring)}${(s.attempts ?? 1) > 1 ? ` (attempt ${s.attempts}; earlier ones disturbed, discarded)` : ''} |`,
+    ),
+    '',
+  );
   if (log.notes.length || log.failures.length) {
     L.push('## Notes and failures', '', ...log.notes.map((n) => `- ${n}`), ...log.failures.map((f) => `- FAILED ${f.what}: ${f.why.replace(/\|/g, '/')}`), '');
   }
@@ -69,54 +119,127 @@ function otherRatios(vs: Variant[]): string[] {
   const line = (name: string, f: (v: string) => string) => L.push(row([name, ...vs.map((v) => f(v.id))]));
   line('8 B Float64Array half round trip / raw zeromq.js', (v) => rfmt(ratio(get(tsmpiKey.pp(v, 'typed', 8)), get(refKey.zmq('pp', 8)))));
   line('16 MiB Float64Array ping-pong time / raw zeromq.js', (v) => rfmt(ratio(get(tsmpiKey.pp(v, 'typed', big)), get(refKey.zmq('pp', big)))));
-  line('16 MiB Float64Array streaming MB/s / raw zeromq.js streaming', (v) => rfmt(ratio(get(tsmpiKey.stream(v, 'typed', big)), get(refKey.zmq('stream', big)))));
-  line('16 MiB Float64Array streaming MB/s / mpi4py buffers streaming', (v) => rfmt(ratio(get(tsmpiKey.stream(v, 'typed', big)), get(refKey.mpi4py(2, 'stream_buf', big)))));
+  line('16 MiB Float64Array streaming MB/s / raw zeromq.js streaming', (v) =>
+    rfmt(ratio(get(tsmpiKey.stream(v, 'typed', big)), get(refKey.zmq('stream', big)))),
+  );
+  line('16 MiB Float64Array streaming MB/s / mpi4py buffers streaming', (v) =>
+    rfmt(ratio(get(tsmpiKey.stream(v, 'typed', big)), get(refKey.mpi4py(2, 'stream_buf', big)))),
+  );
   const mb = growth(get(refKey.mpi4py(2, 'barrier', 0)), get(refKey.mpi4py(8, 'barrier', 0)));
-  line(`barrier growth np=2→8 (mpi4py ×${num(mb)})`, (v) => `×${num(growth(get(tsmpiKey.coll(v, 'auto', 2, 'barrier', 0)), get(tsmpiKey.coll(v, 'auto', 8, 'barrier', 0))))}`);
+  line(
+    `barrier growth np=2→8 (mpi4py ×${num(mb)})`,
+    (v) => `×${num(growth(get(tsmpiKey.coll(v, 'auto', 2, 'barrier', 0)), get(tsmpiKey.coll(v, 'auto', 8, 'barrier', 0))))}`,
+  );
   const ma = growth(get(refKey.mpi4py(2, 'allreduce_buf', 8)), get(refKey.mpi4py(8, 'allreduce_buf', 8)));
   const mo = growth(get(refKey.mpi4py(2, 'allreduce_obj', 8)), get(refKey.mpi4py(8, 'allreduce_obj', 8)));
-  line(`8 B allreduce growth np=2→8 (mpi4py buffers ×${num(ma)}, objects ×${num(mo)})`, (v) => `×${num(growth(get(tsmpiKey.coll(v, 'auto', 2, 'allreduce', 8)), get(tsmpiKey.coll(v, 'auto', 8, 'allreduce', 8))))}`);
+  line(
+    `8 B allreduce growth np=2→8 (mpi4py buffers ×${num(ma)}, objects ×${num(mo)})`,
+    (v) => `×${num(growth(get(tsmpiKey.coll(v, 'auto', 2, 'allreduce', 8)), get(tsmpiKey.coll(v, 'auto', 8, 'allreduce', 8))))}`,
+  );
   line('`-n 4` start-up (launch to exit) / `mpirun -n 4 python3`', (v) => rfmt(ratio(get(tsmpiKey.startup(v, 'wall', 4)), get(refKey.startup('wall', 4)))));
   return L;
 }
 
 function latency(cfg: BenchConfig, vs: Variant[]): string[] {
-  const L = ['## Ping-pong latency (µs, half round trip, np=2)', '', ...header(['size', ...cols(vs, 'Float64Array'), ...cols(vs.filter((v) => !v.partial), 'object'), 'zeromq.js', 'mpi4py buffers', 'mpi4py objects', 'mp Pipe', 'mp Queue'])];
+  const L = [
+    '## Ping-pong latency (µs, half round trip, np=2)',
+    '',
+    ...header([
+      'size',
+      ...cols(vs, 'Float64Array'),
+      ...cols(
+        vs.filter((v) => !v.partial),
+        'object',
+      ),
+      'zeromq.js',
+      'mpi4py buffers',
+      'mpi4py objects',
+      'mp Pipe',
+      'mp Queue',
+    ]),
+  ];
   for (const s of cfg.sizes) {
-    L.push(row([sizeName(s), ...vs.map((v) => fmt(get(tsmpiKey.pp(v.id, 'typed', s)))), ...vs.filter((v) => !v.partial).map((v) => fmt(get(tsmpiKey.pp(v.id, 'object', s)))),
-      fmt(get(refKey.zmq('pp', s))), fmt(get(refKey.mpi4py(2, 'pp_buf', s))), fmt(get(refKey.mpi4py(2, 'pp_obj', s))), fmt(get(refKey.mp('pipe', s))), fmt(get(refKey.mp('queue', s)))]));
+    L.push(
+      row([
+        sizeName(s),
+        ...vs.map((v) => fmt(get(tsmpiKey.pp(v.id, 'typed', s)))),
+        ...vs.filter((v) => !v.partial).map((v) => fmt(get(tsmpiKey.pp(v.id, 'object', s)))),
+        fmt(get(refKey.zmq('pp', s))),
+        fmt(get(refKey.mpi4py(2, 'pp_buf', s))),
+        fmt(get(refKey.mpi4py(2, 'pp_obj', s))),
+        fmt(get(refKey.mp('pipe', s))),
+        fmt(get(refKey.mp('queue', s))),
+      ]),
+    );
   }
   if (cfg.objectMax < Infinity) L.push('', `Objects above ${sizeName(cfg.objectMax)}: full mode only.`);
   return L;
 }
 
 function pinned(vs: Variant[]): string[] {
-  return ['## 8 B ping-pong pinned to one CPU (µs, half round trip, `taskset -c 0`)', '',
+  return [
+    '## 8 B ping-pong pinned to one CPU (µs, half round trip, `taskset -c 0`)',
+    '',
     ...header([...cols(vs, 'Float64Array'), ...cols(vs, 'object'), 'zeromq.js', 'mpi4py buffers', 'mpi4py objects', 'mp Pipe', 'mp Queue']),
-    row([...vs.map((v) => fmt(get(tsmpiKey.pinned(v.id, 'typed', 8)))), ...vs.map((v) => fmt(get(tsmpiKey.pinned(v.id, 'object', 8)))),
-      fmt(get(refKey.zmq('pp', 8, true))), fmt(get(refKey.mpi4py(2, 'pp_buf', 8, true))), fmt(get(refKey.mpi4py(2, 'pp_obj', 8, true))), fmt(get(refKey.mp('pipe', 8, true))), fmt(get(refKey.mp('queue', 8, true)))]),
-    '', 'mpi4py busy-polls (Open MPI does not know its two ranks share one CPU), so each of its hops waits for the scheduler to switch processes.'];
+    row([
+      ...vs.map((v) => fmt(get(tsmpiKey.pinned(v.id, 'typed', 8)))),
+      ...vs.map((v) => fmt(get(tsmpiKey.pinned(v.id, 'object', 8)))),
+      fmt(get(refKey.zmq('pp', 8, true))),
+      fmt(get(refKey.mpi4py(2, 'pp_buf', 8, true))),
+      fmt(get(refKey.mpi4py(2, 'pp_obj', 8, true))),
+      fmt(get(refKey.mp('pipe', 8, true))),
+      fmt(get(refKey.mp('queue', 8, true))),
+    ]),
+    '',
+    'mpi4py busy-polls (Open MPI does not know its two ranks share one CPU), so each of its hops waits for the scheduler to switch processes.',
+  ];
 }
 
 function bandwidth(cfg: BenchConfig, vs: Variant[]): string[] {
   const obj = vs.filter((v) => !v.partial);
-  const L = ['## Bandwidth (MB/s, np=2)', '', 'Each table compares one method only. Ping-pong: size / half round trip, from the latency runs above. Streaming: a window of min(64, 32 MiB / size) sends in flight, then one ack, for every program.', '',
-    '### Ping-pong', '', ...header(['size', ...cols(vs, 'Float64Array'), 'zeromq.js', 'mpi4py buffers', 'mpi4py objects', 'mp Pipe'])];
+  const L = [
+    '## Bandwidth (MB/s, np=2)',
+    '',
+    'Each table compares one method only. Ping-pong: size / half round trip, from the latency runs above. Streaming: a window of min(64, 32 MiB / size) sends in flight, then one ack, for every program.',
+    '',
+    '### Ping-pong',
+    '',
+    ...header(['size', ...cols(vs, 'Float64Array'), 'zeromq.js', 'mpi4py buffers', 'mpi4py objects', 'mp Pipe']),
+  ];
   for (const s of cfg.sizes) {
-    L.push(row([sizeName(s), ...vs.map((v) => fmt(perTime(get(tsmpiKey.pp(v.id, 'typed', s)), s))), fmt(perTime(get(refKey.zmq('pp', s)), s)),
-      fmt(perTime(get(refKey.mpi4py(2, 'pp_buf', s)), s)), fmt(perTime(get(refKey.mpi4py(2, 'pp_obj', s)), s)), fmt(perTime(get(refKey.mp('pipe', s)), s))]));
+    L.push(
+      row([
+        sizeName(s),
+        ...vs.map((v) => fmt(perTime(get(tsmpiKey.pp(v.id, 'typed', s)), s))),
+        fmt(perTime(get(refKey.zmq('pp', s)), s)),
+        fmt(perTime(get(refKey.mpi4py(2, 'pp_buf', s)), s)),
+        fmt(perTime(get(refKey.mpi4py(2, 'pp_obj', s)), s)),
+        fmt(perTime(get(refKey.mp('pipe', s)), s)),
+      ]),
+    );
   }
   L.push('', '### Streaming', '', ...header(['size', ...cols(vs, 'Float64Array'), ...cols(obj, 'object'), 'zeromq.js', 'mpi4py buffers', 'mpi4py objects']));
   for (const s of cfg.sizes) {
-    L.push(row([sizeName(s), ...vs.map((v) => fmt(get(tsmpiKey.stream(v.id, 'typed', s)))), ...obj.map((v) => fmt(get(tsmpiKey.stream(v.id, 'object', s)))),
-      fmt(get(refKey.zmq('stream', s))), fmt(get(refKey.mpi4py(2, 'stream_buf', s))), fmt(get(refKey.mpi4py(2, 'stream_obj', s)))]));
+    L.push(
+      row([
+        sizeName(s),
+        ...vs.map((v) => fmt(get(tsmpiKey.stream(v.id, 'typed', s)))),
+        ...obj.map((v) => fmt(get(tsmpiKey.stream(v.id, 'object', s)))),
+        fmt(get(refKey.zmq('stream', s))),
+        fmt(get(refKey.mpi4py(2, 'stream_buf', s))),
+        fmt(get(refKey.mpi4py(2, 'stream_obj', s))),
+      ]),
+    );
   }
   return L;
 }
 
 function collectives(cfg: BenchConfig, vs: Variant[]): string[] {
-  const L = ['## Collectives (µs per call, slowest rank, automatic algorithm)', '',
-    'Size: the root\'s value (bcast), each operand (reduce, allreduce: Float64Array), or the whole array of np chunks (scatter, gather, allgather, alltoall: Uint8Array chunks of size/np bytes), or each rank\'s Float64Array cut into np blocks (scatterv, gatherv, allgatherv, alltoallv, reduce_scatter, reduce_scatter_block). mpi4py: bcast and allreduce of a numpy Float64 array as objects (pickled) and buffers; its barrier beside tsmpi\'s barrier; its small-object scatter/gather beside tsmpi\'s 8 B ones; Alltoallv and Reduce_scatter of numpy buffers beside alltoallv and reduce_scatter.'];
+  const L = [
+    '## Collectives (µs per call, slowest rank, automatic algorithm)',
+    '',
+    "Size: the root's value (bcast), each operand (reduce, allreduce: Float64Array), or the whole array of np chunks (scatter, gather, allgather, alltoall: Uint8Array chunks of size/np bytes), or each rank's Float64Array cut into np blocks (scatterv, gatherv, allgatherv, alltoallv, reduce_scatter, reduce_scatter_block). mpi4py: bcast and allreduce of a numpy Float64 array as objects (pickled) and buffers; its barrier beside tsmpi's barrier; its small-object scatter/gather beside tsmpi's 8 B ones; Alltoallv and Reduce_scatter of numpy buffers beside alltoallv and reduce_scatter.",
+  ];
   for (const np of cfg.nps) {
     const here = vs.filter((v) => !v.partial || np === 4);
     L.push('', `### np=${np}`, '', ...header(['collective', 'size', ...here.map((v) => `tsmpi ${v.id}`), 'mpi4py objects', 'mpi4py buffers']));
@@ -124,10 +247,13 @@ function collectives(cfg: BenchConfig, vs: Variant[]): string[] {
       for (const s of c === 'barrier' ? [0] : cfg.collSizesAt(np)) {
         const mine = here.map((v) => get(tsmpiKey.coll(v.id, 'auto', np, c, s)));
         if (!mine.some((x) => x)) continue;
-        let o: Stat | null = null, b: Stat | null = null;
+        let o: Stat | null = null,
+          b: Stat | null = null;
         if (c === 'barrier') b = get(refKey.mpi4py(np, 'barrier', 0));
-        else if (c === 'bcast' || c === 'allreduce') { o = get(refKey.mpi4py(np, `${c}_obj`, s)); b = get(refKey.mpi4py(np, `${c}_buf`, s)); }
-        else if (c === 'alltoallv' || c === 'reduce_scatter') b = get(refKey.mpi4py(np, `${c}_buf`, s));
+        else if (c === 'bcast' || c === 'allreduce') {
+          o = get(refKey.mpi4py(np, `${c}_obj`, s));
+          b = get(refKey.mpi4py(np, `${c}_buf`, s));
+        } else if (c === 'alltoallv' || c === 'reduce_scatter') b = get(refKey.mpi4py(np, `${c}_buf`, s));
         else if ((c === 'scatter' || c === 'gather') && s === 8) o = get(refKey.mpi4py(np, `${c}_obj`, 0));
         L.push(row([c, c === 'barrier' ? '—' : sizeName(s), ...mine.map((x) => fmt(x)), fmt(o), fmt(b)]));
       }
@@ -137,24 +263,48 @@ function collectives(cfg: BenchConfig, vs: Variant[]): string[] {
 }
 
 function forced(cfg: BenchConfig, vs: Variant[]): string[] {
-  const L = ['## Collectives, each algorithm forced (µs per call)', '', ...header(['collective', 'algorithm', 'size', ...cfg.nps.flatMap((np) => vs.map((v) => `np=${np} ${v.id}`))])];
-  for (const c of kColls) for (const a of cfg.forced[c] ?? []) for (const s of c === 'barrier' ? [0] : cfg.collSizes) {
-    const cells = cfg.nps.flatMap((np) => vs.map((v) => get(tsmpiKey.coll(v.id, a, np, c, s))));
-    if (cells.some((x) => x)) L.push(row([c, a, c === 'barrier' ? '—' : sizeName(s), ...cells.map((x) => fmt(x))]));
-  }
+  const L = [
+    '## Collectives, each algorithm forced (µs per call)',
+    '',
+    ...header(['collective', 'algorithm', 'size', ...cfg.nps.flatMap((np) => vs.map((v) => `np=${np} ${v.id}`))]),
+  ];
+  for (const c of kColls)
+    for (const a of cfg.forced[c] ?? [])
+      for (const s of c === 'barrier' ? [0] : cfg.collSizes) {
+        const cells = cfg.nps.flatMap((np) => vs.map((v) => get(tsmpiKey.coll(v.id, a, np, c, s))));
+        if (cells.some((x) => x)) L.push(row([c, a, c === 'barrier' ? '—' : sizeName(s), ...cells.map((x) => fmt(x))]));
+      }
   return L;
 }
 
 function startup(cfg: BenchConfig, vs: Variant[]): string[] {
   const ns = cfg.startup.map((s) => s.n);
   const runners: [string, (w: 'wall' | 'ready' | 'rss' | 'allreduce', n: number) => Stat | null][] = [
-    ...vs.map((v): [string, (w: 'wall' | 'ready' | 'rss' | 'allreduce', n: number) => Stat | null] => [`tsmpirun, ${v.label}`, (w, n) => get(tsmpiKey.startup(v.id, w, n))]),
+    ...vs.map((v): [string, (w: 'wall' | 'ready' | 'rss' | 'allreduce', n: number) => Stat | null] => [
+      `tsmpirun, ${v.label}`,
+      (w, n) => get(tsmpiKey.startup(v.id, w, n)),
+    ]),
     ['mpirun python3 (mpi4py, numpy)', (w, n) => get(refKey.startup(w, n))],
   ];
-  const L = ['## Start-up and footprint (one barrier, ten 8 B allreduces; N > 2 oversubscribed on this machine)', '',
-    'Launch to exit: wall time of the launcher. Ready: launch to the end of the first barrier on the slowest rank. RSS: each rank\'s resident size at the end, median over ranks and launches (min–max).', ''];
-  for (const [title, w] of [['Launch to exit (ms)', 'wall'], ['Ready (ms)', 'ready'], ['RSS per rank (MiB)', 'rss'], ['8 B allreduce right after start-up, mean of ten calls without warm-up (µs)', 'allreduce']] as const) {
-    L.push(`### ${title}`, '', ...header(['runner', ...ns.map((n) => `N=${n}`)]), ...runners.map(([name, f]) => row([name, ...ns.map((n) => fmt(f(w, n)))])), '');
+  const L = [
+    '## Start-up and footprint (one barrier, ten 8 B allreduces; N > 2 oversubscribed on this machine)',
+    '',
+    "Launch to exit: wall time of the launcher. Ready: launch to the end of the first barrier on the slowest rank. RSS: each rank's resident size at the end, median over ranks and launches (min–max).",
+    '',
+  ];
+  for (const [title, w] of [
+    ['Launch to exit (ms)', 'wall'],
+    ['Ready (ms)', 'ready'],
+    ['RSS per rank (MiB)', 'rss'],
+    ['8 B allreduce right after start-up, mean of ten calls without warm-up (µs)', 'allreduce'],
+  ] as const) {
+    L.push(
+      `### ${title}`,
+      '',
+      ...header(['runner', ...ns.map((n) => `N=${n}`)]),
+      ...runners.map(([name, f]) => row([name, ...ns.map((n) => fmt(f(w, n)))])),
+      '',
+    );
   }
   return L;
 }
@@ -167,7 +317,11 @@ function sharedTable(vs: Variant[]): string[] {
     fillMs: 'fill it, a[i] = i, each rank its quarter (ms; Python: numpy a[lo:hi] = arange)',
     sumMs: 'sum it, each rank its quarter, then the four (ms; Python: numpy sum)',
   };
-  const L = ['## Shared arrays (issue 16), np=4', '', ...header(['figure', 'Python', ...vs.map((v) => `tsmpi ${v.label}`), ...vs.map((v) => `ratio ${v.label}`)])];
+  const L = [
+    '## Shared arrays (issue 16), np=4',
+    '',
+    ...header(['figure', 'Python', ...vs.map((v) => `tsmpi ${v.label}`), ...vs.map((v) => `ratio ${v.label}`)]),
+  ];
   for (const m of kSharedMetrics) {
     const py = get(refKey.shared(m));
     L.push(row([names[m], fmt(py), ...vs.map((v) => fmt(get(tsmpiKey.shared(v.id, m)))), ...vs.map((v) => num(ratio(get(tsmpiKey.shared(v.id, m)), py)))]));
@@ -183,9 +337,19 @@ function memoryTables(vs: Variant[]): string[] {
     if (!m) continue;
     const r = (name: string, s: Sample) => row([name, fmt(med(s.rss)), fmt(med(s.heap))]);
     const g = memoryGrowth(v.id)!;
-    L.push(`## Memory, tsmpi ${v.label} (MiB per rank, np=4, median over ranks (min–max), after a GC)`, '', ...header(['point', 'RSS', 'V8 heap used']),
-      r('idle (after one barrier)', m.idle), r('after a 16 MiB bcast', m.afterBcast), r(`after ${Math.floor(m.iters / 10)} warm-up allreduces`, m.start),
-      r('half-way', m.middle), r(`after ${m.iters} allreduces`, m.end), '', `Worst rank's growth after the warm-up: heap ${num(g.heap)} MiB, RSS ${num(g.rss)} MiB (second half ${num(g.rssSecondHalf)} MiB).`, '');
+    L.push(
+      `## Memory, tsmpi ${v.label} (MiB per rank, np=4, median over ranks (min–max), after a GC)`,
+      '',
+      ...header(['point', 'RSS', 'V8 heap used']),
+      r('idle (after one barrier)', m.idle),
+      r('after a 16 MiB bcast', m.afterBcast),
+      r(`after ${Math.floor(m.iters / 10)} warm-up allreduces`, m.start),
+      r('half-way', m.middle),
+      r(`after ${m.iters} allreduces`, m.end),
+      '',
+      `Worst rank's growth after the warm-up: heap ${num(g.heap)} MiB, RSS ${num(g.rss)} MiB (second half ${num(g.rssSecondHalf)} MiB).`,
+      '',
+    );
   }
   return L;
 }

@@ -45,9 +45,16 @@ export const refKey = {
 /** The memory job's record per variant (structured: samples per rank at several points). */
 export interface MemoryRecord {
   iters: number;
-  idle: Sample; afterBcast: Sample; start: Sample; middle: Sample; end: Sample;
+  idle: Sample;
+  afterBcast: Sample;
+  start: Sample;
+  middle: Sample;
+  end: Sample;
 }
-export interface Sample { rss: number[]; heap: number[] }
+export interface Sample {
+  rss: number[];
+  heap: number[];
+}
 export const memory: Record<string, MemoryRecord> = {};
 
 /** Raw records of every launch, for latest.json. */
@@ -55,7 +62,9 @@ export const raw: unknown[] = [];
 
 /** Everything collected so far, to put back when a disturbed step is measured again. */
 export function snapshot(): () => void {
-  const f = JSON.stringify(figures), m = JSON.stringify(memory), r = raw.length;
+  const f = JSON.stringify(figures),
+    m = JSON.stringify(memory),
+    r = raw.length;
   return () => {
     for (const k of Object.keys(figures)) delete figures[k];
     Object.assign(figures, JSON.parse(f));

@@ -13,17 +13,30 @@ import { num } from './stats.js';
 export const spreadFile = path.join(root, 'bench', 'anchors', 'usual-spread.json');
 export const kMargin = 0.1;
 
-export interface UsualSpread { machine: string; runs: number; updated: string; figures: Record<string, { lo: number; hi: number; n: number }> }
+export interface UsualSpread {
+  machine: string;
+  runs: number;
+  updated: string;
+  figures: Record<string, { lo: number; hi: number; n: number }>;
+}
 
 export function loadSpread(): UsualSpread | null {
   return existsSync(spreadFile) ? (JSON.parse(readFileSync(spreadFile, 'utf8')) as UsualSpread) : null;
 }
 
-export interface SpreadCheck { key: string; median: number; lo: number; hi: number; n: number; usual: boolean | null }
+export interface SpreadCheck {
+  key: string;
+  median: number;
+  lo: number;
+  hi: number;
+  n: number;
+  usual: boolean | null;
+}
 
 export function checkSpread(keys: string[], spread: UsualSpread | null): SpreadCheck[] {
   return [...new Set(keys)].map((key) => {
-    const s = get(key), u = spread?.figures[key];
+    const s = get(key),
+      u = spread?.figures[key];
     const median = s?.median ?? NaN;
     if (!u || !s) return { key, median, lo: u?.lo ?? NaN, hi: u?.hi ?? NaN, n: u?.n ?? 0, usual: null };
     return { key, median, lo: u.lo, hi: u.hi, n: u.n, usual: median >= u.lo * (1 - kMargin) && median <= u.hi * (1 + kMargin) };
@@ -31,14 +44,22 @@ export function checkSpread(keys: string[], spread: UsualSpread | null): SpreadC
 }
 
 export function spreadTable(checks: SpreadCheck[], spread: UsualSpread | null): string[] {
-  if (!spread) return ['No usual spread recorded (bench/anchors/usual-spread.json): run `npx tsx bench/usual-spread.ts` after a few `npm run bench -- --references-only` runs.'];
+  if (!spread)
+    return [
+      'No usual spread recorded (bench/anchors/usual-spread.json): run `npx tsx bench/usual-spread.ts` after a few `npm run bench -- --references-only` runs.',
+    ];
   const out = checks.filter((c) => c.usual === false).length;
   const unknown = checks.filter((c) => c.usual === null).length;
   return [
     `Usual spread: range of the medians of ${spread.runs} earlier runs (${spread.machine}, ${spread.updated}), widened by ${kMargin * 100}% each side. ` +
-      (out === 0 && unknown === 0 ? '**Every reference of the headline is within its usual spread.**' : `**${out} reference figure(s) outside their usual spread${unknown ? `, ${unknown} without a record` : ''}: do not quote this run's headline ratios.**`),
+      (out === 0 && unknown === 0
+        ? '**Every reference of the headline is within its usual spread.**'
+        : `**${out} reference figure(s) outside their usual spread${unknown ? `, ${unknown} without a record` : ''}: do not quote this run's headline ratios.**`),
     '',
-    '| reference figure | this run (median) | usual (lo–hi) | runs | within |', '|---|---|---|---|---|',
-    ...checks.map((c) => `| ${c.key} | ${num(c.median)} | ${num(c.lo)}–${num(c.hi)} | ${c.n} | ${c.usual === null ? 'no record' : c.usual ? 'yes' : '**no**'} |`),
+    '| reference figure | this run (median) | usual (lo–hi) | runs | within |',
+    '|---|---|---|---|---|',
+    ...checks.map(
+      (c) => `| ${c.key} | ${num(c.median)} | ${num(c.lo)}–${num(c.hi)} | ${c.n} | ${c.usual === null ? 'no record' : c.usual ? 'yes' : '**no**'} |`,
+    ),
   ];
 }

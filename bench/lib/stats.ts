@@ -4,7 +4,12 @@ export const KiB = 1024;
 export const MiB = 1024 * 1024;
 
 /** A figure: the median of its repetitions with their min and max. */
-export interface Stat { median: number; min: number; max: number; n: number }
+export interface Stat {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+}
 
 export function stat(reps: readonly number[] | undefined): Stat | null {
   const v = (reps ?? []).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -32,8 +37,7 @@ export const fmt = (s: Stat | null | undefined, unit = ''): string => (s ? `${nu
 export const ratio = (a: Stat | null | undefined, b: Stat | null | undefined): number => (a && b ? a.median / b.median : NaN);
 
 /** The widest ratio the two spreads allow: [a.min / b.max, a.max / b.min]. */
-export const ratioRange = (a: Stat | null | undefined, b: Stat | null | undefined): [number, number] =>
-  (a && b ? [a.min / b.max, a.max / b.min] : [NaN, NaN]);
+export const ratioRange = (a: Stat | null | undefined, b: Stat | null | undefined): [number, number] => (a && b ? [a.min / b.max, a.max / b.min] : [NaN, NaN]);
 
 export const rfmt = (x: number): string => (Number.isFinite(x) ? `${x < 0.1 ? x.toFixed(3) : x.toFixed(2)}×` : '—');
 

@@ -9,14 +9,32 @@ import { MiB } from './stats.js';
 
 export const launcher = path.join('dist', 'launcher', 'cli.js');
 
-interface Launch { np: number; program: string; args: string[]; pinned?: boolean; env?: Record<string, string>; x?: string[]; timeoutS: number }
+interface Launch {
+  np: number;
+  program: string;
+  args: string[];
+  pinned?: boolean;
+  env?: Record<string, string>;
+  x?: string[];
+  timeoutS: number;
+}
 
 /** One tsmpirun launch of a variant; the records the program printed (BENCH lines) and its wall time. */
 async function launch(cfg: BenchConfig, v: Variant, what: string, l: Launch): Promise<{ records: any[]; ms: number } | null> {
   // The variant's variables go in tsmpirun's environment (where the launcher reads
   // TSMPI_ENCRYPTION) and through -x (so ranks get them wherever they run).
   const xs = [...Object.keys(v.env), ...(l.x ?? [])].flatMap((x) => ['-x', x]);
-  const args = [launcher, '--timeout', String(l.timeoutS), ...(l.np > 2 ? ['--oversubscribe'] : []), ...xs, '-n', String(l.np), `bench/programs/${l.program}`, ...l.args];
+  const args = [
+    launcher,
+    '--timeout',
+    String(l.timeoutS),
+    ...(l.np > 2 ? ['--oversubscribe'] : []),
+    ...xs,
+    '-n',
+    String(l.np),
+    `bench/programs/${l.program}`,
+    ...l.args,
+  ];
   const env = { ...protocolEnv(cfg.protocol), ...v.env, ...l.env };
   const r = l.pinned ? await run('taskset', ['-c', '0', 'node', ...args], env, l.timeoutS + 15) : await run('node', args, env, l.timeoutS + 15);
   const recs = records(r, 'BENCH ');
@@ -29,7 +47,12 @@ async function launch(cfg: BenchConfig, v: Variant, what: string, l: Launch): Pr
 export async function p2p(cfg: BenchConfig, v: Variant): Promise<void> {
   const sizes = v.partial ? [8, 16 * MiB] : cfg.sizes;
   const kinds = v.partial ? 'typed' : 'typed,object';
-  const got = await launch(cfg, v, 'p2p np=2', { np: 2, program: 'p2p.ts', args: ['--sizes', sizes.join(','), '--kinds', kinds, '--object-max', String(cfg.objectMax)], timeoutS: cfg.mode === 'full' ? 900 : 180 });
+  const got = await launch(cfg, v, 'p2p np=2', {
+    np: 2,
+    program: 'p2p.ts',
+    args: ['--sizes', sizes.join(','), '--kinds', kinds, '--object-max', String(cfg.objectMax)],
+    timeoutS: cfg.mode === 'full' ? 900 : 180,
+  });
   for (const row of got?.records[0].rows ?? []) {
     push(row.metric === 'latency_us' ? tsmpiKey.pp(v.id, row.kind, row.size) : tsmpiKey.stream(v.id, row.kind, row.size), row.reps);
   }
@@ -37,7 +60,13 @@ export async function p2p(cfg: BenchConfig, v: Variant): Promise<void> {
 
 /** 8 B ping-pong with the launcher and both ranks on CPU 0 (taskset -c 0). */
 export async function pinned(cfg: BenchConfig, v: Variant): Promise<void> {
-  const got = await launch(cfg, v, 'p2p np=2 pinned', { np: 2, program: 'p2p.ts', args: ['--sizes', '8', '--kinds', 'typed,object', '--metrics', 'latency'], pinned: true, timeoutS: 120 });
+  const got = await launch(cfg, v, 'p2p np=2 pinned', {
+    np: 2,
+    program: 'p2p.ts',
+    args: ['--sizes', '8', '--kinds', 'typed,object', '--metrics', 'latency'],
+    pinned: true,
+    timeoutS: 120,
+  });
   for (const row of got?.records[0].rows ?? []) push(tsmpiKey.pinned(v.id, row.kind, row.size), row.reps);
 }
 
@@ -51,9 +80,18 @@ export async function coll(cfg: BenchConfig, v: Variant, np: number, forced?: Re
   const sizes = v.partial ? [8, 16 * MiB] : cfg.collSizesAt(np);
   const large = v.partial ? ['bcast', 'allreduce'] : cfg.large(np);
   const x = Object.entries(forced ?? {}).map(([c, a]) => `TSMPI_COLL_${c.toUpperCase()}=${a}`);
-  const what = `coll np=${np}${forced ? ` forced ${Object.entries(forced).map(([c, a]) => `${c}=${a}`).join(',')}` : ''}`;
+  const what = `coll np=${np}${
+    forced
+      ? ` forced ${Object.entries(forced)
+          .map(([c, a]) => `${c}=${a}`)
+          .join(',')}`
+      : ''
+  }`;
   const got = await launch(cfg, v, what, {
-    np, program: 'coll.ts', x, timeoutS: cfg.mode === 'full' ? 1800 : 300,
+    np,
+    program: 'coll.ts',
+    x,
+    timeoutS: cfg.mode === 'full' ? 1800 : 300,
     args: ['--colls', colls.join(','), '--sizes', sizes.join(','), '--large', large.length ? large.join(',') : 'none'],
   });
   for (const row of got?.records[0].rows ?? []) push(tsmpiKey.coll(v.id, forced ? forced[row.coll]! : 'auto', np, row.coll, row.size), row.reps);
@@ -62,7 +100,11 @@ export async function coll(cfg: BenchConfig, v: Variant, np: number, forced?: Re
 /** One start-up job at -n: wall time of the launch, time to the first barrier, RSS per rank. */
 export async function startup(cfg: BenchConfig, v: Variant, n: number): Promise<void> {
   const got = await launch(cfg, v, `start-up -n ${n}`, {
-    np: n, program: 'startup.ts', args: ['--iters', '10'], env: { BENCH_T0: String(Date.now()) }, timeoutS: n >= 32 ? 300 : 60,
+    np: n,
+    program: 'startup.ts',
+    args: ['--iters', '10'],
+    env: { BENCH_T0: String(Date.now()) },
+    timeoutS: n >= 32 ? 300 : 60,
   });
   if (!got) return;
   const rec = got.records[0];

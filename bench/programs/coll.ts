@@ -20,24 +20,54 @@ function call(coll: string, size: number): () => Promise<unknown> {
   const chunk = Math.max(1, Math.floor(size / np));
   const chunks = () => Array.from({ length: np }, () => new Uint8Array(chunk).fill(comm.rank));
   switch (coll) {
-    case 'barrier': return () => comm.barrier();
-    case 'bcast': return () => comm.bcast(comm.rank === 0 ? f64 : null, 0);
-    case 'scatter': { const all = comm.rank === 0 ? chunks() : undefined; return () => comm.scatter(all, 0); }
-    case 'gather': { const mine = new Uint8Array(chunk); return () => comm.gather(mine, 0); }
-    case 'allgather': { const mine = new Uint8Array(chunk); return () => comm.allgather(mine); }
-    case 'alltoall': { const all = chunks(); return () => comm.alltoall(all); }
-    case 'reduce': return () => comm.reduce(f64, SUM, 0);
-    case 'allreduce': return () => comm.allreduce(f64, SUM);
-    case 'scatterv': return () => comm.scatterv(comm.rank === 0 ? f64 : undefined, comm.rank === 0 ? blocks(f64.length) : undefined, 0);
-    case 'gatherv': { const mine = f64.subarray(0, blocks(f64.length)[comm.rank]); return () => comm.gatherv(mine, 0); }
-    case 'allgatherv': { const mine = f64.subarray(0, blocks(f64.length)[comm.rank]); return () => comm.allgatherv(mine); }
-    case 'alltoallv': { const counts = blocks(f64.length); return () => comm.alltoallv(f64, counts); }
-    case 'reduce_scatter': { const counts = blocks(f64.length); return () => comm.reduceScatter(f64, counts, SUM); }
+    case 'barrier':
+      return () => comm.barrier();
+    case 'bcast':
+      return () => comm.bcast(comm.rank === 0 ? f64 : null, 0);
+    case 'scatter': {
+      const all = comm.rank === 0 ? chunks() : undefined;
+      return () => comm.scatter(all, 0);
+    }
+    case 'gather': {
+      const mine = new Uint8Array(chunk);
+      return () => comm.gather(mine, 0);
+    }
+    case 'allgather': {
+      const mine = new Uint8Array(chunk);
+      return () => comm.allgather(mine);
+    }
+    case 'alltoall': {
+      const all = chunks();
+      return () => comm.alltoall(all);
+    }
+    case 'reduce':
+      return () => comm.reduce(f64, SUM, 0);
+    case 'allreduce':
+      return () => comm.allreduce(f64, SUM);
+    case 'scatterv':
+      return () => comm.scatterv(comm.rank === 0 ? f64 : undefined, comm.rank === 0 ? blocks(f64.length) : undefined, 0);
+    case 'gatherv': {
+      const mine = f64.subarray(0, blocks(f64.length)[comm.rank]);
+      return () => comm.gatherv(mine, 0);
+    }
+    case 'allgatherv': {
+      const mine = f64.subarray(0, blocks(f64.length)[comm.rank]);
+      return () => comm.allgatherv(mine);
+    }
+    case 'alltoallv': {
+      const counts = blocks(f64.length);
+      return () => comm.alltoallv(f64, counts);
+    }
+    case 'reduce_scatter': {
+      const counts = blocks(f64.length);
+      return () => comm.reduceScatter(f64, counts, SUM);
+    }
     case 'reduce_scatter_block': {
       const even = f64.subarray(0, f64.length - (f64.length % np));
       return () => comm.reduceScatterBlock(even.length > 0 ? even : new Float64Array(np), SUM);
     }
-    default: throw new RangeError(`unknown collective ${coll}`);
+    default:
+      throw new RangeError(`unknown collective ${coll}`);
   }
 }
 

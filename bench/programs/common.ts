@@ -17,7 +17,10 @@ export const protocol = {
   ...(arg('target-ms', '') !== '' ? { targetMs: Number(arg('target-ms', '')) } : {}),
 };
 /** A comma-separated list; "none" is the empty list (an empty argument is easy to lose in a shell). */
-export const list = (name: string, fallback: string): string[] => arg(name, fallback).split(',').filter((s) => s !== '' && s !== 'none');
+export const list = (name: string, fallback: string): string[] =>
+  arg(name, fallback)
+    .split(',')
+    .filter((s) => s !== '' && s !== 'none');
 export const numbers = (name: string, fallback: string): number[] => list(name, fallback).map(Number);
 
 /** Largest time any rank took, the same on every rank. */

@@ -12,7 +12,8 @@ const iters = Number(arg('iters', '10000'));
 const MiB = 1024 * 1024;
 
 async function sample(): Promise<{ rss: number[]; heap: number[] }> {
-  gc(); gc();
+  gc();
+  gc();
   const m = process.memoryUsage();
   const all = (await comm.allgather([m.rss / MiB, m.heapUsed / MiB])) as number[][];
   return { rss: all.map((x) => x[0]!), heap: all.map((x) => x[1]!) };

@@ -22,8 +22,13 @@ function payload(kind: string, size: number): unknown {
 
 function pingPong(data: unknown): () => Promise<void> {
   return async () => {
-    if (comm.rank === 0) { await comm.send(data, 1, 1); await comm.recv(1, 1); }
-    else if (comm.rank === 1) { await comm.recv(0, 1); await comm.send(data, 0, 1); }
+    if (comm.rank === 0) {
+      await comm.send(data, 1, 1);
+      await comm.recv(1, 1);
+    } else if (comm.rank === 1) {
+      await comm.recv(0, 1);
+      await comm.send(data, 0, 1);
+    }
   };
 }
 

@@ -79,7 +79,18 @@ if (pool !== null) {
         dynamic[key]!.push(wtime() - t);
       }
     }
-    emit({ kind: 'balance', case: name, np: comm.size, workers: pool.workers, tasks: d.length, sumMs: d.reduce((a, b) => a + b, 0), serial, static: staticTimes.get(name), pool1: dynamic['1'], poolDefault: dynamic.default });
+    emit({
+      kind: 'balance',
+      case: name,
+      np: comm.size,
+      workers: pool.workers,
+      tasks: d.length,
+      sumMs: d.reduce((a, b) => a + b, 0),
+      serial,
+      static: staticTimes.get(name),
+      pool1: dynamic['1'],
+      poolDefault: dynamic.default,
+    });
   }
 
   for (const chunksize of lazySizes) {
@@ -106,7 +117,20 @@ if (pool !== null) {
     const seconds = wtime() - t;
     clearInterval(sampler);
     rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
-    emit({ kind: 'lazy', np: comm.size, workers: pool.workers, chunksize, items: count, seconds, itemsPerSecond: count / seconds, peakInFlight: pool.stats.peakItemsInFlight, bound: pool.stats.window * chunksize, ahead, rssBeforeMB: rssBefore / 2 ** 20, rssPeakMB: rssPeak / 2 ** 20 });
+    emit({
+      kind: 'lazy',
+      np: comm.size,
+      workers: pool.workers,
+      chunksize,
+      items: count,
+      seconds,
+      itemsPerSecond: count / seconds,
+      peakInFlight: pool.stats.peakItemsInFlight,
+      bound: pool.stats.window * chunksize,
+      ahead,
+      rssBeforeMB: rssBefore / 2 ** 20,
+      rssPeakMB: rssPeak / 2 ** 20,
+    });
   }
   await pool.close();
 }

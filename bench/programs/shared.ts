@@ -22,15 +22,22 @@ async function timed(body: () => unknown): Promise<number> {
   return slowest(wtime() - t);
 }
 
-const counterMs: number[] = [], handoffsPerS: number[] = [], allocateMs: number[] = [], fillMs: number[] = [], sumMs: number[] = [];
+const counterMs: number[] = [],
+  handoffsPerS: number[] = [],
+  allocateMs: number[] = [],
+  fillMs: number[] = [],
+  sumMs: number[] = [];
 const lock = await comm.createSharedLock();
 const partial = await comm.allocateShared(Float64Array, comm.size);
 let total = 0;
 for (let r = 0; r < reps; r++) {
   const counter = await comm.allocateShared(Int32Array, 1);
-  counterMs.push(1000 * (await timed(() => {
-    for (let i = 0; i < adds; i++) Atomics.add(counter, 0, 1);
-  })));
+  counterMs.push(
+    1000 *
+      (await timed(() => {
+        for (let i = 0; i < adds; i++) Atomics.add(counter, 0, 1);
+      })),
+  );
   if (Atomics.load(counter, 0) !== adds * comm.size) throw new Error(`counter ${counter[0]}, expected ${adds * comm.size}`);
   const s = await timed(async () => {
     for (let i = 0; i < rounds; i++) await lock.withLock(() => undefined);
@@ -38,16 +45,22 @@ for (let r = 0; r < reps; r++) {
   handoffsPerS.push((rounds * comm.size) / s);
   let a!: Float64Array;
   allocateMs.push(1000 * (await timed(async () => (a = await comm.allocateShared(Float64Array, n)))));
-  fillMs.push(1000 * (await timed(() => {
-    for (let i = lo; i < hi; i++) a[i] = i;
-  })));
-  sumMs.push(1000 * (await timed(async () => {
-    let sum = 0;
-    for (let i = lo; i < hi; i++) sum += a[i];
-    partial[comm.rank] = sum;
-    await comm.barrier();
-    total = partial.reduce((x, y) => x + y, 0);
-  })));
+  fillMs.push(
+    1000 *
+      (await timed(() => {
+        for (let i = lo; i < hi; i++) a[i] = i;
+      })),
+  );
+  sumMs.push(
+    1000 *
+      (await timed(async () => {
+        let sum = 0;
+        for (let i = lo; i < hi; i++) sum += a[i];
+        partial[comm.rank] = sum;
+        await comm.barrier();
+        total = partial.reduce((x, y) => x + y, 0);
+      })),
+  );
   if (total !== (n * (n - 1)) / 2) throw new Error(`sum ${total}, expected ${(n * (n - 1)) / 2}`);
 }
 emit({ program: 'shared', np: comm.size, adds, rounds, mib: (n * 8) / 1024 / 1024, counterMs, handoffsPerS, allocateMs, fillMs, sumMs });

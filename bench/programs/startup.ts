@@ -24,7 +24,7 @@ const one = new Float64Array(1).fill(1);
 const t = wtime();
 let sum = 0;
 for (let i = 0; i < iters; i++) sum = ((await comm.allreduce(one, SUM)) as Float64Array)[0]!;
-const allreduceUs = ((await comm.allreduce(wtime() - t, MAX)) as number) / iters * 1e6;
+const allreduceUs = (((await comm.allreduce(wtime() - t, MAX)) as number) / iters) * 1e6;
 if (sum !== comm.size) throw new Error(`allreduce gave ${sum}, expected ${comm.size}`);
 // Resident size as the program left it (no forced GC): what the job costs the host.
 const m = process.memoryUsage();
@@ -32,5 +32,14 @@ const all = (await comm.gather([m.rss / MiB, m.heapUsed / MiB, nodeStart, progra
 if (all) {
   const column = (i: number) => all.map((x) => x[i]!);
   const phases = { nodeStart: column(2), programStart: column(3), worldReady: column(4), barrierEnd: column(5) };
-  emit({ program: 'startup', np: comm.size, transport: process.env.TSMPI_TRANSPORT ?? 'auto', readyMs: ready, allreduceUs, rss: column(0), heap: column(1), phases });
+  emit({
+    program: 'startup',
+    np: comm.size,
+    transport: process.env.TSMPI_TRANSPORT ?? 'auto',
+    readyMs: ready,
+    allreduceUs,
+    rss: column(0),
+    heap: column(1),
+    phases,
+  });
 }

@@ -47,7 +47,9 @@ if (pool !== null) {
   const results = await Promise.all(durations.map((ms) => pool.applyAsync('work', [ms])));
   const parallel = wtime() - t;
 
-  console.log(`${durations.length} tasks, ${durations.reduce((a, b) => a + b, 0)} ms of sleep in all; results in order: ${results.join(',') === durations.join(',')}`);
+  console.log(
+    `${durations.length} tasks, ${durations.reduce((a, b) => a + b, 0)} ms of sleep in all; results in order: ${results.join(',') === durations.join(',')}`,
+  );
   console.log(`serial on rank 0: ${(serial * 1000).toFixed(0)} ms`);
   console.log(`applyAsync on ${pool.workers} workers: ${(parallel * 1000).toFixed(0)} ms`);
   console.log(`speedup: ${(serial / parallel).toFixed(2)}x`);

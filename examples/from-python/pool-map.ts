@@ -19,7 +19,10 @@ const tasks = {
 
 const pool = await startPool(comm, tasks);
 if (pool !== null) {
-  const squares = await pool.map('square', Array.from({ length: 16 }, (_, i) => i));
+  const squares = await pool.map(
+    'square',
+    Array.from({ length: 16 }, (_, i) => i),
+  );
   console.log(`[${squares.join(', ')}]`);
   await pool.close();
 }

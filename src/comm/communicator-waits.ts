@@ -12,16 +12,57 @@ import type { WaitTable } from './diagnostics/waits.js';
 const collective = { collective: true } as const;
 
 export const kCommunicatorWaits = {
-  send: { collective: false, args: (_data, dest, tag = 0) => [['dest', dest], ['tag', tag]] },
-  recv: { collective: false, args: (source = ANY_SOURCE, tag = ANY_TAG) => [['source', source], ['tag', tag]] },
-  recvInto: { collective: false, args: (_buf, source = ANY_SOURCE, tag = ANY_TAG) => [['source', source], ['tag', tag]] },
-  isend: { collective: false, args: (_data, dest, tag = 0) => [['dest', dest], ['tag', tag]] },
-  irecv: { collective: false, args: (source = ANY_SOURCE, tag = ANY_TAG) => [['source', source], ['tag', tag]] },
+  send: {
+    collective: false,
+    args: (_data, dest, tag = 0) => [
+      ['dest', dest],
+      ['tag', tag],
+    ],
+  },
+  recv: {
+    collective: false,
+    args: (source = ANY_SOURCE, tag = ANY_TAG) => [
+      ['source', source],
+      ['tag', tag],
+    ],
+  },
+  recvInto: {
+    collective: false,
+    args: (_buf, source = ANY_SOURCE, tag = ANY_TAG) => [
+      ['source', source],
+      ['tag', tag],
+    ],
+  },
+  isend: {
+    collective: false,
+    args: (_data, dest, tag = 0) => [
+      ['dest', dest],
+      ['tag', tag],
+    ],
+  },
+  irecv: {
+    collective: false,
+    args: (source = ANY_SOURCE, tag = ANY_TAG) => [
+      ['source', source],
+      ['tag', tag],
+    ],
+  },
   sendrecv: {
     collective: false,
-    args: (_data, dest, sendtag = 0, source = ANY_SOURCE, recvtag = ANY_TAG) => [['dest', dest], ['sendtag', sendtag], ['source', source], ['recvtag', recvtag]],
+    args: (_data, dest, sendtag = 0, source = ANY_SOURCE, recvtag = ANY_TAG) => [
+      ['dest', dest],
+      ['sendtag', sendtag],
+      ['source', source],
+      ['recvtag', recvtag],
+    ],
   },
-  probe: { collective: false, args: (source = ANY_SOURCE, tag = ANY_TAG) => [['source', source], ['tag', tag]] },
+  probe: {
+    collective: false,
+    args: (source = ANY_SOURCE, tag = ANY_TAG) => [
+      ['source', source],
+      ['tag', tag],
+    ],
+  },
   barrier: collective,
   bcast: { collective: true, args: (_data, root = 0) => [['root', root]] },
   scatter: { collective: true, args: (_data, root = 0) => [['root', root]] },

@@ -245,7 +245,6 @@ export class Communicator {
     return this.#engine.recv(this.#ctx, this.#worldSource(source), tag).then((m) => map(this.#received<T>(m)));
   }
 
-
   /**
    * Receives a typed-array message into `buf` without allocating an array for it; resolves to
    * the number of elements written (the rest of `buf` is untouched). A longer message is an
@@ -568,7 +567,12 @@ export class Communicator {
       .filter((m) => m.color === color)
       .sort((a, b) => a.key - b.key || a.i - b.i)
       .map((m) => m.i);
-    return this.#parts(members.map((i) => this.#group[i]), members.indexOf(this.#rank), ctx, name);
+    return this.#parts(
+      members.map((i) => this.#group[i]),
+      members.indexOf(this.#rank),
+      ctx,
+      name,
+    );
   }
 
   /**
@@ -665,7 +669,8 @@ const ignore = (): void => {};
 
 /** Tells the launcher (if any) and exits; ZeroMQ flushes the notice while the process exits. */
 export function abortJob(code: number): never {
-  controlClient()?.abort(code).catch(() => {});
+  controlClient()
+    ?.abort(code)
+    .catch(() => {});
   process.exit(code);
 }
-

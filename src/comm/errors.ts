@@ -9,15 +9,7 @@
  * with the failing rank in its message, not as a code.
  */
 export type ErrorCode =
-  | 'ERR_MISMATCH'
-  | 'ERR_INTERN'
-  | 'ERR_TRANSPORT'
-  | 'ERR_BOOTSTRAP'
-  | 'ERR_FINALIZED'
-  | 'ERR_TRUNCATE'
-  | 'ERR_NOT_SHARED'
-  | 'ERR_NO_MEM'
-  | 'ERR_NOT_HELD';
+  'ERR_MISMATCH' | 'ERR_INTERN' | 'ERR_TRANSPORT' | 'ERR_BOOTSTRAP' | 'ERR_FINALIZED' | 'ERR_TRUNCATE' | 'ERR_NOT_SHARED' | 'ERR_NO_MEM' | 'ERR_NOT_HELD';
 
 /**
  * A failure of the job itself, not of an argument: a mismatch between ranks' collectives, a
@@ -55,7 +47,7 @@ function describe(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'symbol') return value.toString();
   if (Array.isArray(value)) return `an array of length ${value.length}`;
-  const ctor = (value).constructor?.name;
+  const ctor = value.constructor?.name;
   return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
 }
 
@@ -69,8 +61,7 @@ export const Errors = {
     new RangeError(`${what} ${describe(value)} is out of range: expected an integer in [0, ${max}]`),
   invalidRecvTag: (what: string, value: unknown, max: number): RangeError =>
     new RangeError(`${what} ${describe(value)} is out of range: expected ANY_TAG (-1) or an integer in [0, ${max}]`),
-  notInteger: (what: string, value: unknown): RangeError =>
-    new RangeError(`${what} must be an integer, got ${describe(value)}`),
+  notInteger: (what: string, value: unknown): RangeError => new RangeError(`${what} must be an integer, got ${describe(value)}`),
   unsendable: (value: unknown, cause?: unknown): TypeError =>
     new TypeError(
       `cannot send ${describe(value)}: ${cause instanceof Error ? `${cause.message} ` : ''}(only values that structured clone accepts can be sent)`,
@@ -83,19 +74,16 @@ export const Errors = {
   /** A message or collective result longer than the caller's array (MPI_ERR_TRUNCATE). */
   truncate: (what: string, elements: number, room: number): MpiError =>
     new MpiError('ERR_TRUNCATE', `${what}: the message holds ${elements} elements, more than the ${room} the receive array has room for`),
-  finalized: (what: string): MpiError =>
-    new MpiError('ERR_FINALIZED', `${what} called after finalize()`),
+  finalized: (what: string): MpiError => new MpiError('ERR_FINALIZED', `${what} called after finalize()`),
   /** Two ranks' calls at the same step of one communicator differ (`call`: 1 for its first collective). */
   mismatch: (call: number, comm: string, one: { rank: number; called: string }, other: { rank: number; called: string }): MpiError =>
     new MpiError('ERR_MISMATCH', `rank ${one.rank} called ${one.called} where rank ${other.rank} called ${other.called}, collective #${call} on ${comm}`),
   /** allocateShared/createSharedLock on a communicator whose ranks cannot share memory. */
-  notShared: (what: string, comm: string, why: string): MpiError =>
-    new MpiError('ERR_NOT_SHARED', `${what} on ${comm}: ${why}`),
+  notShared: (what: string, comm: string, why: string): MpiError => new MpiError('ERR_NOT_SHARED', `${what} on ${comm}: ${why}`),
   /** The host could not give a shared block its memory (MPI_ERR_NO_MEM). */
   noSharedMemory: (what: string, rank: number, why: string): MpiError =>
     new MpiError('ERR_NO_MEM', `${what}: rank ${rank} could not map the shared block: ${why}`, { rank }),
-  notHeld: (): MpiError =>
-    new MpiError('ERR_NOT_HELD', 'release: this rank does not hold the lock'),
+  notHeld: (): MpiError => new MpiError('ERR_NOT_HELD', 'release: this rank does not hold the lock'),
   sequence: (peer: number, expected: number, got: number): MpiError =>
     new MpiError('ERR_INTERN', `message from rank ${peer} arrived out of order: sequence ${got}, expected ${expected}`),
 };

@@ -5,8 +5,22 @@
 import type { CollectiveName, ForcedAlgorithms } from './coll/channel.js';
 
 const kCollectives: readonly CollectiveName[] = [
-  'barrier', 'bcast', 'scatter', 'gather', 'allgather', 'alltoall', 'reduce', 'allreduce', 'scan', 'exscan',
-  'scatterv', 'gatherv', 'allgatherv', 'alltoallv', 'reduce_scatter_block', 'reduce_scatter',
+  'barrier',
+  'bcast',
+  'scatter',
+  'gather',
+  'allgather',
+  'alltoall',
+  'reduce',
+  'allreduce',
+  'scan',
+  'exscan',
+  'scatterv',
+  'gatherv',
+  'allgatherv',
+  'alltoallv',
+  'reduce_scatter_block',
+  'reduce_scatter',
 ];
 
 export function forcedAlgorithmsFromEnv(env: NodeJS.ProcessEnv = process.env): ForcedAlgorithms {
@@ -18,7 +32,19 @@ export function forcedAlgorithmsFromEnv(env: NodeJS.ProcessEnv = process.env): F
   return forced;
 }
 
-const kUnits: Record<string, number> = { '': 1, b: 1, k: 1024, kib: 1024, kb: 1000, m: 1024 ** 2, mib: 1024 ** 2, mb: 1000 ** 2, g: 1024 ** 3, gib: 1024 ** 3, gb: 1000 ** 3 };
+const kUnits: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kib: 1024,
+  kb: 1000,
+  m: 1024 ** 2,
+  mib: 1024 ** 2,
+  mb: 1000 ** 2,
+  g: 1024 ** 3,
+  gib: 1024 ** 3,
+  gb: 1000 ** 3,
+};
 
 /**
  * TSMPI_RECV_BUFFER: how many bytes of messages a rank holds for its program before senders

@@ -17,14 +17,17 @@ import { filled } from './coll/pieces.js';
 /** What `options` asks for, checked against `data` where the result must have its type and length. */
 export function recvbufFor(call: string, options: { recvbuf?: unknown } | undefined, data: unknown, sameLength: boolean): TypedArray | undefined {
   if (options === undefined) return undefined;
-  if (typeof options !== 'object' || options === null) throw new TypeError(`${call}: options must be an object such as { recvbuf }, got ${Errors.describe(options)}`);
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`${call}: options must be an object such as { recvbuf }, got ${Errors.describe(options)}`);
   const recvbuf = options.recvbuf;
   if (recvbuf === undefined) return undefined;
   if (elementCode(recvbuf) === undefined) throw new TypeError(`${call}: recvbuf must be a typed array, got ${Errors.describe(recvbuf)}`);
   const out = recvbuf as TypedArray;
   if (data === undefined) return out;
   if (!isTypedArray(data) || elementCode(data) !== elementCode(out)) {
-    throw new TypeError(`${call}: recvbuf is a ${out[Symbol.toStringTag]}, data ${Errors.describe(data)}: recvbuf takes typed-array results of its own element type`);
+    throw new TypeError(
+      `${call}: recvbuf is a ${out[Symbol.toStringTag]}, data ${Errors.describe(data)}: recvbuf takes typed-array results of its own element type`,
+    );
   }
   if (sameLength && out.length < data.length) throw new RangeError(`${call}: recvbuf has ${out.length} elements, the result ${data.length}`);
   return out;
@@ -34,7 +37,9 @@ export function recvbufFor(call: string, options: { recvbuf?: unknown } | undefi
 export function intoRecvbuf(call: string, result: unknown, recvbuf: TypedArray | undefined): unknown {
   if (recvbuf === undefined || result === undefined) return result;
   if (!isTypedArray(result) || elementCode(result) !== elementCode(recvbuf)) {
-    throw new TypeError(`${call}: the result is ${Errors.describe(result)}, recvbuf a ${recvbuf[Symbol.toStringTag]}: recvbuf takes typed-array results of its own element type`);
+    throw new TypeError(
+      `${call}: the result is ${Errors.describe(result)}, recvbuf a ${recvbuf[Symbol.toStringTag]}: recvbuf takes typed-array results of its own element type`,
+    );
   }
   if (result.length > recvbuf.length) throw Errors.truncate(call, result.length, recvbuf.length);
   (recvbuf as Uint8Array).set(result as Uint8Array);

@@ -7,11 +7,7 @@ import { observeCall, recording } from './diagnostics/recorder.js';
 import { kCompletion } from './completion.js';
 import { fillStatus, type Received, type Status } from './status.js';
 
-
-type State<T> =
-  | { kind: 'pending' }
-  | { kind: 'done'; result: Received<T> }
-  | { kind: 'failed'; error: unknown };
+type State<T> = { kind: 'pending' } | { kind: 'done'; result: Received<T> } | { kind: 'failed'; error: unknown };
 
 /**
  * A nonblocking operation in flight (`isend`, `irecv`, `ibcast`, ...): `await req` (or
@@ -103,7 +99,14 @@ export async function waitany<T>(requests: readonly Request<T>[], status?: Statu
   let index = requests.findIndex((r) => r.completed);
   if (index < 0) {
     // Any settled request ends the wait; then the lowest completed index wins, as in MPI.
-    await Promise.race(requests.map((r) => r.wait().then(() => undefined, () => undefined)));
+    await Promise.race(
+      requests.map((r) =>
+        r.wait().then(
+          () => undefined,
+          () => undefined,
+        ),
+      ),
+    );
     index = requests.findIndex((r) => r.completed);
   }
   return [index, await requests[index].wait(status)];

@@ -48,10 +48,7 @@ export const kDefaultLaunchOptions: Readonly<LaunchOptions> = Object.freeze({
 
 /** What the command line asks for. */
 export type ParsedLaunchArgs =
-  | { action: 'run'; options: LaunchOptions; program: string; programArgs: string[] }
-  | { action: 'help' }
-  | { action: 'version' }
-  | { action: 'info' };
+  { action: 'run'; options: LaunchOptions; program: string; programArgs: string[] } | { action: 'help' } | { action: 'version' } | { action: 'info' };
 
 /** Upper bound of `-n`, the same as the env contract's TSMPI_SIZE. */
 export const kMaxRanks = 2 ** 20;
@@ -77,7 +74,11 @@ const kOptions = {
 } as const;
 type OptionName = keyof typeof kOptions;
 
-interface Split { launcher: string[]; program?: string; programArgs: string[] }
+interface Split {
+  launcher: string[];
+  program?: string;
+  programArgs: string[];
+}
 
 /** Finds the option a token names: `--name[=v]`, `-c[v]`, or a one-letter key such as `-x`. */
 function lookup(token: string): { name: OptionName; raw: string; inline?: string } | undefined {
@@ -88,8 +89,9 @@ function lookup(token: string): { name: OptionName; raw: string; inline?: string
     return { name: name as OptionName, raw: `--${name}`, ...(eq < 0 ? {} : { inline: token.slice(eq + 1) }) };
   }
   const letter = token[1];
-  const name = (Object.keys(kOptions) as OptionName[]).find((key) =>
-    key === letter || ('short' in kOptions[key] && (kOptions[key] as { short?: string }).short === letter));
+  const name = (Object.keys(kOptions) as OptionName[]).find(
+    (key) => key === letter || ('short' in kOptions[key] && (kOptions[key] as { short?: string }).short === letter),
+  );
   if (name === undefined) return undefined;
   return { name, raw: `-${letter}`, ...(token.length > 2 ? { inline: token.slice(2) } : {}) };
 }
@@ -189,15 +191,24 @@ function applyOption(options: LaunchOptions, name: OptionName, raw: string, valu
       if (isIP(value) === 6) return new UsageError(Texts.ifaceIPv6(raw, value));
       options.iface = value;
       return undefined;
-    case 'hostfile': case 'launch-agent': case 'trace':
+    case 'hostfile':
+    case 'launch-agent':
+    case 'trace':
       if (value.trim() === '') return new UsageError(Texts.notEmpty(raw));
       if (name === 'hostfile') options.hostfile = value;
       else if (name === 'trace') options.trace = value;
       else options.launchAgent = value;
       return undefined;
-    case 'oversubscribe': options.oversubscribe = true; return undefined;
-    case 'tag-output': options.tagOutput = true; return undefined;
-    case 'stats': options.stats = true; return undefined;
-    default: return undefined;
+    case 'oversubscribe':
+      options.oversubscribe = true;
+      return undefined;
+    case 'tag-output':
+      options.tagOutput = true;
+      return undefined;
+    case 'stats':
+      options.stats = true;
+      return undefined;
+    default:
+      return undefined;
   }
 }

@@ -24,9 +24,7 @@ export function compileErrorText(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined;
   const messages = (error as { errors?: unknown }).errors;
   if (!Array.isArray(messages) || messages.length === 0 || !messages.every(isEsbuildMessage)) return fromMessage(error.message);
-  return messages
-    .map(({ text, location: at }) => `SyntaxError: ${at === null ? '' : `${at.file}:${at.line}:${at.column + 1}: `}${text}`)
-    .join('\n');
+  return messages.map(({ text, location: at }) => `SyntaxError: ${at === null ? '' : `${at.file}:${at.line}:${at.column + 1}: `}${text}`).join('\n');
 }
 
 /** tsx rethrows esbuild's error without its `errors`: the locations are in the message then. */

@@ -76,9 +76,7 @@ export class UsageError extends LaunchError {
   }
 }
 
-const kUserMistakes: ReadonlySet<LaunchErrorCode> = new Set([
-  'ERR_USAGE', 'ERR_HOSTFILE', 'ERR_PROGRAM', 'ERR_SLOTS', 'ERR_REMOTE_HOST',
-]);
+const kUserMistakes: ReadonlySet<LaunchErrorCode> = new Set(['ERR_USAGE', 'ERR_HOSTFILE', 'ERR_PROGRAM', 'ERR_SLOTS', 'ERR_REMOTE_HOST']);
 
 /**
  * The exit status for an error raised before any rank started: 2 for a mistake in the

@@ -60,7 +60,13 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 export function formatHangReport(states: readonly RankState[]): string[] {
   const groups = new Map<string, { ranks: number[]; states: RankState[] }>();
   for (const s of states) {
-    const key = s.kind === 'waiting' ? `waiting:${s.waits.slice(0, kWaitsPerLine).map((w) => whatOf(w) + whereOf(w)).join('\n')}:${s.waits.length}` : s.kind;
+    const key =
+      s.kind === 'waiting'
+        ? `waiting:${s.waits
+            .slice(0, kWaitsPerLine)
+            .map((w) => whatOf(w) + whereOf(w))
+            .join('\n')}:${s.waits.length}`
+        : s.kind;
     const group = groups.get(key) ?? { ranks: [], states: [] };
     group.ranks.push(s.rank);
     group.states.push(s);
@@ -73,11 +79,16 @@ export function formatHangReport(states: readonly RankState[]): string[] {
       const who = `${many ? 'ranks' : 'rank'} ${formatRanks(ranks)}`;
       const first = members[0];
       switch (first.kind) {
-        case 'idle': return `${who} ${many ? 'are' : 'is'} not in a tsmpi call`;
-        case 'busy': return `${who} ${many ? 'are' : 'is'} not in a tsmpi call (busy: no answer within ${seconds(kWaitsWindowMs)})`;
-        case 'not-joined': return `${who} ${many ? 'have' : 'has'} not joined the job yet`;
-        case 'finished': return `${who} ${many ? 'have' : 'has'} finished`;
-        case 'waiting': return `${who} in ${waitsText(members as Extract<RankState, { kind: 'waiting' }>[])}`;
+        case 'idle':
+          return `${who} ${many ? 'are' : 'is'} not in a tsmpi call`;
+        case 'busy':
+          return `${who} ${many ? 'are' : 'is'} not in a tsmpi call (busy: no answer within ${seconds(kWaitsWindowMs)})`;
+        case 'not-joined':
+          return `${who} ${many ? 'have' : 'has'} not joined the job yet`;
+        case 'finished':
+          return `${who} ${many ? 'have' : 'has'} finished`;
+        case 'waiting':
+          return `${who} in ${waitsText(members as Extract<RankState, { kind: 'waiting' }>[])}`;
       }
     });
 }
@@ -103,10 +114,10 @@ export function sanitizeWaits(message: WaitsMessage): WaitInfo[] {
     if (w === null || typeof w !== 'object' || op === undefined || comm === undefined) return [];
     const args = Array.isArray(w.args)
       ? w.args.flatMap((a): WaitArg[] => {
-        const name = text(Array.isArray(a) ? a[0] : undefined);
-        const value: unknown = Array.isArray(a) ? a[1] : undefined;
-        return name !== undefined && (value === 'any' || Number.isInteger(value)) ? [[name, value as number | 'any']] : [];
-      })
+          const name = text(Array.isArray(a) ? a[0] : undefined);
+          const value: unknown = Array.isArray(a) ? a[1] : undefined;
+          return name !== undefined && (value === 'any' || Number.isInteger(value)) ? [[name, value as number | 'any']] : [];
+        })
       : [];
     const call = count(w.call);
     const site = text(w.site);

@@ -79,7 +79,11 @@ export function usageText(message: string): string {
 
 const plural = (n: number, one: string, many: string): string => (n === 1 ? one : many);
 /** `rank 3`, `rank 3 (pid 812)`, `rank 3 (pid 812 on h2)`: a rank as failure messages name it. */
-export interface Who { rank: number; pid?: number; host?: string }
+export interface Who {
+  rank: number;
+  pid?: number;
+  host?: string;
+}
 const who = ({ rank, pid, host }: Who): string => {
   const details = [pid === undefined ? '' : `pid ${pid}`, host === undefined ? '' : `on ${host}`].filter(Boolean).join(' ');
   return details === '' ? `rank ${rank}` : `rank ${rank} (${details})`;
@@ -96,8 +100,7 @@ export const Texts = {
   tooLarge: (option: string, max: number, value: string) => `${option} must be at most ${max}, got "${value}"`,
   positiveSeconds: (option: string, value: string) => `${option} must be a positive number of seconds, got "${value}"`,
   mapBy: (option: string, value: string) => `${option} must be "slot" or "node", got "${value}"`,
-  envExport: (option: string, value: string) =>
-    `${option} must be NAME or NAME=VALUE, with NAME made of letters, digits and "_", got "${value}"`,
+  envExport: (option: string, value: string) => `${option} must be NAME or NAME=VALUE, with NAME made of letters, digits and "_", got "${value}"`,
   notEmpty: (option: string) => `${option} must not be empty`,
   iface: (option: string, value: string) => `${option} must be an interface name or an IP address, got "${value}"`,
   hostAndHostfile: () => '--host and --hostfile cannot be used together',
@@ -126,14 +129,15 @@ export const Texts = {
   jobDirFailed: (reason: string) => `cannot create the job directory: ${reason}`,
   traceUnwritable: (file: string, reason: string) => `--trace: cannot write "${file}": ${reason}`,
   traceFailed: (file: string, reason: string) => `--trace: writing "${file}" failed: ${reason}`,
-  traceSpansNotKept: (rank: number, dropped: number, kept: number) => `trace of rank ${rank} holds its first ${kept} events; ${dropped} later ones were not kept (a rank records at most that many)`,
-  tracePartial: (reported: number, size: number, file: string) => `trace of ${reported} of ${size} ranks written to ${file} (the others were stopped before they had reported everything)`,
+  traceSpansNotKept: (rank: number, dropped: number, kept: number) =>
+    `trace of rank ${rank} holds its first ${kept} events; ${dropped} later ones were not kept (a rank records at most that many)`,
+  tracePartial: (reported: number, size: number, file: string) =>
+    `trace of ${reported} of ${size} ranks written to ${file} (the others were stopped before they had reported everything)`,
   badEncryption: (value: string) => `TSMPI_ENCRYPTION must be "on" or "off", got "${value}"`,
   internalError: (detail: string) => `internal error: ${detail}`,
 
   // Slurm hostlists and environment
-  hostlistAt: (expression: string, column: number, why: string) =>
-    `hostlist "${expression}", character ${column}: ${why}`,
+  hostlistAt: (expression: string, column: number, why: string) => `hostlist "${expression}", character ${column}: ${why}`,
   hostlistEmpty: (expression: string) => `hostlist "${expression}" names no hosts`,
   hostlistSpace: () => 'white space is not allowed (use "," between hosts)',
   hostlistUnclosed: () => '"[" is never closed',
@@ -153,17 +157,14 @@ export const Texts = {
   slurmLengths: (listName: string, nodes: number, countsName: string, counts: number) =>
     `${listName} names ${nodes} ${plural(nodes, 'node', 'nodes')} but ${countsName} gives counts for ${counts}`,
   slurmOutOf: (name: string, value: number, limit: string) => `${name}=${value} is not below ${limit}`,
-  slurmTaskSum: (sizeName: string, size: number, countsName: string, sum: number) =>
-    `${sizeName}=${size} but the counts of ${countsName} add up to ${sum}`,
+  slurmTaskSum: (sizeName: string, size: number, countsName: string, sum: number) => `${sizeName}=${size} but the counts of ${countsName} add up to ${sum}`,
 
   // network addresses
   ifaceNotFound: (option: string, value: string, available: string) =>
     `${option}: "${value}" is neither an interface nor an address of this host (available: ${available})`,
-  ifaceNoIPv4: (option: string, value: string, available: string) =>
-    `${option}: interface "${value}" has no IPv4 address (available: ${available})`,
+  ifaceNoIPv4: (option: string, value: string, available: string) => `${option}: interface "${value}" has no IPv4 address (available: ${available})`,
   ifaceIPv6: (option: string, value: string) => `${option}: "${value}" is an IPv6 address; only IPv4 is supported for now`,
-  noRouteToward: (destination: string, reason: string) =>
-    `cannot find the local address that reaches "${destination}": ${reason}`,
+  noRouteToward: (destination: string, reason: string) => `cannot find the local address that reaches "${destination}": ${reason}`,
 
   // how the job ended (first line of the diagnostic)
   exited: (w: Who, code: number) => `${who(w)} exited with code ${code}`,
@@ -183,27 +184,43 @@ export const Texts = {
 export function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
-    case 'ENOENT': return 'no such file';
-    case 'EACCES': case 'EPERM': return 'permission denied';
-    case 'EISDIR': return 'it is a directory';
-    case 'ENOTDIR': return 'a part of the path is not a directory';
-    default: return error instanceof Error ? error.message : String(error);
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    default:
+      return error instanceof Error ? error.message : String(error);
   }
 }
 
 /** The first line (and stack) of the diagnostic for a job that did not end well. */
 export function describeEnd(end: Exclude<JobEnd, { kind: 'ok' }>): string {
   switch (end.kind) {
-    case 'exit': return Texts.exited(end, end.exitCode);
-    case 'signal': return Texts.killed(end, end.signal);
-    case 'exception': return Texts.exception(end, end.stack);
-    case 'rejection': return Texts.rejection(end, end.stack);
-    case 'abort': return Texts.aborted(end, end.code);
-    case 'not-joined': return Texts.notJoined(end);
-    case 'spawn': return Texts.spawnFailed(end.rank, end.error.message);
-    case 'host-lost': return Texts.hostLost(end.host, end.ranks, end.reason);
-    case 'timeout': return Texts.timedOut(end.seconds);
-    case 'interrupted': return Texts.interrupted(end.signal);
+    case 'exit':
+      return Texts.exited(end, end.exitCode);
+    case 'signal':
+      return Texts.killed(end, end.signal);
+    case 'exception':
+      return Texts.exception(end, end.stack);
+    case 'rejection':
+      return Texts.rejection(end, end.stack);
+    case 'abort':
+      return Texts.aborted(end, end.code);
+    case 'not-joined':
+      return Texts.notJoined(end);
+    case 'spawn':
+      return Texts.spawnFailed(end.rank, end.error.message);
+    case 'host-lost':
+      return Texts.hostLost(end.host, end.ranks, end.reason);
+    case 'timeout':
+      return Texts.timedOut(end.seconds);
+    case 'interrupted':
+      return Texts.interrupted(end.signal);
   }
 }
 

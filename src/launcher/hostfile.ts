@@ -45,7 +45,10 @@ export function parseHostfile(text: string, fileName: string): Host[] {
       throw new LaunchError('ERR_HOSTFILE', Texts.hostfileLine(fileName, index + 1, why));
     };
     // "slots = 4" is accepted as "slots=4".
-    const line = raw.replace(/#.*/, '').replace(/\s*=\s*/g, '=').trim();
+    const line = raw
+      .replace(/#.*/, '')
+      .replace(/\s*=\s*/g, '=')
+      .trim();
     if (line === '') return;
     const [name, ...attributes] = line.split(/\s+/);
     if (!kHostName.test(name)) fail(Texts.badHostName(name));

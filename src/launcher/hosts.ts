@@ -46,7 +46,10 @@ export async function planHosts(options: LaunchOptions, cwd: string, env: NodeJS
   const slurm = allocation !== undefined;
   if (allocation !== undefined) listed = allocation.hosts;
   const agent = options.launchAgent ?? env.TSMPI_LAUNCH_AGENT;
-  const launch = agent !== undefined && agent.trim() !== '' ? splitCommand(agent, options.launchAgent !== undefined ? '--launch-agent' : 'TSMPI_LAUNCH_AGENT') : [slurm ? 'srun' : 'ssh'];
+  const launch =
+    agent !== undefined && agent.trim() !== ''
+      ? splitCommand(agent, options.launchAgent !== undefined ? '--launch-agent' : 'TSMPI_LAUNCH_AGENT')
+      : [slurm ? 'srun' : 'ssh'];
   if (listed === undefined) return { hosts: undefined, launch, slurm };
   return { hosts: mergeLocal(listed), launch, slurm };
 }

@@ -44,9 +44,11 @@ export function infoText(env: NodeJS.ProcessEnv = process.env): string {
   ];
   if (choice === 'zmq') lines.push('TSMPI_TRANSPORT=zmq: every pair of ranks uses ZeroMQ.');
   else if (choice === 'auto') {
-    lines.push(shm.available
-      ? 'TSMPI_TRANSPORT=auto (default): shared memory between ranks of one host, ZeroMQ between hosts.'
-      : 'TSMPI_TRANSPORT=auto (default): ZeroMQ for every pair, shared memory being unavailable.');
+    lines.push(
+      shm.available
+        ? 'TSMPI_TRANSPORT=auto (default): shared memory between ranks of one host, ZeroMQ between hosts.'
+        : 'TSMPI_TRANSPORT=auto (default): ZeroMQ for every pair, shared memory being unavailable.',
+    );
   } else lines.push(`TSMPI_TRANSPORT: ${choice}`);
   return lines.join('\n') + '\n';
 }

@@ -11,7 +11,8 @@ export type RankFailure = { rank: number; pid?: number; /** Where it ran, when n
   | { kind: 'abort'; code: number }
   | { kind: 'not-joined' }
   | { kind: 'spawn'; error: Error }
-  | { kind: 'host-lost'; host: string; /** Every rank of that host. */ ranks: number[]; reason: string });
+  | { kind: 'host-lost'; host: string; /** Every rank of that host. */ ranks: number[]; reason: string }
+);
 
 /** How a job ended. */
 export type JobEnd =

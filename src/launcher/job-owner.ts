@@ -17,7 +17,10 @@ import path from 'node:path';
 
 export const kOwnerFileName = 'owner.json';
 
-export interface Owner { pid: number; start: string }
+export interface Owner {
+  pid: number;
+  start: string;
+}
 
 export interface OwnerRecord {
   host: string;
@@ -68,7 +71,7 @@ export function processStart(pid: number): string | null {
   }
   // "pid (comm) state ppid ...": comm may hold spaces and parentheses; starttime is field 22.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields[0] === 'Z' ? null : fields[19] ?? '';
+  return fields[0] === 'Z' ? null : (fields[19] ?? '');
 }
 
 /** The record naming `pids` (default: this process) as the owners. */
@@ -83,8 +86,8 @@ export function writeOwnerRecord(dir: string, record: OwnerRecord = ownerRecord(
   renameSync(`${file}.new`, file);
 }
 
-const isOwner = (o: unknown): o is Owner => typeof o === 'object' && o !== null
-  && Number.isInteger((o as Owner).pid) && (o as Owner).pid > 0 && typeof (o as Owner).start === 'string';
+const isOwner = (o: unknown): o is Owner =>
+  typeof o === 'object' && o !== null && Number.isInteger((o as Owner).pid) && (o as Owner).pid > 0 && typeof (o as Owner).start === 'string';
 
 /** The record in `dir`; undefined when it is missing or unreadable. */
 export async function readOwnerRecord(dir: string): Promise<OwnerRecord | undefined> {

@@ -56,7 +56,11 @@ export interface JobIo {
 export type { JobResult } from './job-end.js';
 
 const defaultIo = (): JobIo => ({
-  stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(),
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
 });
 
 /**
@@ -87,9 +91,12 @@ export async function runJob(options: LaunchOptions, program: string, programArg
   // The address ranks on other hosts reach this one at, and that ranks here advertise to them.
   // --iface NAME: that interface here and on every host; --iface ADDR: this host's address,
   // and each other host advertises its interface toward it.
-  const launcherAddress = remoteHosts.length === 0 ? undefined
-    : options.iface !== undefined ? resolveIface(options.iface)
-    : await addressToward(await hostAddress(remoteHosts[0], plan.slurm));
+  const launcherAddress =
+    remoteHosts.length === 0
+      ? undefined
+      : options.iface !== undefined
+        ? resolveIface(options.iface)
+        : await addressToward(await hostAddress(remoteHosts[0], plan.slurm));
   const signals = new SignalForwarder();
   const jobDir = await makeJobDir().catch((error: unknown) => {
     signals.dispose();
@@ -120,18 +127,23 @@ export async function runJob(options: LaunchOptions, program: string, programArg
       throw new LaunchError('ERR_CONTROL', Texts.jobDirFailed(describeFsError(error)), { cause: error });
     }
     const hang = new HangReporter();
-    server = await RendezvousServer.bind(control, n, {
-      // A rank that left without joining can never answer its peers: the job cannot form.
-      hello: (m) => {
-        profile?.startup.hello(m);
-        if (leftUnjoined.length > 0) notJoined(leftUnjoined[0]);
+    server = await RendezvousServer.bind(
+      control,
+      n,
+      {
+        // A rank that left without joining can never answer its peers: the job cannot form.
+        hello: (m) => {
+          profile?.startup.hello(m);
+          if (leftUnjoined.length > 0) notJoined(leftUnjoined[0]);
+        },
+        formed: () => profile?.startup.formed(),
+        failed: (m) => supervisor?.report({ kind: m.reason, rank: m.rank, stack: m.stack }),
+        abort: (m) => supervisor?.report({ kind: 'abort', rank: m.rank, code: m.code }),
+        waits: (m) => hang.receive(m),
+        diag: (m) => profile?.receive(m),
       },
-      formed: () => profile?.startup.formed(),
-      failed: (m) => supervisor?.report({ kind: m.reason, rank: m.rank, stack: m.stack }),
-      abort: (m) => supervisor?.report({ kind: 'abort', rank: m.rank, code: m.code }),
-      waits: (m) => hang.receive(m),
-      diag: (m) => profile?.receive(m),
-    }, serverOptions(keys)).catch((error: unknown) => {
+      serverOptions(keys),
+    ).catch((error: unknown) => {
       throw new LaunchError('ERR_CONTROL', Texts.controlFailed(control, describeFsError(error)), { cause: error });
     });
     if (signals.received !== undefined) {
@@ -142,7 +154,10 @@ export async function runJob(options: LaunchOptions, program: string, programArg
     const jobId = randomBytes(8).toString('hex');
     const spread = launcherAddress === undefined ? {} : { address: launcherAddress, node: here };
     const spec: LocalJobSpec = {
-      program: programPath, programArgs, cwd: io.cwd, env,
+      program: programPath,
+      programArgs,
+      cwd: io.cwd,
+      env,
       job: { size: n, localSize: localPlacements[0]?.localSize ?? 0, jobId, control, jobDir, keys: keyFile, ...spread },
     };
     profile?.startup.spawning();
@@ -158,17 +173,25 @@ export async function runJob(options: LaunchOptions, program: string, programArg
       const remoteEnv = remoteEnvironment(options, env);
       for (const host of remoteHosts) {
         const mine = remotePlacements.filter((p) => p.host === host);
-        agents.push(new RemoteHost({
-          argv: remoteArgv(plan.launch, host, command),
-          start: {
-            type: 'start', host, program: programPath, programArgs: [...programArgs], cwd: io.cwd, env: remoteEnv,
-            job: { size: n, localSize: mine[0].localSize, jobId, control: tcpControl }, keys,
-            ranks: mine.map((p) => ({ rank: p.rank, localRank: p.localRank })),
-            ...(options.iface !== undefined && isIP(options.iface) === 0 ? { iface: options.iface } : {}),
-            launcherAddress,
-            silenceMs: isSrun(plan.launch) ? kSilenceThroughSlurmMs : kSilenceMs,
-          },
-        }));
+        agents.push(
+          new RemoteHost({
+            argv: remoteArgv(plan.launch, host, command),
+            start: {
+              type: 'start',
+              host,
+              program: programPath,
+              programArgs: [...programArgs],
+              cwd: io.cwd,
+              env: remoteEnv,
+              job: { size: n, localSize: mine[0].localSize, jobId, control: tcpControl },
+              keys,
+              ranks: mine.map((p) => ({ rank: p.rank, localRank: p.localRank })),
+              ...(options.iface !== undefined && isIP(options.iface) === 0 ? { iface: options.iface } : {}),
+              launcherAddress,
+              silenceMs: isSrun(plan.launch) ? kSilenceThroughSlurmMs : kSilenceMs,
+            },
+          }),
+        );
       }
     }
     const ranks = [...local, ...agents.flatMap((a) => a.ranks)].sort((a, b) => a.rank - b.rank);
@@ -190,10 +213,14 @@ export async function runJob(options: LaunchOptions, program: string, programArg
     const stopStdin = forwardStdin(io.stdin, ranks[0]);
     signals.attach(supervisor);
     const running = supervisor;
-    const states = (): ReportedRank[] => ranks.map((r) => ({
-      rank: r.rank, pid: r.pid, alive: running.isAlive(r.rank), joined: joined.hasJoined(r.rank),
-      ...(r.host === undefined ? {} : { ask: () => r.signal(kWaitsSignal) }),
-    }));
+    const states = (): ReportedRank[] =>
+      ranks.map((r) => ({
+        rank: r.rank,
+        pid: r.pid,
+        alive: running.isAlive(r.rank),
+        joined: joined.hasJoined(r.rank),
+        ...(r.host === undefined ? {} : { ask: () => r.signal(kWaitsSignal) }),
+      }));
     const hangReport = async (): Promise<string[]> => formatHangReport(await hang.collect(states));
     // SIGUSR1: print the hang report and go on (Node's default for it, the inspector, is off meanwhile).
     const onReportSignal = (): void => {
@@ -201,9 +228,12 @@ export async function runJob(options: LaunchOptions, program: string, programArg
     };
     process.on('SIGUSR1', onReportSignal);
     const seconds = options.timeout;
-    const timer = seconds === undefined ? undefined : setTimeout(() => {
-      void hangReport().then((report) => running.fail({ kind: 'timeout', seconds, report }));
-    }, seconds * 1000);
+    const timer =
+      seconds === undefined
+        ? undefined
+        : setTimeout(() => {
+            void hangReport().then((report) => running.fail({ kind: 'timeout', seconds, report }));
+          }, seconds * 1000);
     try {
       await supervisor.wait();
       await Promise.all(agents.map(finishAgent));
@@ -270,7 +300,7 @@ function checkRankOptions(env: NodeJS.ProcessEnv): void {
  */
 function terminalColumns(stream: Writable): number | undefined {
   const tty = stream as Partial<NodeJS.WriteStream>;
-  return tty.isTTY === true ? tty.columns ?? 80 : undefined;
+  return tty.isTTY === true ? (tty.columns ?? 80) : undefined;
 }
 
 /**

@@ -200,8 +200,7 @@ export async function forwardLines(source: Readable, sink: OutputSink, prefix = 
  */
 export async function drainForwarding(forwarding: Promise<void>[], sources: Readable[], idleMs: number): Promise<void> {
   const all = Promise.all(forwarding);
-  const bytesRead = (): number =>
-    sources.reduce((sum, s) => sum + ((s as Readable & { bytesRead?: number }).bytesRead ?? 0), 0);
+  const bytesRead = (): number => sources.reduce((sum, s) => sum + ((s as Readable & { bytesRead?: number }).bytesRead ?? 0), 0);
   for (let before = -1; before !== bytesRead();) {
     before = bytesRead();
     if (await settlesWithin(all, idleMs)) return;

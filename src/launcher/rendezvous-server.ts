@@ -8,8 +8,14 @@
 import { curveKeyPair, Router } from 'zeromq';
 import type { CurveServerOptions, JobKeys } from '../comm/bootstrap/keys.js';
 import {
-  decodeControl, encodeControl, type AbortMessage, type FailedMessage, type HelloMessage, type RankToLauncher,
-  type WaitsMessage, type DiagMessage,
+  decodeControl,
+  encodeControl,
+  type AbortMessage,
+  type FailedMessage,
+  type HelloMessage,
+  type RankToLauncher,
+  type WaitsMessage,
+  type DiagMessage,
 } from '../comm/bootstrap/protocol.js';
 
 /** Fresh CURVE keys for one job (the job secret, see comm/bootstrap/keys.ts). */
@@ -173,9 +179,7 @@ export class RendezvousServer {
   }
 
   #sendTo(rank: number, frame: Buffer): void {
-    this.#sending = this.#sending
-      .then(() => this.#router.send([String(rank), frame]))
-      .catch(() => undefined);
+    this.#sending = this.#sending.then(() => this.#router.send([String(rank), frame])).catch(() => undefined);
   }
 
   #onHello(message: HelloMessage): void {

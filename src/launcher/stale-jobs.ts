@@ -76,10 +76,14 @@ async function dirsInUse(): Promise<Set<string> | undefined> {
     const at = line.indexOf(' /');
     if (at >= 0) used.add(path.dirname(line.slice(at + 1)));
   }
-  await Promise.all(pids.filter((p) => /^[0-9]+$/.test(p)).map(async (pid) => {
-    const environ = await fs.readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
-    const entry = environ.split('\0').find((e) => e.startsWith(`${kEnv.jobDir}=`));
-    if (entry !== undefined) used.add(entry.slice(kEnv.jobDir.length + 1));
-  }));
+  await Promise.all(
+    pids
+      .filter((p) => /^[0-9]+$/.test(p))
+      .map(async (pid) => {
+        const environ = await fs.readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
+        const entry = environ.split('\0').find((e) => e.startsWith(`${kEnv.jobDir}=`));
+        if (entry !== undefined) used.add(entry.slice(kEnv.jobDir.length + 1));
+      }),
+  );
   return used;
 }

@@ -18,12 +18,19 @@ export type { JobEnd, RankFailure, RankReport } from './job-end.js';
 /** tsmpirun's exit status for a job end (see the --help text). */
 export function exitStatusOf(end: JobEnd): number {
   switch (end.kind) {
-    case 'ok': return 0;
-    case 'exit': return end.exitCode;
-    case 'signal': case 'interrupted': return 128 + (constants.signals[end.signal] ?? 0);
-    case 'abort': return Number.isInteger(end.code) && end.code >= 0 && end.code <= 255 ? end.code : 1;
-    case 'timeout': return 124;
-    default: return 1;
+    case 'ok':
+      return 0;
+    case 'exit':
+      return end.exitCode;
+    case 'signal':
+    case 'interrupted':
+      return 128 + (constants.signals[end.signal] ?? 0);
+    case 'abort':
+      return Number.isInteger(end.code) && end.code >= 0 && end.code <= 255 ? end.code : 1;
+    case 'timeout':
+      return 124;
+    default:
+      return 1;
   }
 }
 
@@ -131,8 +138,7 @@ export class Supervisor {
     if (exit.lost !== undefined) {
       const ranks = this.#ranks.filter((x) => x.host === r.host).map((x) => x.rank);
       this.fail({ ...at, kind: 'host-lost', host: r.host ?? '', ranks, reason: exit.lost });
-    }
-    else if (exit.error) this.fail({ ...at, kind: 'spawn', error: exit.error });
+    } else if (exit.error) this.fail({ ...at, kind: 'spawn', error: exit.error });
     else if (exit.signal !== null) this.fail({ ...at, kind: 'signal', signal: exit.signal });
     else if (exit.code !== 0) this.fail({ ...at, kind: 'exit', exitCode: exit.code ?? 1 });
     else this.#onCleanExit?.(r);

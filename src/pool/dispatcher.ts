@@ -102,7 +102,14 @@ export class Dispatcher {
   }
 
   stats(): PoolStats {
-    return { workers: this.#workers.length, window: this.#window, itemsInFlight: this.#held, peakItemsInFlight: this.#peak, chunksSent: this.#chunksSent, tasksDone: this.#tasksDone };
+    return {
+      workers: this.#workers.length,
+      window: this.#window,
+      itemsInFlight: this.#held,
+      peakItemsInFlight: this.#peak,
+      chunksSent: this.#chunksSent,
+      tasksDone: this.#tasksDone,
+    };
   }
 
   resetPeak(): void {
@@ -114,8 +121,26 @@ export class Dispatcher {
    * pulled (an already aborted signal cancels the call with nothing read or sent) and returns
    * what to undo when the call ends, however it ends.
    */
-  start(task: string, reader: ChunkReader, makeSink: (handle: JobHandle) => JobSink, watch?: (abort: (error: unknown) => void) => (() => void) | undefined): void {
-    const job: Job = { task, reader, sink: undefined as unknown as JobSink, prefetch: null, pulling: false, ended: false, cancelled: false, outstanding: new Set(), aborted: undefined, onEnd: undefined, unreleased: 0, held: 0 };
+  start(
+    task: string,
+    reader: ChunkReader,
+    makeSink: (handle: JobHandle) => JobSink,
+    watch?: (abort: (error: unknown) => void) => (() => void) | undefined,
+  ): void {
+    const job: Job = {
+      task,
+      reader,
+      sink: undefined as unknown as JobSink,
+      prefetch: null,
+      pulling: false,
+      ended: false,
+      cancelled: false,
+      outstanding: new Set(),
+      aborted: undefined,
+      onEnd: undefined,
+      unreleased: 0,
+      held: 0,
+    };
     const cancel = (error?: unknown): void => this.#cancel(job, error);
     job.sink = makeSink({
       release: (items, chunks) => {

@@ -13,7 +13,16 @@ import { driverOverComm, workerOverComm, type DriverLink } from './links.js';
 import { createProgress } from './progress.js';
 import { collectSink, ResultStream } from './sinks.js';
 import type { MapOptions, PoolStats, StartPoolOptions, SubmitOptions, TaskArgs, TaskName, TaskRegistry, TaskResult } from './types.js';
-import { assertArgsTuple, assertBoolean, assertIterable, assertOptions, assertPositiveInteger, assertRegistry, assertSignal, assertTaskName } from './validate.js';
+import {
+  assertArgsTuple,
+  assertBoolean,
+  assertIterable,
+  assertOptions,
+  assertPositiveInteger,
+  assertRegistry,
+  assertSignal,
+  assertTaskName,
+} from './validate.js';
 import { serve } from './worker.js';
 
 type Input<X> = Iterable<X> | AsyncIterable<X>;
@@ -40,9 +49,14 @@ export async function startPool<T extends TaskRegistry>(comm: Communicator, task
   // A rank with another registry or root would wait forever for work that never fits; every rank fails instead.
   const mine = JSON.stringify([Object.keys(tasks).sort(), root, chunksPerWorker]);
   const all = await pc.allgather(mine);
-  const odd = all.map((s, r) => [s, r] as const).filter(([s]) => s !== all[0]).map(([, r]) => r);
+  const odd = all
+    .map((s, r) => [s, r] as const)
+    .filter(([s]) => s !== all[0])
+    .map(([, r]) => r);
   if (odd.length > 0) {
-    throw new RangeError(`startPool: every rank must pass the same task names, root and chunksPerWorker; rank 0 passed ${all[0]}, ranks ${odd.join(', ')} differ (rank ${odd[0]}: ${all[odd[0]]})`);
+    throw new RangeError(
+      `startPool: every rank must pass the same task names, root and chunksPerWorker; rank 0 passed ${all[0]}, ranks ${odd.join(', ')} differ (rank ${odd[0]}: ${all[odd[0]]})`,
+    );
   }
 
   // Alone, the root is its own worker: both loops run here, over messages to itself.
@@ -157,14 +171,24 @@ export class Pool<T extends TaskRegistry> {
     const reader = this.#reader(method, name, items, options, toArgs);
     const progress = createProgress(options.progress, name, sizeOf(items));
     return new Promise<R[]>((resolve, reject) => {
-      this.#dispatcher.start(name, reader, (handle) => collectSink<R>(handle, progress, resolve, reject), (cancel) => watch(options.signal, cancel));
+      this.#dispatcher.start(
+        name,
+        reader,
+        (handle) => collectSink<R>(handle, progress, resolve, reject),
+        (cancel) => watch(options.signal, cancel),
+      );
     });
   }
 
   #stream<R>(method: string, ordered: boolean, name: string, items: Input<unknown>, options: MapOptions): ResultStream<R> {
     const reader = this.#reader(method, name, items, options, (item) => [item]);
     const stream = new ResultStream<R>(ordered, createProgress(options.progress, name, sizeOf(items)));
-    this.#dispatcher.start(name, reader, (handle) => stream.sink(handle), (cancel) => watch(options.signal, cancel));
+    this.#dispatcher.start(
+      name,
+      reader,
+      (handle) => stream.sink(handle),
+      (cancel) => watch(options.signal, cancel),
+    );
     return stream;
   }
 
@@ -209,10 +233,14 @@ function watch(signal: AbortSignal | undefined, cancel: (error: unknown) => void
     const set = new Set<() => void>();
     calls = set;
     watchers.set(signal, set);
-    signal.addEventListener('abort', () => {
-      watchers.delete(signal);
-      for (const call of [...set]) call();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        watchers.delete(signal);
+        for (const call of [...set]) call();
+      },
+      { once: true },
+    );
   }
   calls.add(abort);
   return () => calls.delete(abort);

@@ -34,9 +34,7 @@ export interface RemoteFailure {
 
 export type ToDriver =
   /** `values` are the results in item order; with `error`, item `values.length` threw and the rest did not run. */
-  | { t: 'done'; id: number; values: unknown[]; error?: RemoteFailure }
-  | { t: 'skipped'; id: number }
-  | { t: 'bye' };
+  { t: 'done'; id: number; values: unknown[]; error?: RemoteFailure } | { t: 'skipped'; id: number } | { t: 'bye' };
 
 /** How a task's throw travels; a thrown non-Error still gives a readable message. */
 export function toFailure(err: unknown): RemoteFailure {

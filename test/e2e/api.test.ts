@@ -73,7 +73,9 @@ describe.concurrent('rank API', () => {
   it('a rank that exits with a receive pending says so in one line; the status stays 0', async () => {
     const r = await runMpi(['-n', '2', fixture('api/missing-await.ts')]);
     expect(r.stdout).toBe('rank 1 got object\n');
-    expect(r.stderr).toBe('tsmpi: rank 1 ended with recv(source=0, tag=4) on COMM_WORLD still pending: a missing await? (tsmpirun --timeout names the program line)\n');
+    expect(r.stderr).toBe(
+      'tsmpi: rank 1 ended with recv(source=0, tag=4) on COMM_WORLD still pending: a missing await? (tsmpirun --timeout names the program line)\n',
+    );
     expect(r.code).toBe(0);
     // Where call sites are recorded, the line names the program's line.
     const timed = await runMpi(['--timeout', '600', '-n', '2', fixture('api/missing-await.ts')]);
@@ -86,7 +88,9 @@ describe.concurrent('rank API', () => {
     const program = path.join(dir, 'broken.ts');
     await writeFile(program, 'const a = 1;\nconst x: number = ;\nconsole.log(a, x);\n');
     const r = await runMpi(['-n', '1', program], { env: { TSMPI_TS_LOADER: loader === 'tsx' ? 'tsx' : '' } });
-    expect(r.stderr).toMatch(new RegExp(`^tsmpirun: rank 0 \\(pid \\d+\\) failed with an uncaught exception:\nSyntaxError: ${program}:2:19: Unexpected ";"\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(`^tsmpirun: rank 0 \\(pid \\d+\\) failed with an uncaught exception:\nSyntaxError: ${program}:2:19: Unexpected ";"\n$`),
+    );
     expect(r.code).toBe(1);
   });
 

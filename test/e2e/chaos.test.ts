@@ -34,7 +34,9 @@ function seedsPerKind(): ChaosPlan[] {
 describe.concurrent.each(kTransports)('a rank failing under load ends the job, over %s', (transport) => {
   it.for(seedsPerKind().map((p) => [describePlan(p), p] as const))('%s', async ([, plan], { expect, onTestFinished }) => {
     const dir = await tempDir(onTestFinished);
-    const run = await runMpi([...onTransport(transport), '-n', String(plan.np), '-x', `PID_DIR=${dir}`, fixture('chaos.ts'), String(plan.seed)], { killAfterMs: 30_000 });
+    const run = await runMpi([...onTransport(transport), '-n', String(plan.np), '-x', `PID_DIR=${dir}`, fixture('chaos.ts'), String(plan.seed)], {
+      killAfterMs: 30_000,
+    });
     const pids = pidsIn(dir);
     expect(run.stderr.split('\n')[0]).toBe(`tsmpirun: rank ${plan.failRank} (pid ${pids.get(`rank-${plan.failRank}`)}) ${expectedCause(plan)}`);
     expect(run.code).toBe(expectedStatus(plan));

@@ -21,10 +21,22 @@ describe.concurrent('examples at np=4', () => {
   });
 
   it.each([
-    ['heat-2d.ts', ['48', '40'], /^heat-2d: 48x48 plate on a 2x2 grid of ranks, 40 Jacobi iterations\nresidual \S+ \(serial \S+\), [\d.]+ ms per iteration\nmatches the serial computation\n$/],
+    [
+      'heat-2d.ts',
+      ['48', '40'],
+      /^heat-2d: 48x48 plate on a 2x2 grid of ranks, 40 Jacobi iterations\nresidual \S+ \(serial \S+\), [\d.]+ ms per iteration\nmatches the serial computation\n$/,
+    ],
     ['sample-sort.ts', ['5000'], /^sample-sort: 23000 keys on 4 ranks in [\d.]+ ms; bucket sizes( \d+){4}\nglobally ordered, matches the serial sort\n$/],
-    ['kmeans.ts', ['20000', '4', '10'], /^kmeans: 20000 points, k=4, 10 iterations on 4 ranks in [\d.]+ ms\ncentroids( \(\S+, \S+\)){4}\nmatches the serial computation \(max difference \S+\)\n$/],
-    ['overlap.ts', ['200000', '1000000'], /^overlap: iallreduce of 200000 float64 \(1\.6 MB\) on 4 ranks with 1000000 steps of computation\nallreduce alone [\d.]+ ms, computation alone [\d.]+ ms, overlapped [\d.]+ ms\nsaved -?[\d.]+ ms \(-?\d+% of the two in sequence\)\nresults match the serial computation\n$/],
+    [
+      'kmeans.ts',
+      ['20000', '4', '10'],
+      /^kmeans: 20000 points, k=4, 10 iterations on 4 ranks in [\d.]+ ms\ncentroids( \(\S+, \S+\)){4}\nmatches the serial computation \(max difference \S+\)\n$/,
+    ],
+    [
+      'overlap.ts',
+      ['200000', '1000000'],
+      /^overlap: iallreduce of 200000 float64 \(1\.6 MB\) on 4 ranks with 1000000 steps of computation\nallreduce alone [\d.]+ ms, computation alone [\d.]+ ms, overlapped [\d.]+ ms\nsaved -?[\d.]+ ms \(-?\d+% of the two in sequence\)\nresults match the serial computation\n$/,
+    ],
   ])('%s %j checks itself against the serial computation', async (name, args, expected) => {
     const r = await runMpi(['-n', '4', example(name), ...args]);
     expect(r.stderr).toBe('');
@@ -37,7 +49,9 @@ describe.concurrent('examples at np=4', () => {
     // Rank 2 throws at step 3, after the step-2 allreduce, which rank 0 joins only after printing
     // step 1: steps 0 and 1 are certain; rank 0 may be stopped before it prints step 2.
     expect(r.stdout).toMatch(/^step 0: residual 0\nstep 1: residual 6\n(step 2: residual 12\n)?$/);
-    expect(r.stderr).toMatch(/^tsmpirun: rank 2 \(pid \d+\) failed with an uncaught exception:\nError: step 3 diverged on rank 2\n {4}at solve \(.*examples\/crash\.ts:6:44\)\n[^]*tsmpirun: stopped the other 3 ranks\n$/);
+    expect(r.stderr).toMatch(
+      /^tsmpirun: rank 2 \(pid \d+\) failed with an uncaught exception:\nError: step 3 diverged on rank 2\n {4}at solve \(.*examples\/crash\.ts:6:44\)\n[^]*tsmpirun: stopped the other 3 ranks\n$/,
+    );
     expect(r.code).toBe(1);
   });
 

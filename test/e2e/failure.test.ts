@@ -129,7 +129,10 @@ describe('the launcher stops the job', () => {
     expect(lines.slice(-2)).toEqual(['tsmpirun: stopped 2 ranks', '']);
     // Between them the hang report: forever.ts never calls tsmpi (nor joins the job).
     expect(lines.slice(1, -2).length).toBeGreaterThan(0);
-    for (const line of lines.slice(1, -2)) expect(line).toMatch(/^tsmpirun: ranks? [0-9,]+ (is not in a tsmpi call|are not in a tsmpi call|has not joined the job yet|have not joined the job yet)$/);
+    for (const line of lines.slice(1, -2))
+      expect(line).toMatch(
+        /^tsmpirun: ranks? [0-9,]+ (is not in a tsmpi call|are not in a tsmpi call|has not joined the job yet|have not joined the job yet)$/,
+      );
     // On a loaded machine a rank may not have recorded its pids yet when time is up; whatever
     // it had started must be gone all the same.
     expect(await survivors(dir)).toEqual([]);

@@ -20,7 +20,9 @@ describe.concurrent('from-python pool examples at np=4', () => {
   it('apply-async.ts prints the serial and the pool time and the speedup', kTest, async () => {
     const r = await runMpi(['-n', '4', example('apply-async.ts')], kJob);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/^20 tasks, \d+ ms of sleep in all; results in order: true\nserial on rank 0: \d+ ms\napplyAsync on 3 workers: \d+ ms\nspeedup: \d+\.\d\dx\n$/);
+    expect(r.stdout).toMatch(
+      /^20 tasks, \d+ ms of sleep in all; results in order: true\nserial on rank 0: \d+ ms\napplyAsync on 3 workers: \d+ ms\nspeedup: \d+\.\d\dx\n$/,
+    );
     expect(r.code).toBe(0);
   });
 

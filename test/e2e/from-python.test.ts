@@ -73,10 +73,7 @@ describe.concurrent('examples/from-python at np=4', () => {
   });
 
   it('shared-value.ts: a shared Int32Array counter under a shared lock, a shared Float64Array filled by the workers', async () => {
-    expect(lines(await run(4, 'shared-value.ts'))).toEqual([
-      'counter: 100 + 4 workers x 10 increments = 140',
-      'array: [0, 1, 4, 9]',
-    ]);
+    expect(lines(await run(4, 'shared-value.ts'))).toEqual(['counter: 100 + 4 workers x 10 increments = 140', 'array: [0, 1, 4, 9]']);
   });
 
   it('shared-memory.ts: a prefix sum computed in place in one shared Float64Array', async () => {

@@ -28,7 +28,10 @@ async function runWithTimeout(args: (timeout: string) => string[], ready: (stder
 
 describe('hang report', () => {
   it.each(kTransports)('--timeout: reports the deadlock, grouped, with the program lines, then exits 124 (%s)', async (transport) => {
-    const { run, timeout } = await runWithTimeout((t) => [...onTransport(transport), '-n', '4', '--timeout', t, fixture('deadlock.ts')], (e) => e.includes('allreduce') && e.includes('recv'));
+    const { run, timeout } = await runWithTimeout(
+      (t) => [...onTransport(transport), '-n', '4', '--timeout', t, fixture('deadlock.ts')],
+      (e) => e.includes('allreduce') && e.includes('recv'),
+    );
     expect(run.code).toBe(124);
     const lines = run.stderr.split('\n');
     expect(lines[0]).toBe(`tsmpirun: job timed out after ${timeout} s`);
@@ -66,7 +69,10 @@ describe('hang report', () => {
 
   it('a rank computing without yielding is reported as not in a tsmpi call', async () => {
     const dir = await pidDir();
-    const { run, timeout } = await runWithTimeout((t) => ['-n', '2', '-x', `PID_DIR=${dir}`, '--timeout', t, fixture('waits.ts'), 'busy'], (e) => e.includes('barrier') && e.includes('busy'));
+    const { run, timeout } = await runWithTimeout(
+      (t) => ['-n', '2', '-x', `PID_DIR=${dir}`, '--timeout', t, fixture('waits.ts'), 'busy'],
+      (e) => e.includes('barrier') && e.includes('busy'),
+    );
     expect(run.code).toBe(124);
     expect(run.stderr.split('\n')).toEqual([
       `tsmpirun: job timed out after ${timeout} s`,

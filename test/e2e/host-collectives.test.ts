@@ -18,9 +18,16 @@ function busiestSender(stderr: string): number {
 
 describe.concurrent.each(kTransports)('large collectives on one host, transport %s', (transport) => {
   // np=3 with payloads of two chunks of host memory.
-  it.for([[1, 1], [2, 1], [3, 2], [5, 1]])('np=%i, %i chunk(s): bcast and allreduce of large arrays, any root, a split, back-to-back calls', async ([n, chunks], { expect, onTestFinished }) => {
+  it.for([
+    [1, 1],
+    [2, 1],
+    [3, 2],
+    [5, 1],
+  ])('np=%i, %i chunk(s): bcast and allreduce of large arrays, any root, a split, back-to-back calls', async ([n, chunks], { expect, onTestFinished }) => {
     const tmp = await tempDir(onTestFinished);
-    const r = await runMpi([...onTransport(transport), '--stats', '-x', `CHUNKS=${chunks}`, '-n', String(n), fixture('host-collectives.ts')], { env: { TMPDIR: tmp } });
+    const r = await runMpi([...onTransport(transport), '--stats', '-x', `CHUNKS=${chunks}`, '-n', String(n), fixture('host-collectives.ts')], {
+      env: { TMPDIR: tmp },
+    });
     expect(r.stdout + r.stderr).toContain(`host-collectives ok ${n}`);
     expect(r.code).toBe(0);
     const viaMemory = transport === 'auto' && shm.available && n > 1;
@@ -32,7 +39,16 @@ describe.concurrent.each(kTransports)('large collectives on one host, transport 
   });
 
   it('forced TSMPI_COLL_BCAST/ALLREDUCE=shared-memory: used where the ranks share a host, the automatic choice elsewhere', async ({ expect }) => {
-    const r = await runMpi([...onTransport(transport), '-x', 'TSMPI_COLL_BCAST=shared-memory', '-x', 'TSMPI_COLL_ALLREDUCE=shared-memory', '-n', '4', fixture('collectives.ts')]);
+    const r = await runMpi([
+      ...onTransport(transport),
+      '-x',
+      'TSMPI_COLL_BCAST=shared-memory',
+      '-x',
+      'TSMPI_COLL_ALLREDUCE=shared-memory',
+      '-n',
+      '4',
+      fixture('collectives.ts'),
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
   });

@@ -67,7 +67,11 @@ function descendants(roots: Iterable<number>, tree: Map<number, number>): Set<nu
   return out;
 }
 
-interface JobProcess { pid: number; where: string; command: string }
+interface JobProcess {
+  pid: number;
+  where: string;
+  command: string;
+}
 
 /**
  * Every process of the running job, found while it runs: on each host, the ranks (their command
@@ -103,7 +107,13 @@ function describeProcess(p: JobProcess): string {
  * Polls until nothing of the job is left: none of `known` alive, no process with the token on
  * any host, no pid from $PID_DIR alive. Returns what is still there after `withinMs`.
  */
-async function sweep(token: string, known: JobProcess[], dir: string | undefined, withinMs: number, names = hosts.names): Promise<{ left: string[]; ms: number }> {
+async function sweep(
+  token: string,
+  known: JobProcess[],
+  dir: string | undefined,
+  withinMs: number,
+  names = hosts.names,
+): Promise<{ left: string[]; ms: number }> {
   const t0 = Date.now();
   for (;;) {
     const left = known.filter((p) => isAlive(p.pid)).map(describeProcess);
@@ -142,7 +152,11 @@ async function startJob(program: string, args: string[], dir: string, token: str
   // Every rank's grandchild is recorded before it prints "ready".
   known = await jobProcesses(mpi, token);
   expect(known.filter((p) => p.command.includes(token))).toHaveLength(6);
-  for (const name of hosts.names) expect(known.some((p) => p.where === name && p.command.includes('agent/main.js')), `agent on ${name}`).toBe(true);
+  for (const name of hosts.names)
+    expect(
+      known.some((p) => p.where === name && p.command.includes('agent/main.js')),
+      `agent on ${name}`,
+    ).toBe(true);
   return { mpi, known };
 }
 
@@ -198,17 +212,20 @@ describe.skipIf(!support.ok)(`ranks on several hosts over ssh${skipReason}`, () 
       expect(zmq.stdout + zmq.stderr).toBe('host-collectives ok 5 messages\n');
     });
 
-    it.runIf(loadShmNative().available)('shared memory: allocateShared on COMM_WORLD over 3 hosts is ERR_NOT_SHARED on every rank; splitShared gives each host its ranks in their old order, whose arrays and locks work', async () => {
-      const run = await runMpi([...hostArgs(), '-n', '6', '--map-by', 'node', '-x', 'SHARED_MODE=hosts', fixture('shared-memory.ts')]);
-      expect(run.stderr).toBe('');
-      expect(run.code).toBe(0);
-      const why = "its ranks run on 3 hosts \\(\\S+, \\S+, \\S+\\); splitShared\\(\\) gives each host's ranks a communicator of their own";
-      for (let r = 0; r < 6; r++) {
-        expect(run.stdout).toMatch(new RegExp(`^rank ${r} world: MpiError ERR_NOT_SHARED: allocateShared on COMM_WORLD: ${why}$`, 'm'));
-        expect(run.stdout).toMatch(new RegExp(`^rank ${r} world lock: MpiError ERR_NOT_SHARED: createSharedLock on COMM_WORLD: ${why}$`, 'm'));
-        expect(run.stdout).toContain(`rank ${r} on ${hosts.names[r % 3]} host rank ${r < 3 ? 0 : 1} of 2 world ranks ${r % 3},${(r % 3) + 3} counter 2000`);
-      }
-    });
+    it.runIf(loadShmNative().available)(
+      'shared memory: allocateShared on COMM_WORLD over 3 hosts is ERR_NOT_SHARED on every rank; splitShared gives each host its ranks in their old order, whose arrays and locks work',
+      async () => {
+        const run = await runMpi([...hostArgs(), '-n', '6', '--map-by', 'node', '-x', 'SHARED_MODE=hosts', fixture('shared-memory.ts')]);
+        expect(run.stderr).toBe('');
+        expect(run.code).toBe(0);
+        const why = "its ranks run on 3 hosts \\(\\S+, \\S+, \\S+\\); splitShared\\(\\) gives each host's ranks a communicator of their own";
+        for (let r = 0; r < 6; r++) {
+          expect(run.stdout).toMatch(new RegExp(`^rank ${r} world: MpiError ERR_NOT_SHARED: allocateShared on COMM_WORLD: ${why}$`, 'm'));
+          expect(run.stdout).toMatch(new RegExp(`^rank ${r} world lock: MpiError ERR_NOT_SHARED: createSharedLock on COMM_WORLD: ${why}$`, 'm'));
+          expect(run.stdout).toContain(`rank ${r} on ${hosts.names[r % 3]} host rank ${r < 3 ? 0 : 1} of 2 world ranks ${r % 3},${(r % 3) + 3} counter 2000`);
+        }
+      },
+    );
 
     it.each([
       ['slot', (rank: number) => hostOf(rank)],
@@ -231,7 +248,10 @@ describe.skipIf(!support.ok)(`ranks on several hosts over ssh${skipReason}`, () 
       const run = await runMpi([...hostArgs(), '--iface', hosts.headAddress, '-n', '6', fixture('echo-env.ts'), 'TSMPI_ADDRESS']);
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
-      const seen = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { rank: number; vars: { TSMPI_ADDRESS: string } });
+      const seen = run.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { rank: number; vars: { TSMPI_ADDRESS: string } });
       expect(seen.map((s) => s.rank).sort()).toEqual([0, 1, 2, 3, 4, 5]);
       for (const s of seen) expect(s.vars.TSMPI_ADDRESS, `rank ${s.rank}`).toBe(hosts.addresses[hostOf(s.rank)]);
     });
@@ -294,7 +314,10 @@ describe.skipIf(!support.ok)(`ranks on several hosts over ssh${skipReason}`, () 
       const run = await runMpi([...hostArgs(), '-n', '6', '--map-by', 'node', fixture('echo-stdin.ts')], { input });
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
-      const got = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { rank: number; length: number; sha256: string });
+      const got = run.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { rank: number; length: number; sha256: string });
       got.sort((a, b) => a.rank - b.rank);
       expect(got.map((g) => g.rank)).toEqual([0, 1, 2, 3, 4, 5]);
       expect(got[0]).toMatchObject({ length: input.length, sha256: createHash('sha256').update(input).digest('hex') });
@@ -336,7 +359,9 @@ describe.skipIf(!support.ok)(`ranks on several hosts over ssh${skipReason}`, () 
       const run = await mpi.result;
       const ms = Date.now() - t0;
       expect(run.code).toBe(137);
-      expect(run.stderr).toBe(`tsmpirun: rank ${rank} (pid ${victim.pid} on ${hosts.addresses[2]}) was killed by signal SIGKILL\ntsmpirun: stopped the other 5 ranks\n`);
+      expect(run.stderr).toBe(
+        `tsmpirun: rank ${rank} (pid ${victim.pid} on ${hosts.addresses[2]}) was killed by signal SIGKILL\ntsmpirun: stopped the other 5 ranks\n`,
+      );
       expect(ms).toBeLessThan(10_000);
       const clean = await sweep(token, known, dir, 5000);
       expect(clean.left).toEqual([]);
@@ -353,7 +378,9 @@ describe.skipIf(!support.ok)(`ranks on several hosts over ssh${skipReason}`, () 
       const run = await mpi.result;
       const ms = Date.now() - t0;
       expect(run.code).not.toBe(0);
-      expect(run.stderr).toMatch(new RegExp(`^tsmpirun: lost host ${hosts.addresses[1].replaceAll('.', '\\.')} \\(ranks 2,3\\): its agent ended before the job`));
+      expect(run.stderr).toMatch(
+        new RegExp(`^tsmpirun: lost host ${hosts.addresses[1].replaceAll('.', '\\.')} \\(ranks 2,3\\): its agent ended before the job`),
+      );
       expect(ms).toBeLessThan(10_000);
       const clean = await sweep(token, known, dir, 5000);
       expect(clean.left).toEqual([]);
@@ -375,7 +402,13 @@ describe.skipIf(!support.ok)(`ranks on several hosts over ssh${skipReason}`, () 
       expect(ms).toBeLessThan(10_000);
       // The other hosts are clean at once; the cut host's agent hears nothing for 5 s, then
       // kills its ranks and leaves (an sshd session there may wait for its TCP connection).
-      const others = await sweep(token, known.filter((p) => p.where !== cut), undefined, 5000, hosts.names.filter((h) => h !== cut));
+      const others = await sweep(
+        token,
+        known.filter((p) => p.where !== cut),
+        undefined,
+        5000,
+        hosts.names.filter((h) => h !== cut),
+      );
       expect(others.left).toEqual([]);
       const onCut = known.filter((p) => p.where === cut && !p.command.startsWith('sshd:'));
       const ranksGone = await sweep(token, onCut, dir, 8000);
@@ -384,7 +417,9 @@ describe.skipIf(!support.ok)(`ranks on several hosts over ssh${skipReason}`, () 
       await restoreHost(cut);
       const all = await sweep(token, known, dir, 8000);
       expect(all.left).toEqual([]);
-      note(`host cut off: launcher exited after ${ms} ms; the cut host's agent and ranks gone ${cutGoneMs} ms after the cut; after restoreHost everything (ssh session too) gone within ${all.ms} ms`);
+      note(
+        `host cut off: launcher exited after ${ms} ms; the cut host's agent and ranks gone ${cutGoneMs} ms after the cut; after restoreHost everything (ssh session too) gone within ${all.ms} ms`,
+      );
     });
 
     it('tsmpirun SIGKILLed: every host is clean within 10 s; its own job directory goes with the next tsmpirun', async () => {

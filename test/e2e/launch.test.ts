@@ -9,10 +9,22 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, pidsIn, runMpi, survivors, tempDir } from '../helpers/run-mpi.js';
 
-interface EnvLine { rank: number; size: number; localRank: number; localSize: number; jobDir: string; argv: string[]; vars: Record<string, string | null> }
+interface EnvLine {
+  rank: number;
+  size: number;
+  localRank: number;
+  localSize: number;
+  jobDir: string;
+  argv: string[];
+  vars: Record<string, string | null>;
+}
 
 const parseLines = <T>(stdout: string): T[] =>
-  stdout.trim().split('\n').map((l) => JSON.parse(l) as T).sort((a, b) => (a as { rank: number }).rank - (b as { rank: number }).rank);
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as T)
+    .sort((a, b) => (a as { rank: number }).rank - (b as { rank: number }).rank);
 
 async function scratch(): Promise<string> {
   return tempDir();
@@ -24,8 +36,7 @@ describe('tsmpirun runs N ranks', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const lines = parseLines<EnvLine>(run.stdout);
-    expect(lines.map((l) => [l.rank, l.size, l.localRank, l.localSize])).toEqual(
-      Array.from({ length: n }, (_, r) => [r, n, r, n]));
+    expect(lines.map((l) => [l.rank, l.size, l.localRank, l.localSize])).toEqual(Array.from({ length: n }, (_, r) => [r, n, r, n]));
     // The job directory is private to the job and gone after it.
     expect(new Set(lines.map((l) => l.jobDir)).size).toBe(1);
     expect(existsSync(lines[0].jobDir)).toBe(false);
@@ -33,9 +44,25 @@ describe('tsmpirun runs N ranks', () => {
 
   it('exports -x variables: NAME=VALUE, a bare NAME from the launcher, values with "="', async () => {
     const run = await runMpi(
-      ['-n', '2', '-x', 'GIVEN=value', '-x', 'FROM_LAUNCHER', '-x', 'WITH_EQ=a=b', '-x', 'NOT_SET_ANYWHERE',
-        fixture('echo-env.ts'), 'GIVEN', 'FROM_LAUNCHER', 'WITH_EQ', 'NOT_SET_ANYWHERE'],
-      { env: { FROM_LAUNCHER: 'launcher value', NOT_SET_ANYWHERE: undefined } });
+      [
+        '-n',
+        '2',
+        '-x',
+        'GIVEN=value',
+        '-x',
+        'FROM_LAUNCHER',
+        '-x',
+        'WITH_EQ=a=b',
+        '-x',
+        'NOT_SET_ANYWHERE',
+        fixture('echo-env.ts'),
+        'GIVEN',
+        'FROM_LAUNCHER',
+        'WITH_EQ',
+        'NOT_SET_ANYWHERE',
+      ],
+      { env: { FROM_LAUNCHER: 'launcher value', NOT_SET_ANYWHERE: undefined } },
+    );
     expect(run.code).toBe(0);
     for (const line of parseLines<EnvLine>(run.stdout)) {
       expect(line.vars).toEqual({ GIVEN: 'value', FROM_LAUNCHER: 'launcher value', WITH_EQ: 'a=b', NOT_SET_ANYWHERE: null });
@@ -51,8 +78,7 @@ describe('tsmpirun runs N ranks', () => {
   it('runs a plain .mjs program that never imports tsmpi, with a normal process.argv', async () => {
     const run = await runMpi(['-n', '2', fixture('plain-program.mjs'), 'a', 'b']);
     expect(run.code).toBe(0);
-    expect(run.stdout.trim().split('\n').sort()).toEqual([0, 1].map((r) =>
-      `mjs rank ${r} of 2 argv ["a","b"] main ${fixture('plain-program.mjs')}`));
+    expect(run.stdout.trim().split('\n').sort()).toEqual([0, 1].map((r) => `mjs rank ${r} of 2 argv ["a","b"] main ${fixture('plain-program.mjs')}`));
   });
 
   it('uses the slots of --host and of a hostfile naming this machine as the default -n', async () => {
@@ -73,12 +99,18 @@ describe('tsmpirun runs N ranks', () => {
   });
 
   it('runs two jobs at once without mixing them', async () => {
-    const [a, b] = await Promise.all(['a', 'b'].map((job) =>
-      runMpi(['-n', '3', '-x', `JOB=${job}`, fixture('echo-env.ts'), 'JOB'])));
-    for (const [run, job] of [[a, 'a'], [b, 'b']] as const) {
+    const [a, b] = await Promise.all(['a', 'b'].map((job) => runMpi(['-n', '3', '-x', `JOB=${job}`, fixture('echo-env.ts'), 'JOB'])));
+    for (const [run, job] of [
+      [a, 'a'],
+      [b, 'b'],
+    ] as const) {
       expect(run.code).toBe(0);
       const lines = parseLines<EnvLine>(run.stdout);
-      expect(lines.map((l) => [l.rank, l.vars.JOB])).toEqual([[0, job], [1, job], [2, job]]);
+      expect(lines.map((l) => [l.rank, l.vars.JOB])).toEqual([
+        [0, job],
+        [1, job],
+        [2, job],
+      ]);
     }
     expect(parseLines<EnvLine>(a.stdout)[0].jobDir).not.toBe(parseLines<EnvLine>(b.stdout)[0].jobDir);
   });
@@ -91,8 +123,7 @@ describe('control plane', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const expected = [0, 1, 2].map((r) => `ipc:///nowhere/${r}`);
-    expect(parseLines<{ rank: number; endpoints: string[] }>(run.stdout)).toEqual(
-      [0, 1, 2].map((rank) => ({ rank, endpoints: expected })));
+    expect(parseLines<{ rank: number; endpoints: string[] }>(run.stdout)).toEqual([0, 1, 2].map((rank) => ({ rank, endpoints: expected })));
     // Each rank left a grandchild running when it finished; the launcher cleaned them up.
     expect([...pidsIn(dir).keys()].filter((name) => name.startsWith('grandchild'))).toHaveLength(3);
     expect(await survivors(dir)).toEqual([]);
@@ -102,7 +133,9 @@ describe('control plane', () => {
     const dir = await scratch();
     const run = await runMpi(['-n', '3', '-x', `PID_DIR=${dir}`, fixture('handshake.ts'), 'skip', '1']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^tsmpirun: rank 1 \(pid \d+\) exited before joining the job, so the ranks that joined cannot go on\ntsmpirun: stopped the other 2 ranks\n$/);
+    expect(run.stderr).toMatch(
+      /^tsmpirun: rank 1 \(pid \d+\) exited before joining the job, so the ranks that joined cannot go on\ntsmpirun: stopped the other 2 ranks\n$/,
+    );
     expect(await survivors(dir)).toEqual([]);
   });
 });
@@ -117,9 +150,11 @@ describe('command-line errors exit 2 before anything starts', () => {
     [['--map-by', 'core', 'x.ts'], 'tsmpirun: --map-by must be "slot" or "node", got "core"\n' + hint],
     [['-n', '2'], 'tsmpirun: no program given\n' + hint],
     [['-n', '2', 'missing-program.ts'], 'tsmpirun: cannot read program "missing-program.ts": no such file\n'],
-    [['--host', 'node-far-away.invalid:2', fixture('exit-code.ts')], 'tsmpirun: cannot find host "node-far-away.invalid" (getaddrinfo ENOTFOUND node-far-away.invalid)\n'],
-    [['--host', 'localhost:2', '-n', '3', 'x.ts'],
-      'tsmpirun: 3 ranks requested but the hosts provide only 2 slots; use --oversubscribe to allow more\n'],
+    [
+      ['--host', 'node-far-away.invalid:2', fixture('exit-code.ts')],
+      'tsmpirun: cannot find host "node-far-away.invalid" (getaddrinfo ENOTFOUND node-far-away.invalid)\n',
+    ],
+    [['--host', 'localhost:2', '-n', '3', 'x.ts'], 'tsmpirun: 3 ranks requested but the hosts provide only 2 slots; use --oversubscribe to allow more\n'],
     [['--hostfile', 'no-such-hostfile', 'x.ts'], 'tsmpirun: cannot read hostfile "no-such-hostfile": no such file\n'],
   ])('%j', async (args, message) => {
     const run = await runMpi(args);

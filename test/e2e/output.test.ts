@@ -64,14 +64,27 @@ describe('output forwarding', () => {
 });
 
 describe('stdin', () => {
-  interface StdinLine { rank: number; length: number; sha256: string; text?: string }
+  interface StdinLine {
+    rank: number;
+    length: number;
+    sha256: string;
+    text?: string;
+  }
   const parse = (stdout: string): StdinLine[] =>
-    stdout.trim().split('\n').map((l) => JSON.parse(l) as StdinLine).sort((a, b) => a.rank - b.rank);
+    stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as StdinLine)
+      .sort((a, b) => a.rank - b.rank);
 
   it('reaches rank 0 only; the other ranks read end-of-file', async () => {
     const run = await runMpi(['-n', '3', fixture('echo-stdin.ts')], { input: 'alpha\nbeta' });
     expect(run.code).toBe(0);
-    expect(parse(run.stdout).map((l) => [l.rank, l.text])).toEqual([[0, 'alpha\nbeta'], [1, ''], [2, '']]);
+    expect(parse(run.stdout).map((l) => [l.rank, l.text])).toEqual([
+      [0, 'alpha\nbeta'],
+      [1, ''],
+      [2, ''],
+    ]);
   });
 
   it('forwards a large input completely', async () => {
@@ -84,8 +97,8 @@ describe('stdin', () => {
   });
 });
 
-describe('a terminal on the launcher\'s stderr', () => {
-  it('a rank\'s redrawn partial line (a progress bar) reaches it at once, and ranks learn its width', async () => {
+describe("a terminal on the launcher's stderr", () => {
+  it("a rank's redrawn partial line (a progress bar) reaches it at once, and ranks learn its width", async () => {
     const gate = path.join(await tempDir(), 'gate');
     const run = startOnTerminal(['-n', '2', fixture('live-stderr.ts'), gate]);
     for (let waited = 0; !run.output().includes('working 1/2'); waited += 20) {

@@ -9,27 +9,31 @@ const kJob = { killAfterMs: 150_000 };
 const kTest = { timeout: 160_000 };
 
 describe.concurrent('task pool', () => {
-  it('np=4: map, starmap, imap order, imapUnordered, chunking, errors, cancel, validation, a lazy million-item imap, close then a collective, terminate', kTest, async () => {
-    const r = await runMpi(['-n', '4', fixture('pool-api.ts')], kJob);
-    expect(r.stderr).toBe(''); // no progress bar either: stderr is not a terminal
-    const lines = r.stdout.split('\n');
-    expect(lines).toContain('map ok: 0 1 4 9 16 ... 9801; starmap 3 7 11');
-    expect(lines).toContain('imap ok: 60 5 40 1 30 10 0 20; imapUnordered 10 1000');
-    expect(r.stdout).toMatch(/^chunking ok: 20 items by 5 -> 4 chunks on ranks [123],[123],[123],[123]; default 10 chunks$/m);
-    expect(r.stdout).toMatch(/^errors ok: TaskError from rank [123]: task "fail" failed on rank [123]: RangeError: bad item 3$/m);
-    const cancel = /^cancel ok: (\d+) ran, (\d+) cancelled$/m.exec(r.stdout);
-    expect(cancel).not.toBeNull();
-    // Never more than the chunks already at the workers (3 workers × 2): the rest never left the driver.
-    expect(Number(cancel![1])).toBeLessThanOrEqual(6);
-    expect(lines).toContain('validation ok');
-    const lazy = /^lazy ok: 1000000 items, peak in flight (\d+) <= bound 6000, generator ahead of consumer at most (\d+)$/m.exec(r.stdout);
-    expect(lazy).not.toBeNull();
-    expect(Number(lazy![1])).toBeLessThanOrEqual(6000);
-    expect(Number(lazy![2])).toBeLessThanOrEqual(6000);
-    expect(lines).toContain('terminate ok: 12 cancelled');
-    expect(lines).toContain('pool-api ok size 4');
-    expect(r.code).toBe(0);
-  });
+  it(
+    'np=4: map, starmap, imap order, imapUnordered, chunking, errors, cancel, validation, a lazy million-item imap, close then a collective, terminate',
+    kTest,
+    async () => {
+      const r = await runMpi(['-n', '4', fixture('pool-api.ts')], kJob);
+      expect(r.stderr).toBe(''); // no progress bar either: stderr is not a terminal
+      const lines = r.stdout.split('\n');
+      expect(lines).toContain('map ok: 0 1 4 9 16 ... 9801; starmap 3 7 11');
+      expect(lines).toContain('imap ok: 60 5 40 1 30 10 0 20; imapUnordered 10 1000');
+      expect(r.stdout).toMatch(/^chunking ok: 20 items by 5 -> 4 chunks on ranks [123],[123],[123],[123]; default 10 chunks$/m);
+      expect(r.stdout).toMatch(/^errors ok: TaskError from rank [123]: task "fail" failed on rank [123]: RangeError: bad item 3$/m);
+      const cancel = /^cancel ok: (\d+) ran, (\d+) cancelled$/m.exec(r.stdout);
+      expect(cancel).not.toBeNull();
+      // Never more than the chunks already at the workers (3 workers × 2): the rest never left the driver.
+      expect(Number(cancel![1])).toBeLessThanOrEqual(6);
+      expect(lines).toContain('validation ok');
+      const lazy = /^lazy ok: 1000000 items, peak in flight (\d+) <= bound 6000, generator ahead of consumer at most (\d+)$/m.exec(r.stdout);
+      expect(lazy).not.toBeNull();
+      expect(Number(lazy![1])).toBeLessThanOrEqual(6000);
+      expect(Number(lazy![2])).toBeLessThanOrEqual(6000);
+      expect(lines).toContain('terminate ok: 12 cancelled');
+      expect(lines).toContain('pool-api ok size 4');
+      expect(r.code).toBe(0);
+    },
+  );
 
   it('np=1: the root runs the tasks itself', kTest, async () => {
     const r = await runMpi(['-n', '1', fixture('pool-api.ts')], kJob);

@@ -30,8 +30,17 @@ describe.each(kTransports)('second wave over %s', (transport) => {
   });
 
   describe.concurrent('algorithms forced', () => {
-    it.each([[1, 4], [1, 5], [2, 5], [2, 3]])('algorithm #%i of every new collective, np=%i', async (k, n) => {
-      await expectOk([...forceNth(k), '-x', 'SECTIONS=vector,nonblocking,into'], n);
-    }, 120_000);
+    it.each([
+      [1, 4],
+      [1, 5],
+      [2, 5],
+      [2, 3],
+    ])(
+      'algorithm #%i of every new collective, np=%i',
+      async (k, n) => {
+        await expectOk([...forceNth(k), '-x', 'SECTIONS=vector,nonblocking,into'], n);
+      },
+      120_000,
+    );
   });
 });

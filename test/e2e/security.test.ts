@@ -13,7 +13,12 @@ import { encodeEnvelope } from '../../src/comm/p2p/envelope.js';
 import { kCode } from '../../src/comm/serialization/packet.js';
 import { fixture, startMpi, tempDir, type MpiRun } from '../helpers/run-mpi.js';
 
-interface Job { run: MpiRun; jobDir: string; stopFile: string; pids: number[] }
+interface Job {
+  run: MpiRun;
+  jobDir: string;
+  stopFile: string;
+  pids: number[];
+}
 
 async function startGuarded(env: NodeJS.ProcessEnv = {}): Promise<Job> {
   const dir = await tempDir();
@@ -69,7 +74,7 @@ const attackers = (): Array<[string, Record<string, unknown>]> => {
 };
 
 describe('job secret', () => {
-  it('a foreign peer with a rank\'s routing id cannot reach a rank or the launcher; the job is unaffected', async () => {
+  it("a foreign peer with a rank's routing id cannot reach a rank or the launcher; the job is unaffected", async () => {
     const job = await startGuarded();
     const sockets: Array<{ dealer: Dealer; events: EventType[] }> = [];
     try {
@@ -88,7 +93,9 @@ describe('job secret', () => {
       // Positive control: the job's own keys do complete the handshake (nothing is sent).
       const keys = parseKeys(readFileSync(path.join(job.jobDir, 'keys.json'), 'utf8'));
       const member = foreign(`ipc://${path.join(job.jobDir, '1')}`, 'probe', {
-        curveServerKey: keys.serverPublicKey, curvePublicKey: keys.clientPublicKey, curveSecretKey: keys.clientSecretKey,
+        curveServerKey: keys.serverPublicKey,
+        curvePublicKey: keys.clientPublicKey,
+        curveSecretKey: keys.clientSecretKey,
       });
       await delay(1000);
       for (let waited = 0; !member.events.includes('handshake') && waited < 10_000; waited += 100) await delay(100);

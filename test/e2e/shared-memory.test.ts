@@ -15,7 +15,9 @@ const run = (mode: string, transport: TransportName, np = 4, ...env: string[]) =
 const ranks = (np: number): number[] => Array.from({ length: np }, (_, r) => r);
 
 describe.runIf(shm.available).concurrent.each(kTransports)('shared memory between the ranks of a host, TSMPI_TRANSPORT=%s', (transport) => {
-  it('a counter every rank adds to 100000 times with Atomics has the exact total; writes are seen after a barrier; blocks start zeroed and leave no file', async ({ expect }) => {
+  it('a counter every rank adds to 100000 times with Atomics has the exact total; writes are seen after a barrier; blocks start zeroed and leave no file', async ({
+    expect,
+  }) => {
     const r = await run('counter', transport, 4, 'ADDS=100000');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -63,7 +65,9 @@ describe.runIf(shm.available).concurrent('shared memory: errors and failures', (
     const r = await runMpi(['-x', 'SHARED_MODE=probe', '-n', '2', fixture('shared-memory.ts')], { env: { TSMPI_SHM_ADDON: '/nonexistent/tsmpi_shm.node' } });
     expect(r.code).toBe(0);
     for (const rank of ranks(2)) {
-      expect(r.stdout).toContain(`rank ${rank} MpiError ERR_NOT_SHARED: allocateShared on COMM_WORLD: shared memory is unavailable on this host: the native part was not built (/nonexistent/tsmpi_shm.node is missing)`);
+      expect(r.stdout).toContain(
+        `rank ${rank} MpiError ERR_NOT_SHARED: allocateShared on COMM_WORLD: shared memory is unavailable on this host: the native part was not built (/nonexistent/tsmpi_shm.node is missing)`,
+      );
     }
   });
 

@@ -59,16 +59,22 @@ describe.concurrent('shared-memory transport', () => {
     expect(r.code).toBe(0);
   });
 
-  it.runIf(shm.available && os.availableParallelism() >= 2)('ranks that fit the CPUs are bound one to a CPU each; TSMPI_BIND=none leaves them free', async ({ expect }) => {
-    const bound = await runMpi(['-n', '2', fixture('affinity.ts')]);
-    expect(bound.code).toBe(0);
-    const cpus = [0, 1].map((r) => /rank \d cpus (\S+)/.exec(bound.stdout.split('\n').find((l) => l.startsWith(`rank ${r} `)) ?? '')?.[1]);
-    expect(cpus.every((c) => c !== undefined && !c.includes(',') && !c.includes('-')), bound.stdout).toBe(true);
-    expect(cpus[0]).not.toBe(cpus[1]);
-    const free = await runMpi(['-x', 'TSMPI_BIND=none', '-n', '2', fixture('affinity.ts')]);
-    expect(free.code).toBe(0);
-    for (const line of free.stdout.trim().split('\n')) expect(line).not.toMatch(/cpus \d+$/);
-  });
+  it.runIf(shm.available && os.availableParallelism() >= 2)(
+    'ranks that fit the CPUs are bound one to a CPU each; TSMPI_BIND=none leaves them free',
+    async ({ expect }) => {
+      const bound = await runMpi(['-n', '2', fixture('affinity.ts')]);
+      expect(bound.code).toBe(0);
+      const cpus = [0, 1].map((r) => /rank \d cpus (\S+)/.exec(bound.stdout.split('\n').find((l) => l.startsWith(`rank ${r} `)) ?? '')?.[1]);
+      expect(
+        cpus.every((c) => c !== undefined && !c.includes(',') && !c.includes('-')),
+        bound.stdout,
+      ).toBe(true);
+      expect(cpus[0]).not.toBe(cpus[1]);
+      const free = await runMpi(['-x', 'TSMPI_BIND=none', '-n', '2', fixture('affinity.ts')]);
+      expect(free.code).toBe(0);
+      for (const line of free.stdout.trim().split('\n')) expect(line).not.toMatch(/cpus \d+$/);
+    },
+  );
 
   it('a rank waiting a second in recv sleeps instead of polling: it uses a small part of that second of CPU', async ({ expect }) => {
     const r = await runMpi(['-x', 'IDLE_MS=1000', '-n', '2', fixture('idle-wait.ts')]);
@@ -80,7 +86,9 @@ describe.concurrent('shared-memory transport', () => {
     expect(Number(m![2])).toBeLessThan(300);
   });
 
-  it('a rank SIGKILLed while streaming a large message: the receiver never gets a torn message, the job ends 137, its directory is gone', async ({ expect }) => {
+  it('a rank SIGKILLed while streaming a large message: the receiver never gets a torn message, the job ends 137, its directory is gone', async ({
+    expect,
+  }) => {
     const mpi = startMpi(['-n', '2', fixture('killed-while-writing.ts')]);
     const r = await mpi.result;
     expect(r.code).toBe(137);
@@ -106,7 +114,10 @@ describe.concurrent('where the native part could not be built', () => {
       mkdirSync(path.join(dir, 'native'));
       copyFileSync(path.join(kRoot, 'scripts/build-native.mjs'), path.join(dir, 'scripts/build-native.mjs'));
       copyFileSync(path.join(kRoot, 'native/shm.cc'), path.join(dir, 'native/shm.cc'));
-      const build = spawnSync(process.execPath, [path.join(dir, 'scripts/build-native.mjs')], { env: { ...process.env, CXX: 'no-such-compiler' }, encoding: 'utf8' });
+      const build = spawnSync(process.execPath, [path.join(dir, 'scripts/build-native.mjs')], {
+        env: { ...process.env, CXX: 'no-such-compiler' },
+        encoding: 'utf8',
+      });
       expect(build.status).toBe(0);
       expect(build.stderr).toContain('ranks on one host will talk over ZeroMQ');
       const status = JSON.parse(readFileSync(path.join(dir, 'build/native-status.json'), 'utf8')) as { built: boolean; reason: string };

@@ -27,7 +27,12 @@ const skip = !slurm.ok;
 const reason = slurm.ok ? '' : ` (skipped: ${slurm.reason})`;
 const slurmEnv = slurm.ok ? slurm.env : {};
 
-interface Run { code: number | null; stdout: string; stderr: string; ms: number }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
 function run(argv: string[], timeoutMs = 60_000): Promise<Run> {
   const t0 = Date.now();
   return new Promise((resolve) => {
@@ -49,7 +54,10 @@ function readyTasks(stdout: string): Array<{ rank: number; pid: number; dir: str
 
 async function leftovers(pattern: string): Promise<string[]> {
   const all = await Promise.all(['h1', 'h2', 'h3'].map(processesOnHost));
-  return all.flat().map((p) => p.command).filter((c) => c.includes(pattern));
+  return all
+    .flat()
+    .map((p) => p.command)
+    .filter((c) => c.includes(pattern));
 }
 
 describe.skipIf(skip)(`Slurm${reason}`, () => {
@@ -72,7 +80,10 @@ describe.skipIf(skip)(`Slurm${reason}`, () => {
   });
 
   it('a srun task stopped by SIGTERM removes its job directory and still dies of the signal', async () => {
-    const step = spawn(srun6[0], [...srun6.slice(1), ...tsx, fixture('step-dirs.ts')], { env: { ...process.env, ...slurmEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const step = spawn(srun6[0], [...srun6.slice(1), ...tsx, fixture('step-dirs.ts')], {
+      env: { ...process.env, ...slurmEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const killer = setTimeout(() => step.kill('SIGKILL'), 60_000);
     let stdout = '';
     let stderr = '';
@@ -90,17 +101,23 @@ describe.skipIf(skip)(`Slurm${reason}`, () => {
     clearTimeout(killer);
     expect(tasks.filter((t) => existsSync(t.dir))).toEqual([]);
     // srun tells a task killed by a signal from one that exited: "Terminated", not an exit code.
-    const verdicts = stderr.trim().split('\n').filter((line) => /: tasks? [0-9,-]+: /.test(line));
+    const verdicts = stderr
+      .trim()
+      .split('\n')
+      .filter((line) => /: tasks? [0-9,-]+: /.test(line));
     expect(verdicts.length, stderr).toBeGreaterThan(0);
     for (const verdict of verdicts) expect(verdict).toMatch(/: Terminated$/);
     expect(code).not.toBe(0);
   });
 
-  it.each(['collectives.ts', 'p2p.ts'])('tsmpirun inside salloc uses the allocation (3 nodes × 2 tasks) and starts its agents with srun: %s', async (program) => {
-    const r = await run(['salloc', '-N', '3', '--ntasks-per-node=2', 'node', kCli, fixture(program)]);
-    expect(r.stdout, r.stderr).toContain(`${program.replace('.ts', '')} ok 6`);
-    expect(r.code).toBe(0);
-  });
+  it.each(['collectives.ts', 'p2p.ts'])(
+    'tsmpirun inside salloc uses the allocation (3 nodes × 2 tasks) and starts its agents with srun: %s',
+    async (program) => {
+      const r = await run(['salloc', '-N', '3', '--ntasks-per-node=2', 'node', kCli, fixture(program)]);
+      expect(r.stdout, r.stderr).toContain(`${program.replace('.ts', '')} ok 6`);
+      expect(r.code).toBe(0);
+    },
+  );
 
   it('tsmpirun inside salloc places the ranks on the allocation: 2 per node, by slot, in node order', async () => {
     const r = await run(['salloc', '-N', '3', '--ntasks-per-node=2', 'node', kCli, fixture('../../examples/hello.ts')]);

@@ -8,8 +8,18 @@ import { describe, it } from 'vitest';
 import { fixture, kTransports, onTransport, runMpi, type TransportName } from '../helpers/run-mpi.js';
 
 interface SoakResult {
-  ok: boolean; expected: number; sent: number; received: number; lost: number; duplicated: number; outOfOrder: number;
-  corrupt: number; misrouted: number; bytesSent: number; bytesReceived: number; peaks: Array<{ rank: number; rss: number; startRss: number }>;
+  ok: boolean;
+  expected: number;
+  sent: number;
+  received: number;
+  lost: number;
+  duplicated: number;
+  outOfOrder: number;
+  corrupt: number;
+  misrouted: number;
+  bytesSent: number;
+  bytesReceived: number;
+  peaks: Array<{ rank: number; rss: number; startRss: number }>;
 }
 
 async function soak(transport: TransportName, np: number, vars: Record<string, string>): Promise<{ code: number | null; stderr: string; result?: SoakResult }> {
@@ -24,13 +34,29 @@ describe.concurrent.each(kTransports)('soak over %s: nothing lost under load', (
     const { code, stderr, result } = await soak(transport, 8, { SOAK_PER_PAIR: '200', SOAK_K: '50', SOAK_SEED: '7' });
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(result).toMatchObject({ ok: true, expected: 8 * 7 * 200, sent: 11_200, received: 11_200, lost: 0, duplicated: 0, outOfOrder: 0, corrupt: 0, misrouted: 0 });
+    expect(result).toMatchObject({
+      ok: true,
+      expected: 8 * 7 * 200,
+      sent: 11_200,
+      received: 11_200,
+      lost: 0,
+      duplicated: 0,
+      outOfOrder: 0,
+      corrupt: 0,
+      misrouted: 0,
+    });
     expect(result!.bytesReceived).toBe(result!.bytesSent);
     expect(result!.peaks).toHaveLength(8);
   });
 
   it('np=3 slow receiver flooded with 16..64 KiB messages: every message arrives', async ({ expect }) => {
-    const { code, stderr, result } = await soak(transport, 3, { SOAK_PER_PAIR: '300', SOAK_SLOW: '1', SOAK_DIST: 'large', SOAK_SLOW_MS: '2', SOAK_SLOW_EVERY: '10' });
+    const { code, stderr, result } = await soak(transport, 3, {
+      SOAK_PER_PAIR: '300',
+      SOAK_SLOW: '1',
+      SOAK_DIST: 'large',
+      SOAK_SLOW_MS: '2',
+      SOAK_SLOW_EVERY: '10',
+    });
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(result).toMatchObject({ ok: true, expected: 600, sent: 600, received: 600, lost: 0, duplicated: 0, outOfOrder: 0, corrupt: 0 });
@@ -38,7 +64,12 @@ describe.concurrent.each(kTransports)('soak over %s: nothing lost under load', (
 
   it('np=3 receiver that sleeps 1.5 s first, 4 MiB receive buffer: ~240 MiB flooded at it, every rank grows by far less (backpressure)', async ({ expect }) => {
     const { code, stderr, result } = await soak(transport, 3, {
-      SOAK_PER_PAIR: '3000', SOAK_SLOW: '1', SOAK_DIST: 'large', SOAK_SLOW_MS: '2', SOAK_SLOW_EVERY: '20', SOAK_SLOW_START_MS: '1500',
+      SOAK_PER_PAIR: '3000',
+      SOAK_SLOW: '1',
+      SOAK_DIST: 'large',
+      SOAK_SLOW_MS: '2',
+      SOAK_SLOW_EVERY: '20',
+      SOAK_SLOW_START_MS: '1500',
       TSMPI_RECV_BUFFER: '4MiB',
     });
     expect(stderr).toBe('');

@@ -32,14 +32,21 @@ const spans = (events: Event[], rank: number, name: string, tag?: number): Event
   events.filter((e) => e.ph === 'X' && e.pid === rank && e.name === name && (tag === undefined || e.args?.tag === tag));
 
 const ranksIn = (events: Event[]): number[] =>
-  events.filter((e) => e.ph === 'M' && e.name === 'process_name').map((e) => e.pid).sort((a, b) => a - b);
+  events
+    .filter((e) => e.ph === 'M' && e.name === 'process_name')
+    .map((e) => e.pid)
+    .sort((a, b) => a - b);
 
 /** Rows of the --stats table: rank → [msgs sent, msgs recv, bytes sent, bytes recv]. */
 function statsRows(stderr: string): Map<number, number[]> {
   const rows = new Map<number, number[]>();
   for (const line of stderr.split('\n')) {
     const m = /^(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+\.\d)\s+(\d+\.\d)\s+(\d+\.\d)$/.exec(line);
-    if (m !== null) rows.set(Number(m[1]), [2, 3, 4, 5].map((i) => Number(m[i])));
+    if (m !== null)
+      rows.set(
+        Number(m[1]),
+        [2, 3, 4, 5].map((i) => Number(m[i])),
+      );
   }
   return rows;
 }
@@ -101,7 +108,9 @@ describe('--trace and --stats', () => {
   });
 
   it('--stats counts the same messages and bytes over shared memory and over ZeroMQ, np=3', async () => {
-    const [auto, zmq] = await Promise.all(['auto', 'zmq'].map((t) => runMpi([...onTransport(t as 'auto' | 'zmq'), '-n', '3', '--stats', fixture('trace-counts.ts')])));
+    const [auto, zmq] = await Promise.all(
+      ['auto', 'zmq'].map((t) => runMpi([...onTransport(t as 'auto' | 'zmq'), '-n', '3', '--stats', fixture('trace-counts.ts')])),
+    );
     expect(auto.code).toBe(0);
     expect(zmq.code).toBe(0);
     const rows = statsRows(auto.stderr);
@@ -120,7 +129,10 @@ describe('--trace and --stats', () => {
     }
     expect(run.stderr).toMatch(/slowest collectives:\n {2}(barrier|allreduce|bcast) #\d on COMM_WORLD {2}rank \d {2}\d+\.\d{3} ms/);
     // The start-up split, its phases in the order they happen.
-    const startup = /start-up \(ms after tsmpirun started, slowest rank\): spawning ranks (\d+) → Node started (\d+) → tsmpi loaded (\d+) → said hello (\d+) → job formed (\d+) → first collective done (\d+)\n/.exec(run.stderr);
+    const startup =
+      /start-up \(ms after tsmpirun started, slowest rank\): spawning ranks (\d+) → Node started (\d+) → tsmpi loaded (\d+) → said hello (\d+) → job formed (\d+) → first collective done (\d+)\n/.exec(
+        run.stderr,
+      );
     expect(startup).not.toBeNull();
     const [spawning, node, loaded, hello, formed, first] = startup!.slice(1).map(Number);
     // Across processes the clocks agree to a millisecond or two.

@@ -8,7 +8,9 @@ import { fixture, kTransports, onTransport, runMpi, startMpi } from '../helpers/
 
 describe.concurrent('receive window (TSMPI_RECV_BUFFER)', () => {
   for (const [np, transport] of [2, 3].flatMap((np) => kTransports.map((t) => [np, t] as const))) {
-    it(`${transport}, np=${np}, 64 KiB buffer: 4 MiB past the window, matched out of order, with a barrier in between; unreceived messages do not hold the sender`, async ({ expect }) => {
+    it(`${transport}, np=${np}, 64 KiB buffer: 4 MiB past the window, matched out of order, with a barrier in between; unreceived messages do not hold the sender`, async ({
+      expect,
+    }) => {
       const r = await runMpi([...onTransport(transport), '-x', 'TSMPI_RECV_BUFFER=64k', '-n', String(np), fixture('window.ts')], { killAfterMs: 30_000 });
       expect(r.stderr).toBe('');
       expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual(Array.from({ length: np }, (_, i) => `window ok ${i}`));
@@ -20,7 +22,9 @@ describe.concurrent('receive window (TSMPI_RECV_BUFFER)', () => {
     for (const value of ['lots', '-5', '0', '12XB']) {
       const result = await startMpi(['-n', '2', fixture('exit-code.ts')], { env: { TSMPI_RECV_BUFFER: value } }).result;
       expect(result.code).toBe(2);
-      expect(result.stderr).toBe(`tsmpirun: TSMPI_RECV_BUFFER must be a positive size such as 64MiB, 512k or 1G, or "unlimited", got ${JSON.stringify(value)}\n`);
+      expect(result.stderr).toBe(
+        `tsmpirun: TSMPI_RECV_BUFFER must be a positive size such as 64MiB, 512k or 1G, or "unlimited", got ${JSON.stringify(value)}\n`,
+      );
     }
   });
 });

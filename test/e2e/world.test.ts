@@ -9,7 +9,8 @@ const kSizes = [1, 2, 3, 4, 5, 8];
 /** `-x TSMPI_COLL_<NAME>=<algorithm>` forcing the k-th algorithm of every collective that has one. */
 function forceNth(k: number): string[] {
   return Object.entries(kAlgorithms).flatMap(([name, algorithms]) =>
-    algorithms[k] === undefined ? [] : ['-x', `TSMPI_COLL_${name.toUpperCase()}=${algorithms[k]}`]);
+    algorithms[k] === undefined ? [] : ['-x', `TSMPI_COLL_${name.toUpperCase()}=${algorithms[k]}`],
+  );
 }
 
 describe.each(kTransports)('over %s', (transport) => {
@@ -26,12 +27,14 @@ describe.each(kTransports)('over %s', (transport) => {
     });
 
     const maxAlgorithms = Math.max(...Object.values(kAlgorithms).map((a) => a.length));
-    it.each(Array.from({ length: maxAlgorithms }, (_, k) => k).flatMap((k) => [[k, 4], [k, 5]]))(
-      'every collective with algorithm #%i forced, np=%i',
-      async (k, n) => {
-        await expectOk([...forceNth(k), '-n', String(n), fixture('collectives.ts')], `collectives ok ${n}`);
-      },
-    );
+    it.each(
+      Array.from({ length: maxAlgorithms }, (_, k) => k).flatMap((k) => [
+        [k, 4],
+        [k, 5],
+      ]),
+    )('every collective with algorithm #%i forced, np=%i', async (k, n) => {
+      await expectOk([...forceNth(k), '-n', String(n), fixture('collectives.ts')], `collectives ok ${n}`);
+    });
   });
 
   describe.concurrent('value semantics of collectives', () => {

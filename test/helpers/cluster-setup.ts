@@ -32,7 +32,9 @@ export default async function setup(project: TestProject): Promise<void> {
     console.log(`[cluster-setup] ${hosts}, ${slurm} in ${Date.now() - t0} ms; remove with: bash test/cluster/down.sh`);
   }
   if (process.env.TSMPI_TEST_CLUSTER === 'required' && (state.hosts === null || !state.slurm.ok)) {
-    throw new Error(`TSMPI_TEST_CLUSTER=required but ${state.hosts === null ? `no test hosts: ${state.hostsError}` : `no Slurm: ${state.slurm.ok ? '' : state.slurm.reason}`}`);
+    throw new Error(
+      `TSMPI_TEST_CLUSTER=required but ${state.hosts === null ? `no test hosts: ${state.hostsError}` : `no Slurm: ${state.slurm.ok ? '' : state.slurm.reason}`}`,
+    );
   }
   project.provide('tsmpiCluster', state);
 }

@@ -76,7 +76,9 @@ function sbinPath(): string {
  * not this repo's `tsmpirun`/`tsx` by accident, and hosts started by hand and by vitest agree.
  */
 function hostsPath(): string {
-  const parts = sbinPath().split(':').filter((p) => !p.includes('node_modules'));
+  const parts = sbinPath()
+    .split(':')
+    .filter((p) => !p.includes('node_modules'));
   const nodeDir = path.dirname(process.execPath);
   if (!parts.includes(nodeDir)) parts.unshift(nodeDir);
   return [...new Set(parts)].join(':');

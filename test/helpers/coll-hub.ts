@@ -45,7 +45,9 @@ export interface Hub {
   readonly bytesFrom: readonly number[];
 }
 
-interface Waiter { resolve(msg: Packet[]): void }
+interface Waiter {
+  resolve(msg: Packet[]): void;
+}
 
 class Mailbox {
   readonly queue: Packet[][] = [];
@@ -134,7 +136,9 @@ export function createCollHub(size: number, options: CollWorldOptions = {}): Hub
       algorithms: options.algorithms ?? {},
       hostMemory,
       hostOf,
-      get opened() { return opened; },
+      get opened() {
+        return opened;
+      },
       channel(): CollChannel {
         const k = opened++;
         return {
@@ -168,9 +172,15 @@ export function createCollHub(size: number, options: CollWorldOptions = {}): Hub
   });
   return {
     hosts,
-    get sent() { return stats.sent; },
-    get received() { return stats.received; },
-    get bytes() { return stats.bytes; },
+    get sent() {
+      return stats.sent;
+    },
+    get received() {
+      return stats.received;
+    },
+    get bytes() {
+      return stats.bytes;
+    },
     bytesFrom,
   };
 }
@@ -180,16 +190,20 @@ export function createCollHub(size: number, options: CollWorldOptions = {}): Hub
  * until the test timeout) when some rank never finishes.
  */
 export async function onEveryRank<T>(
-  hosts: readonly CollHost[], fn: (host: CollHost, rank: number) => Promise<T>, timeoutMs = 5000,
+  hosts: readonly CollHost[],
+  fn: (host: CollHost, rank: number) => Promise<T>,
+  timeoutMs = 5000,
 ): Promise<Array<PromiseSettledResult<T>>> {
   const done = new Array<boolean>(hosts.length).fill(false);
-  const all = Promise.allSettled(hosts.map(async (h, r) => {
-    try {
-      return await fn(h, r);
-    } finally {
-      done[r] = true;
-    }
-  }));
+  const all = Promise.allSettled(
+    hosts.map(async (h, r) => {
+      try {
+        return await fn(h, r);
+      } finally {
+        done[r] = true;
+      }
+    }),
+  );
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -205,9 +219,7 @@ export async function onEveryRank<T>(
 }
 
 /** Like {@link onEveryRank}, but every rank must succeed: gives the values by rank. */
-export async function valuesOnEveryRank<T>(
-  hosts: readonly CollHost[], fn: (host: CollHost, rank: number) => Promise<T>, timeoutMs?: number,
-): Promise<T[]> {
+export async function valuesOnEveryRank<T>(hosts: readonly CollHost[], fn: (host: CollHost, rank: number) => Promise<T>, timeoutMs?: number): Promise<T[]> {
   const settled = await onEveryRank(hosts, fn, timeoutMs);
   return settled.map((s, r) => {
     if (s.status === 'rejected') throw new Error(`rank ${r} failed: ${String(s.reason)}`, { cause: s.reason });

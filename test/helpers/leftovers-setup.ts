@@ -32,7 +32,9 @@ export default function setup(): (() => Promise<void>) | undefined {
     let left: Leftover[];
     while ((left = await leftovers(before, run)).length > 0 && Date.now() < deadline) await delay(250);
     if (left.length === 0) return;
-    console.error(`[leftovers] the tests left ${left.length} thing(s) behind ${kSettleMs / 1000} s after the last test (removed now):\n${left.map((l) => `  ${l.what}`).join('\n')}`);
+    console.error(
+      `[leftovers] the tests left ${left.length} thing(s) behind ${kSettleMs / 1000} s after the last test (removed now):\n${left.map((l) => `  ${l.what}`).join('\n')}`,
+    );
     process.exitCode = 1;
     for (const l of left) {
       if (l.pid !== undefined) {

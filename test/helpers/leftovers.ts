@@ -25,22 +25,35 @@ const kJobDirName = /^tsmpi-[A-Za-z0-9]{6}$/;
 /** The TypeScript loader's compile cache (ts-loader/register.ts): kept on purpose, across runs. */
 const kKeptCache = /^tsmpi-ts-/;
 
-export interface Snapshot { entries: Set<string>; processes: Set<string> }
-export interface Leftover { what: string; path?: string; pid?: number }
+export interface Snapshot {
+  entries: Set<string>;
+  processes: Set<string>;
+}
+export interface Leftover {
+  what: string;
+  path?: string;
+  pid?: number;
+}
 
 const bases = (): string[] => [...new Set([os.tmpdir(), ...jobDirBases()])];
 
 function tsmpiEntries(): string[] {
   return bases().flatMap((base) => {
     try {
-      return readdirSync(base).filter((name) => name.startsWith('tsmpi-')).map((name) => path.join(base, name));
+      return readdirSync(base)
+        .filter((name) => name.startsWith('tsmpi-'))
+        .map((name) => path.join(base, name));
     } catch {
       return [];
     }
   });
 }
 
-interface Proc { key: string; pid: number; zombie: boolean }
+interface Proc {
+  key: string;
+  pid: number;
+  zombie: boolean;
+}
 
 /** Every process, keyed by pid and start time (a pid reused during the run is a new process). */
 function processes(): Proc[] {

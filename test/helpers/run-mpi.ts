@@ -78,14 +78,15 @@ export function startMpi(args: readonly string[], options: RunOptions = {}): Mpi
       resolve({ code, signal, stdout, stderr });
     });
   });
-  const waitForStdout = (text: string, count = 1): Promise<void> => new Promise((resolve, reject) => {
-    const check = (): void => {
-      if (stdout.split('\n').filter((l) => l.includes(text)).length >= count) resolve();
-    };
-    watchers.push(check);
-    check();
-    void result.then(() => reject(new Error(`launcher ended before printing ${count} × "${text}":\n${stdout}\n${stderr}`)));
-  });
+  const waitForStdout = (text: string, count = 1): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (stdout.split('\n').filter((l) => l.includes(text)).length >= count) resolve();
+      };
+      watchers.push(check);
+      check();
+      void result.then(() => reject(new Error(`launcher ended before printing ${count} × "${text}":\n${stdout}\n${stderr}`)));
+    });
   return { child, stdout: () => stdout, stderr: () => stderr, waitForStdout, result };
 }
 
@@ -112,10 +113,12 @@ export function startOnTerminal(args: readonly string[], killAfterMs = 40_000): 
     output += d;
   });
   const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => {
-    clearTimeout(killer);
-    resolve(code);
-  }));
+  const closed = new Promise<number | null>((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(killer);
+      resolve(code);
+    }),
+  );
   return { output: () => output, closed };
 }
 
@@ -159,7 +162,13 @@ export function pidsIn(dir: string): Map<string, number> {
  * `dir` and that still exist after up to `withinMs`: none may outlive the job.
  */
 export async function leftoverJobDirs(dir: string, withinMs = 3000): Promise<string[]> {
-  const dirs = [...new Set(readdirSync(dir).filter((f) => f.endsWith('.jobdir')).map((f) => readFileSync(path.join(dir, f), 'utf8')))];
+  const dirs = [
+    ...new Set(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.jobdir'))
+        .map((f) => readFileSync(path.join(dir, f), 'utf8')),
+    ),
+  ];
   const deadline = Date.now() + withinMs;
   for (;;) {
     const left = dirs.filter((d) => existsSync(d));

@@ -4,7 +4,10 @@ import type { ForcedAlgorithms } from '../../src/comm/coll/channel.js';
 import { P2PEngine } from '../../src/comm/p2p/p2p-engine.js';
 import { createLoopbackTransports } from '../../src/comm/transport/loopback-transport.js';
 
-export function createLoopbackWorld(size: number, options: { maxDelayMs?: number; algorithms?: ForcedAlgorithms; windowPerPeer?: number } = {}): Communicator[] {
+export function createLoopbackWorld(
+  size: number,
+  options: { maxDelayMs?: number; algorithms?: ForcedAlgorithms; windowPerPeer?: number } = {},
+): Communicator[] {
   const transports = createLoopbackTransports(size, { maxDelayMs: options.maxDelayMs });
   const group = Array.from({ length: size }, (_, i) => i);
   return transports.map((t, rank) => {

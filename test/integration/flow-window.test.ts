@@ -147,27 +147,44 @@ const vec = (r: number, k: number): Float64Array => Float64Array.from({ length: 
 async function runCollective(rank: number, size: number, collective: CollectiveName, k: number, c: Comm): Promise<unknown> {
   const rt = root(size, k);
   switch (collective) {
-    case 'barrier': return c.barrier();
-    case 'bcast': return c.bcast(rank === rt ? vec(rt, k) : undefined, rt);
-    case 'scatter': return c.scatter(rank === rt ? Array.from({ length: size }, (_, i) => vec(i, k)) : undefined, rt);
-    case 'gather': return c.gather(vec(rank, k), rt);
-    case 'allgather': return c.allgather(vec(rank, k));
-    case 'alltoall': return c.alltoall(Array.from({ length: size }, (_, j) => vec(rank * size + j, k)));
-    case 'reduce': return c.reduce(vec(rank, k), SUM, rt);
-    case 'allreduce': return c.allreduce(vec(rank, k), k === 1 ? MAX : SUM);
-    case 'scan': return c.scan(vec(rank, k), SUM);
-    case 'exscan': return c.exscan(vec(rank, k), SUM);
-    case 'scatterv': return c.scatterv(rank === rt ? vec(rt, k) : undefined, rank === rt ? blocks(size) : undefined, rt);
-    case 'gatherv': return c.gatherv(vec(rank, k), rt);
-    case 'allgatherv': return c.allgatherv(vec(rank, k));
-    case 'alltoallv': return c.alltoallv(vec(rank, k), blocks(size));
-    case 'reduce_scatter_block': return c.reduceScatterBlock(vec(rank, k), SUM);
-    case 'reduce_scatter': return c.reduceScatter(vec(rank, k), blocks(size), SUM);
+    case 'barrier':
+      return c.barrier();
+    case 'bcast':
+      return c.bcast(rank === rt ? vec(rt, k) : undefined, rt);
+    case 'scatter':
+      return c.scatter(rank === rt ? Array.from({ length: size }, (_, i) => vec(i, k)) : undefined, rt);
+    case 'gather':
+      return c.gather(vec(rank, k), rt);
+    case 'allgather':
+      return c.allgather(vec(rank, k));
+    case 'alltoall':
+      return c.alltoall(Array.from({ length: size }, (_, j) => vec(rank * size + j, k)));
+    case 'reduce':
+      return c.reduce(vec(rank, k), SUM, rt);
+    case 'allreduce':
+      return c.allreduce(vec(rank, k), k === 1 ? MAX : SUM);
+    case 'scan':
+      return c.scan(vec(rank, k), SUM);
+    case 'exscan':
+      return c.exscan(vec(rank, k), SUM);
+    case 'scatterv':
+      return c.scatterv(rank === rt ? vec(rt, k) : undefined, rank === rt ? blocks(size) : undefined, rt);
+    case 'gatherv':
+      return c.gatherv(vec(rank, k), rt);
+    case 'allgatherv':
+      return c.allgatherv(vec(rank, k));
+    case 'alltoallv':
+      return c.alltoallv(vec(rank, k), blocks(size));
+    case 'reduce_scatter_block':
+      return c.reduceScatterBlock(vec(rank, k), SUM);
+    case 'reduce_scatter':
+      return c.reduceScatter(vec(rank, k), blocks(size), SUM);
   }
 }
 
 /** 600 elements in `size` uneven blocks. */
-const blocks = (size: number): number[] => Array.from({ length: size }, (_, i) => Math.floor((600 * (i + 1) ** 2) / size ** 2) - Math.floor((600 * i ** 2) / size ** 2));
+const blocks = (size: number): number[] =>
+  Array.from({ length: size }, (_, i) => Math.floor((600 * (i + 1) ** 2) / size ** 2) - Math.floor((600 * i ** 2) / size ** 2));
 const blockOf = (a: Float64Array, counts: number[], i: number): Float64Array => {
   const at = counts.slice(0, i).reduce((x, y) => x + y, 0);
   return a.slice(at, at + counts[i]);
@@ -184,21 +201,41 @@ function expected(rank: number, size: number, collective: CollectiveName, k: num
   const rt = root(size, k);
   const all = Array.from({ length: size }, (_, i) => i);
   switch (collective) {
-    case 'barrier': return undefined;
-    case 'bcast': return vec(rt, k);
-    case 'scatter': return vec(rank, k);
-    case 'gather': return rank === rt ? all.map((i) => vec(i, k)) : undefined;
-    case 'allgather': return all.map((i) => vec(i, k));
-    case 'alltoall': return all.map((j) => vec(j * size + rank, k));
-    case 'reduce': return rank === rt ? sumOf(all, k) : undefined;
-    case 'allreduce': return k === 1 ? vec(size - 1, k) : sumOf(all, k);
-    case 'scan': return sumOf(all.slice(0, rank + 1), k);
-    case 'exscan': return rank === 0 ? undefined : sumOf(all.slice(0, rank), k);
-    case 'scatterv': return blockOf(vec(rt, k), blocks(size), rank);
-    case 'gatherv': return rank === rt ? { data: joined(all.map((i) => vec(i, k))), counts: all.map(() => 600) } : undefined;
-    case 'allgatherv': return { data: joined(all.map((i) => vec(i, k))), counts: all.map(() => 600) };
-    case 'alltoallv': return { data: joined(all.map((i) => blockOf(vec(i, k), blocks(size), rank))), counts: all.map(() => blocks(size)[rank]) };
-    case 'reduce_scatter_block': return blockOf(sumOf(all, k), all.map(() => 600 / size), rank);
-    case 'reduce_scatter': return blockOf(sumOf(all, k), blocks(size), rank);
+    case 'barrier':
+      return undefined;
+    case 'bcast':
+      return vec(rt, k);
+    case 'scatter':
+      return vec(rank, k);
+    case 'gather':
+      return rank === rt ? all.map((i) => vec(i, k)) : undefined;
+    case 'allgather':
+      return all.map((i) => vec(i, k));
+    case 'alltoall':
+      return all.map((j) => vec(j * size + rank, k));
+    case 'reduce':
+      return rank === rt ? sumOf(all, k) : undefined;
+    case 'allreduce':
+      return k === 1 ? vec(size - 1, k) : sumOf(all, k);
+    case 'scan':
+      return sumOf(all.slice(0, rank + 1), k);
+    case 'exscan':
+      return rank === 0 ? undefined : sumOf(all.slice(0, rank), k);
+    case 'scatterv':
+      return blockOf(vec(rt, k), blocks(size), rank);
+    case 'gatherv':
+      return rank === rt ? { data: joined(all.map((i) => vec(i, k))), counts: all.map(() => 600) } : undefined;
+    case 'allgatherv':
+      return { data: joined(all.map((i) => vec(i, k))), counts: all.map(() => 600) };
+    case 'alltoallv':
+      return { data: joined(all.map((i) => blockOf(vec(i, k), blocks(size), rank))), counts: all.map(() => blocks(size)[rank]) };
+    case 'reduce_scatter_block':
+      return blockOf(
+        sumOf(all, k),
+        all.map(() => 600 / size),
+        rank,
+      );
+    case 'reduce_scatter':
+      return blockOf(sumOf(all, k), blocks(size), rank);
   }
 }

@@ -14,7 +14,9 @@ function rankZero(): { comm: Communicator; deliver: MessageHandler } {
     endpoint: 'test://0',
     setDirectory() {},
     send: () => Promise.resolve(),
-    onMessage(h) { deliver = h; },
+    onMessage(h) {
+      deliver = h;
+    },
     setActive() {},
     close: () => Promise.resolve(),
   };
@@ -23,8 +25,7 @@ function rankZero(): { comm: Communicator; deliver: MessageHandler } {
   return { comm, deliver: (peer, header, packets) => deliver(peer, header, packets) };
 }
 
-const header = (over: Partial<Parameters<typeof encodeEnvelope>[0]> = {}): Buffer =>
-  encodeEnvelope({ ctx: 0, src: 1, tag: 3, seq: 0, codes: [0], ...over });
+const header = (over: Partial<Parameters<typeof encodeEnvelope>[0]> = {}): Buffer => encodeEnvelope({ ctx: 0, src: 1, tag: 3, seq: 0, codes: [0], ...over });
 
 describe('malformed frames reaching a rank', () => {
   let warnings: string[];
@@ -40,7 +41,7 @@ describe('malformed frames reaching a rank', () => {
     ['fewer frames than announced', header({ codes: [0, 0] }), [encode(1).bytes], 'header announces 2 packets but 1 frames followed'],
     ['more frames than announced', header(), [encode(1).bytes, encode(2).bytes], 'header announces 1 packets but 2 frames followed'],
     ['a header with trailing bytes', Buffer.concat([header(), Buffer.alloc(3)]), [encode(1).bytes], 'header announces 1 packets but is 24 bytes long'],
-    ['another rank\'s name on rank 1\'s connection', header({ src: 0 }), [encode(1).bytes], 'claiming to be from rank 0'],
+    ["another rank's name on rank 1's connection", header({ src: 0 }), [encode(1).bytes], 'claiming to be from rank 0'],
   ])('ignores %s with a warning, and the next real message still arrives', async (_name, bad, packets, warning) => {
     const { comm, deliver } = rankZero();
     deliver(1, bad, packets);
@@ -62,7 +63,7 @@ describe('malformed frames reaching a rank', () => {
     expect(await comm.recv(1, 3)).toEqual({ ok: true });
   });
 
-  it('a message out of sequence ends the rank\'s communication with an internal error, never wrong data', async () => {
+  it("a message out of sequence ends the rank's communication with an internal error, never wrong data", async () => {
     const { comm, deliver } = rankZero();
     const pending = comm.recv(1, 3);
     deliver(1, header({ seq: 5 }), [encode('x').bytes]);

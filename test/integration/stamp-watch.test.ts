@@ -26,7 +26,11 @@ describe('stamp watchers', () => {
       seen.push([src, tag, s.code]);
       return s.code === 7;
     });
-    expect(seen).toEqual([[0, 4, 7], [0, 4, 8], [0, 4, 7]]);
+    expect(seen).toEqual([
+      [0, 4, 7],
+      [0, 4, 8],
+      [0, 4, 7],
+    ]);
     expect(decode((await e1.recv(9, 0, 4)).packets[0])).toBe('first');
     expect(decode((await e1.recv(9, 0, 4)).packets[0])).toBe('second');
     await e0.send(9, 1, 5, [encode('live')], { code: 8, a: 0, b: 0 });

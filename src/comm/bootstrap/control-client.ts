@@ -27,7 +27,10 @@ export const kReportWaitMs = 1000;
 export const kDiagWaitMs = 1000;
 
 type Incoming = LauncherToRank | RankToLauncher;
-interface Waiter { accept(message: Incoming): boolean; fail(error: Error): void }
+interface Waiter {
+  accept(message: Incoming): boolean;
+  fail(error: Error): void;
+}
 
 // Process-wide, not module-wide: the launcher's preload and the program's `tsmpi` import may
 // load this file from two installations, and two DEALERs with one routing id would make the
@@ -203,7 +206,15 @@ export class ControlClient {
     // Settled by close() at the latest; it must never surface as an unhandled rejection.
     answer.catch(() => undefined);
     try {
-      return await Promise.race([this.#send(message).then(() => answer).then(() => true, () => false), timeout]);
+      return await Promise.race([
+        this.#send(message)
+          .then(() => answer)
+          .then(
+            () => true,
+            () => false,
+          ),
+        timeout,
+      ]);
     } finally {
       clearTimeout(timer);
     }

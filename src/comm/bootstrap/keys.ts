@@ -47,8 +47,16 @@ export interface JobKeys {
 }
 
 /** The CURVE options of a socket, as zeromq.js takes them. */
-export interface CurveServerOptions { curveServer: true; curvePublicKey: string; curveSecretKey: string }
-export interface CurveClientOptions { curveServerKey: string; curvePublicKey: string; curveSecretKey: string }
+export interface CurveServerOptions {
+  curveServer: true;
+  curvePublicKey: string;
+  curveSecretKey: string;
+}
+export interface CurveClientOptions {
+  curveServerKey: string;
+  curvePublicKey: string;
+  curveSecretKey: string;
+}
 
 /** The name of the key file inside the job directory. */
 export const kKeyFileName = 'keys.json';

@@ -21,12 +21,24 @@
  * `started`: when the rank's process started; `loading`: when tsmpi began connecting (its
  * code loaded), both ms since 1970, for the start-up line of --stats.
  */
-export interface HelloMessage { type: 'hello'; rank: number; pid: number; host: string; endpoint: string; started?: number; loading?: number }
+export interface HelloMessage {
+  type: 'hello';
+  rank: number;
+  pid: number;
+  host: string;
+  endpoint: string;
+  started?: number;
+  loading?: number;
+}
 /**
  * `endpoints[r]`: rank r's endpoints separated by spaces (ipc, and tcp when the job spans
  * hosts); `hosts[r]`: the host it runs on, so ranks on the same host use ipc.
  */
-export interface DirectoryMessage { type: 'directory'; endpoints: string[]; hosts: string[] }
+export interface DirectoryMessage {
+  type: 'directory';
+  endpoints: string[];
+  hosts: string[];
+}
 export interface FailedMessage {
   type: 'failed';
   rank: number;
@@ -34,7 +46,11 @@ export interface FailedMessage {
   /** `util.inspect` of the error: its stack, or the value that was thrown. */
   stack: string;
 }
-export interface AbortMessage { type: 'abort'; rank: number; code: number }
+export interface AbortMessage {
+  type: 'abort';
+  rank: number;
+  code: number;
+}
 /** An argument of a pending call as the hang report shows it, e.g. `['source', 0]`, `['tag', 'any']`. */
 export type WaitArg = readonly [name: string, value: number | 'any'];
 /** One pending call of a rank's program (see comm/diagnostics/waits.ts). */
@@ -51,7 +67,11 @@ export interface WaitInfo {
   /** Where the program called it: `file.ts:line`. */
   site?: string;
 }
-export interface WaitsMessage { type: 'waits'; rank: number; waits: WaitInfo[] }
+export interface WaitsMessage {
+  type: 'waits';
+  rank: number;
+  waits: WaitInfo[];
+}
 
 /**
  * One recorded span of a rank (comm/diagnostics/recorder.ts). Times are ms since the job's
@@ -94,7 +114,11 @@ export interface DiagMessage {
   counters?: DiagCounters;
   spans: DiagSpan[];
 }
-export interface DiagAckMessage { type: 'diag-ack'; rank: number; part: number }
+export interface DiagAckMessage {
+  type: 'diag-ack';
+  rank: number;
+  part: number;
+}
 
 export type RankToLauncher = HelloMessage | FailedMessage | AbortMessage | WaitsMessage | DiagMessage;
 export type LauncherToRank = DirectoryMessage | DiagAckMessage;
@@ -109,7 +133,13 @@ export function decodeControl(frame: Buffer): RankToLauncher | LauncherToRank | 
     const m = JSON.parse(frame.toString('utf8')) as { type?: unknown };
     if (m === null || typeof m !== 'object' || typeof m.type !== 'string') return undefined;
     switch (m.type) {
-      case 'hello': case 'directory': case 'failed': case 'abort': case 'waits': case 'diag': case 'diag-ack':
+      case 'hello':
+      case 'directory':
+      case 'failed':
+      case 'abort':
+      case 'waits':
+      case 'diag':
+      case 'diag-ack':
         return m as RankToLauncher | LauncherToRank;
       default:
         return undefined;

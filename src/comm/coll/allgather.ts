@@ -40,10 +40,7 @@ export async function allgatherRing(ch: CollChannel, own: Packet): Promise<Packe
   const out = new Array<Packet>(size);
   out[rank] = own;
   for (let s = 0; s < size - 1; s++) {
-    const [, got] = await Promise.all([
-      ch.send(right, [out[(rank - s + size) % size]]),
-      ch.recv(left),
-    ]);
+    const [, got] = await Promise.all([ch.send(right, [out[(rank - s + size) % size]]), ch.recv(left)]);
     out[(rank - s - 1 + size) % size] = got[0];
   }
   return out;
@@ -52,7 +49,7 @@ export async function allgatherRing(ch: CollChannel, own: Packet): Promise<Packe
 export async function allgatherGatherBcast(ch: CollChannel, own: Packet): Promise<Packet[]> {
   const gathered = await gatherBinomial(ch, own, 0);
   const tree = binomialTree(ch.rank, ch.size, 0);
-  const all = gathered ?? await ch.recv(tree.parent);
+  const all = gathered ?? (await ch.recv(tree.parent));
   await Promise.all(tree.children.map((c) => ch.send(c, all)));
   return all;
 }

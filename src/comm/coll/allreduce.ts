@@ -35,10 +35,7 @@ import { type Fault, controlPacket, isControlPacket, readControl } from './fault
 import { reduceBinomial } from './reduce.js';
 import { recursiveDoubling, ringNeighbours } from './topo.js';
 
-type Part =
-  | { kind: 'value'; value: unknown }
-  | { kind: 'ring'; type: string; length: number }
-  | { kind: 'mixed' };
+type Part = { kind: 'value'; value: unknown } | { kind: 'ring'; type: string; length: number } | { kind: 'mixed' };
 
 export async function allreduceRecursiveDoubling(ch: CollChannel, value: unknown, op: Op, fault: Fault): Promise<unknown> {
   let part = await doubling(ch, { kind: 'value', value }, op, fault);
@@ -73,8 +70,7 @@ export async function allreduceReduceBcast(ch: CollChannel, value: unknown, op: 
 /** One recursive-doubling pass over parts (values, ring descriptors, or the 'mixed' verdict). */
 async function doubling(ch: CollChannel, mine: Part, op: Op, fault: Fault): Promise<Part> {
   const s = recursiveDoubling(ch.rank, ch.size);
-  const pack = (p: Part): Packet[] =>
-    fault.message(() => [p.kind === 'value' ? fault.encode(p.value) : controlPacket(p)]);
+  const pack = (p: Part): Packet[] => fault.message(() => [p.kind === 'value' ? fault.encode(p.value) : controlPacket(p)]);
   const unpack = (msg: Packet[]): Part | undefined => {
     if (fault.absorb(msg) || fault.failed) return undefined;
     if (isControlPacket(msg[0])) return readControl<Part>(msg[0]);
@@ -114,7 +110,13 @@ async function ring(ch: CollChannel, array: TypedArray, op: Op, fault: Fault): P
   // Reduce-scatter: in round s, pass on the partial of chunk rank-s, fold in chunk rank-s-1.
   let partial: unknown = chunk(rank);
   for (let s = 0; s < size - 1; s++) {
-    const [, msg] = await Promise.all([ch.send(right, fault.message(() => [fault.encode(partial)])), ch.recv(left)]);
+    const [, msg] = await Promise.all([
+      ch.send(
+        right,
+        fault.message(() => [fault.encode(partial)]),
+      ),
+      ch.recv(left),
+    ]);
     if (fault.absorb(msg) || fault.failed) continue;
     const got = fault.decode(msg[0]);
     if (!fault.failed) partial = fault.apply(op, got, chunk((rank - s - 1 + size) % size));
@@ -124,7 +126,13 @@ async function ring(ch: CollChannel, array: TypedArray, op: Op, fault: Fault): P
   done[(rank + 1) % size] = fault.message(() => [fault.encode(partial)])[0];
   for (let s = 0; s < size - 1; s++) {
     const out = done[(rank + 1 - s + size) % size];
-    const [, msg] = await Promise.all([ch.send(right, fault.message(() => [out])), ch.recv(left)]);
+    const [, msg] = await Promise.all([
+      ch.send(
+        right,
+        fault.message(() => [out]),
+      ),
+      ch.recv(left),
+    ]);
     fault.absorb(msg);
     done[(rank - s + size) % size] = msg[0];
   }

@@ -32,7 +32,9 @@ export async function alltoallLinear(ch: CollChannel, items: readonly Packet[]):
   const peers = Array.from({ length: size }, (_, r) => r).filter((r) => r !== rank);
   await Promise.all([
     ...peers.map((r) => ch.send(r, [items[r]])),
-    ...peers.map(async (r) => { out[r] = (await ch.recv(r))[0]; }),
+    ...peers.map(async (r) => {
+      out[r] = (await ch.recv(r))[0];
+    }),
   ]);
   return out;
 }

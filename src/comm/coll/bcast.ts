@@ -40,9 +40,19 @@ import { allgatherRing } from './allgather.js';
 import { controlPacket, isControlPacket, readControl } from './fault.js';
 import { type BinomialTree, binomialTree, fromVrank } from './topo.js';
 
-interface SplitHeader { code: number; length: number }
+interface SplitHeader {
+  code: number;
+  length: number;
+}
 /** A piece of the payload is in slot `slot` of the host memory: bytes [offset, offset + n) of `length`. */
-interface SharedNotice { shared: 1; code: number; length: number; offset: number; n: number; slot: number }
+interface SharedNotice {
+  shared: 1;
+  code: number;
+  length: number;
+  offset: number;
+  n: number;
+  slot: number;
+}
 
 /** A bcast's pieces through host memory (two slots of this many bytes). */
 export const kSharedPieceBytes = 4 * 1024 * 1024;
@@ -135,7 +145,7 @@ async function followShared(ch: CollChannel, tree: BinomialTree, first: Packet, 
   await shared.ready;
   const out = Buffer.from(shared.allocate(notice.length));
   let packet = first;
-  for (let n = notice; ; ) {
+  for (let n = notice; ;) {
     await Promise.all(tree.children.map((c) => ch.send(c, [packet])));
     out.set(shared.scratch(n.slot + Math.max(1, n.n)).subarray(n.slot, n.slot + n.n), n.offset);
     await Promise.all(tree.children.map((c) => ch.recv(c)));
@@ -151,8 +161,10 @@ async function followShared(ch: CollChannel, tree: BinomialTree, first: Packet, 
 
 /** Sends each child [header, chunks of its subtree]; `msg` = [header, chunks from vrank `first`]. */
 function sendSubtrees(ch: CollChannel, tree: BinomialTree, msg: readonly Packet[], first: number): Promise<unknown> {
-  return Promise.all(tree.children.map((c, i) => {
-    const from = 1 + tree.childVranks[i] - first;
-    return ch.send(c, [msg[0], ...msg.slice(from, from + tree.childSizes[i])]);
-  }));
+  return Promise.all(
+    tree.children.map((c, i) => {
+      const from = 1 + tree.childVranks[i] - first;
+      return ch.send(c, [msg[0], ...msg.slice(from, from + tree.childSizes[i])]);
+    }),
+  );
 }

@@ -43,7 +43,20 @@ export interface CollHost {
 
 /** Algorithm names forced per collective (from TSMPI_COLL_<NAME> environment variables), else automatic. */
 export type CollectiveName =
-  | 'barrier' | 'bcast' | 'scatter' | 'gather' | 'allgather' | 'alltoall'
-  | 'reduce' | 'allreduce' | 'scan' | 'exscan'
-  | 'scatterv' | 'gatherv' | 'allgatherv' | 'alltoallv' | 'reduce_scatter_block' | 'reduce_scatter';
+  | 'barrier'
+  | 'bcast'
+  | 'scatter'
+  | 'gather'
+  | 'allgather'
+  | 'alltoall'
+  | 'reduce'
+  | 'allreduce'
+  | 'scan'
+  | 'exscan'
+  | 'scatterv'
+  | 'gatherv'
+  | 'allgatherv'
+  | 'alltoallv'
+  | 'reduce_scatter_block'
+  | 'reduce_scatter';
 export type ForcedAlgorithms = Partial<Record<CollectiveName, string>>;

@@ -42,8 +42,10 @@ export async function gatherLinear(ch: CollChannel, own: Packet, root: number): 
   }
   const out = new Array<Packet>(size);
   out[root] = own;
-  await Promise.all(Array.from({ length: size }, async (_, r) => {
-    if (r !== root) out[r] = (await ch.recv(r))[0];
-  }));
+  await Promise.all(
+    Array.from({ length: size }, async (_, r) => {
+      if (r !== root) out[r] = (await ch.recv(r))[0];
+    }),
+  );
   return out;
 }

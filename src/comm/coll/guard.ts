@@ -171,9 +171,5 @@ export class CollGuard {
 /** The error for call #index (0-based) where x and y differ; the higher rank is named first. */
 export function mismatchError(index: number, comm: string, x: Side, y: Side): MpiError {
   const [one, other] = x.rank > y.rank ? [x, y] : [y, x];
-  return Errors.mismatch(
-    index + 1, comm,
-    { rank: one.rank, called: describeCall(one.stamp) },
-    { rank: other.rank, called: describeCall(other.stamp) },
-  );
+  return Errors.mismatch(index + 1, comm, { rank: one.rank, called: describeCall(one.stamp) }, { rank: other.rank, called: describeCall(other.stamp) });
 }

@@ -46,7 +46,11 @@ function subChannel(ch: CollChannel, members: readonly number[]): CollChannel {
 }
 
 export async function bcastHierarchical(
-  ch: CollChannel, packet: Packet | undefined, root: number, shared: SharedTurn | undefined, hostOf: readonly number[],
+  ch: CollChannel,
+  packet: Packet | undefined,
+  root: number,
+  shared: SharedTurn | undefined,
+  hostOf: readonly number[],
 ): Promise<Packet> {
   const groups = groupsOf(hostOf);
   const leaders = groups.map((g, h) => (h === hostOf[root] ? root : g[0]));
@@ -63,7 +67,12 @@ export async function bcastHierarchical(
 }
 
 export async function allreduceHierarchical(
-  ch: CollChannel, value: unknown, op: Op, fault: Fault, shared: SharedTurn | undefined, hostOf: readonly number[],
+  ch: CollChannel,
+  value: unknown,
+  op: Op,
+  fault: Fault,
+  shared: SharedTurn | undefined,
+  hostOf: readonly number[],
 ): Promise<unknown> {
   const array = value as TypedArray;
   await shared?.ready;
@@ -76,17 +85,16 @@ export async function allreduceHierarchical(
   // 1. Each host's sum at its leader (through host memory when this host has it).
   let hostSum: unknown = array;
   if (mine.length > 1) {
-    hostSum = shared !== undefined && op.applyInto !== undefined
-      ? await reduceThroughHost(local, array, op, shared, 0)
-      : await reduceBinomial(local, array, op, 0, fault);
+    hostSum =
+      shared !== undefined && op.applyInto !== undefined
+        ? await reduceThroughHost(local, array, op, shared, 0)
+        : await reduceBinomial(local, array, op, 0, fault);
   }
   // 2. Between hosts, among the leaders.
   let total: unknown;
   if (isLeader) {
     const between = subChannel(ch, leaders);
-    total = array.length >= leaders.length
-      ? await allreduceRing(between, hostSum, op, fault)
-      : await allreduceRecursiveDoubling(between, hostSum, op, fault);
+    total = array.length >= leaders.length ? await allreduceRing(between, hostSum, op, fault) : await allreduceRecursiveDoubling(between, hostSum, op, fault);
     if (mine.length === 1) return fault.failed ? undefined : total;
   }
   // 3. The result from each leader to its host.

@@ -34,8 +34,11 @@ type Reduction = (ch: CollChannel, value: unknown, op: Op, fault: Fault, shared?
 
 const kBarrier: Record<Algorithm<'barrier'>, (ch: CollChannel) => Promise<void>> = { dissemination: barrierDissemination, linear: barrierLinear };
 const kBcast: Record<Algorithm<'bcast'>, Rooted> = {
-  binomial: bcastBinomial, 'scatter-allgather': bcastScatterAllgather, 'shared-memory': bcastSharedMemory,
-  hierarchical: (ch, packet, root, shared, hostOf) => bcastHierarchical(ch, packet, root, shared, hostOf!), linear: bcastLinear,
+  binomial: bcastBinomial,
+  'scatter-allgather': bcastScatterAllgather,
+  'shared-memory': bcastSharedMemory,
+  hierarchical: (ch, packet, root, shared, hostOf) => bcastHierarchical(ch, packet, root, shared, hostOf!),
+  linear: bcastLinear,
 };
 const kScatter: Record<Algorithm<'scatter'>, typeof scatterBinomial> = { binomial: scatterBinomial, linear: scatterLinear };
 const kGather: Record<Algorithm<'gather'>, typeof gatherBinomial> = { binomial: gatherBinomial, linear: gatherLinear };
@@ -43,7 +46,9 @@ const kAllgather: Record<Algorithm<'allgather'>, typeof allgatherRing> = { bruck
 const kAlltoall: Record<Algorithm<'alltoall'>, typeof alltoallPairwise> = { pairwise: alltoallPairwise, linear: alltoallLinear };
 const kReduce: Record<Algorithm<'reduce'>, typeof reduceBinomial> = { binomial: reduceBinomial, linear: reduceLinear };
 const kAllreduce: Record<Algorithm<'allreduce'>, Reduction> = {
-  'recursive-doubling': allreduceRecursiveDoubling, ring: allreduceRing, 'shared-memory': allreduceSharedMemory,
+  'recursive-doubling': allreduceRecursiveDoubling,
+  ring: allreduceRing,
+  'shared-memory': allreduceSharedMemory,
   hierarchical: (ch, value, op, fault, shared, hostOf) => allreduceHierarchical(ch, value, op, fault, shared, hostOf!),
   'reduce-bcast': allreduceReduceBcast,
 };

@@ -37,7 +37,9 @@ export function checkRecvbuf(call: string, recvbuf: unknown, like: TypedArray | 
   const code = elementCode(recvbuf);
   if (code === undefined) throw new TypeError(`${call}: recvbuf must be a typed array, got ${Errors.describe(recvbuf)}`);
   if (like !== undefined && code !== elementCode(like)) {
-    throw new TypeError(`${call}: recvbuf is a ${(recvbuf as TypedArray)[Symbol.toStringTag]}, data a ${like[Symbol.toStringTag]}: they must hold the same element type`);
+    throw new TypeError(
+      `${call}: recvbuf is a ${(recvbuf as TypedArray)[Symbol.toStringTag]}, data a ${like[Symbol.toStringTag]}: they must hold the same element type`,
+    );
   }
   return recvbuf as TypedArray;
 }

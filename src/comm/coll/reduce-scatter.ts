@@ -54,7 +54,13 @@ export const reduceScatterRing: ReduceScatterAlgorithm = async (ch, data, counts
   const block = (i: number): TypedArray => data.subarray(displs[i], displs[i + 1]);
   let partial = fault.failed ? undefined : block((rank - 1 + size) % size);
   for (let s = 0; s < size - 1; s++) {
-    const [, msg] = await Promise.all([ch.send(right, send(fault, () => partial!)), ch.recv(left)]);
+    const [, msg] = await Promise.all([
+      ch.send(
+        right,
+        send(fault, () => partial!),
+      ),
+      ch.recv(left),
+    ]);
     partial = fault.failed ? (fault.absorb(msg), undefined) : combine(msg, block((rank - s - 2 + 2 * size) % size), op, fault);
   }
   return fault.failed ? undefined : partial;
@@ -66,7 +72,10 @@ export const reduceScatterRecursiveHalving: ReduceScatterAlgorithm = async (ch, 
   const rem = size - pof2;
   // Fold: even ranks below 2·rem hand their array to the odd rank above and wait for their block.
   if (rank < 2 * rem && rank % 2 === 0) {
-    await ch.send(rank + 1, send(fault, () => data));
+    await ch.send(
+      rank + 1,
+      send(fault, () => data),
+    );
     const msg = await ch.recv(rank + 1);
     if (fault.absorb(msg) || fault.failed) return undefined;
     return fault.decode(msg[0]) as TypedArray;
@@ -85,21 +94,30 @@ export const reduceScatterRecursiveHalving: ReduceScatterAlgorithm = async (ch, 
     const peer = partner < rem ? 2 * partner + 1 : partner + rem;
     const [sendFrom, sendTo, keepFrom, keepTo] = lower ? [lo + mask, lo + 2 * mask, lo, lo + mask] : [lo, lo + mask, lo + mask, lo + 2 * mask];
     const slice = (from: number, to: number): TypedArray => acc!.subarray(at(from) - at(lo), at(to) - at(lo));
-    const [, msg] = await Promise.all([ch.send(peer, send(fault, () => slice(sendFrom, sendTo))), ch.recv(peer)]);
+    const [, msg] = await Promise.all([
+      ch.send(
+        peer,
+        send(fault, () => slice(sendFrom, sendTo)),
+      ),
+      ch.recv(peer),
+    ]);
     acc = fault.failed ? (fault.absorb(msg), undefined) : combine(msg, slice(keepFrom, keepTo), op, fault);
     lo = keepFrom;
   }
   // acc now covers this pof2-rank's run: one block, or the blocks of an (even, odd) pair.
   if (rank < 2 * rem) {
     const evenPart = fault.failed ? 0 : counts[rank - 1];
-    await ch.send(rank - 1, send(fault, () => acc!.subarray(0, evenPart)));
+    await ch.send(
+      rank - 1,
+      send(fault, () => acc!.subarray(0, evenPart)),
+    );
     return fault.failed ? undefined : acc!.subarray(evenPart);
   }
   return acc;
 };
 
 export const reduceScatterReduceScatterv: ReduceScatterAlgorithm = async (ch, data, counts, op, fault) => {
-  const whole = await reduceBinomial(ch, fault.failed ? undefined : data, op, 0, fault) as TypedArray | undefined;
+  const whole = (await reduceBinomial(ch, fault.failed ? undefined : data, op, 0, fault)) as TypedArray | undefined;
   const items = ch.rank !== 0 ? undefined : fault.failed ? [fault.packet] : cutPieces(whole!, counts);
   const own = await scatterBinomial(ch, items, 0);
   if (fault.absorb([own]) || fault.failed) return undefined;

@@ -51,12 +51,15 @@ export async function reduceBinomial(ch: CollChannel, value: unknown, op: Op, ro
     }
   }
   if (tree.parent >= 0) {
-    await ch.send(tree.parent, fault.message(() => {
-      const parts = [];
-      if (tree.vrank < wrap) parts.push(fault.encode(hi));
-      if (hasLo) parts.push(fault.encode(lo));
-      return parts;
-    }));
+    await ch.send(
+      tree.parent,
+      fault.message(() => {
+        const parts = [];
+        if (tree.vrank < wrap) parts.push(fault.encode(hi));
+        if (hasLo) parts.push(fault.encode(lo));
+        return parts;
+      }),
+    );
     return undefined;
   }
   if (fault.failed) return undefined;
@@ -66,7 +69,10 @@ export async function reduceBinomial(ch: CollChannel, value: unknown, op: Op, ro
 export async function reduceLinear(ch: CollChannel, value: unknown, op: Op, root: number, fault: Fault): Promise<unknown> {
   const { rank, size } = ch;
   if (rank !== root) {
-    await ch.send(root, fault.message(() => [fault.encode(value)]));
+    await ch.send(
+      root,
+      fault.message(() => [fault.encode(value)]),
+    );
     return undefined;
   }
   const got = await Promise.all(Array.from({ length: size }, (_, r) => (r === root ? Promise.resolve([]) : ch.recv(r))));

@@ -26,10 +26,12 @@ export async function scatterBinomial(ch: CollChannel, items: readonly Packet[] 
   else mine = Array.from({ length: size }, (_, v) => items![fromVrank(v, size, root)]);
   // `mine` holds vranks [vrank, vrank + subtree), or a lone error packet meant for the subtree.
   const failed = mine.length === 1 && isErrorPacket(mine[0]);
-  await Promise.all(tree.children.map((c, i) => {
-    const from = tree.childVranks[i] - tree.vrank;
-    return ch.send(c, failed ? mine : mine.slice(from, from + tree.childSizes[i]));
-  }));
+  await Promise.all(
+    tree.children.map((c, i) => {
+      const from = tree.childVranks[i] - tree.vrank;
+      return ch.send(c, failed ? mine : mine.slice(from, from + tree.childSizes[i]));
+    }),
+  );
   return mine[0];
 }
 
@@ -37,7 +39,6 @@ export async function scatterLinear(ch: CollChannel, items: readonly Packet[] | 
   const { rank, size } = ch;
   if (rank !== root) return (await ch.recv(root))[0];
   const failed = items!.length !== size;
-  await Promise.all(Array.from({ length: size }, (_, r) =>
-    r === root ? Promise.resolve() : ch.send(r, [failed ? items![0] : items![r]])));
+  await Promise.all(Array.from({ length: size }, (_, r) => (r === root ? Promise.resolve() : ch.send(r, [failed ? items![0] : items![r]]))));
   return failed ? items![0] : items![root];
 }

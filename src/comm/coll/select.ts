@@ -144,17 +144,13 @@ function canRun(collective: CollectiveName, algorithm: string, f: PayloadFacts):
  * selectAlgorithm('bcast', { size: 4 }, { bcast: 'linear' }); // 'linear'
  * ```
  */
-export function selectAlgorithm<C extends CollectiveName>(
-  collective: C, facts: PayloadFacts, forced: ForcedAlgorithms = {},
-): Algorithm<C> {
+export function selectAlgorithm<C extends CollectiveName>(collective: C, facts: PayloadFacts, forced: ForcedAlgorithms = {}): Algorithm<C> {
   const name = forced[collective];
   const auto = (kAuto[collective] as (f: PayloadFacts) => Algorithm<C>)(facts);
   if (name === undefined || name === 'auto') return auto;
   const valid: readonly string[] = kAlgorithms[collective];
   if (!valid.includes(name)) {
-    throw new RangeError(
-      `TSMPI_COLL_${collective.toUpperCase()}=${JSON.stringify(name)} is not an algorithm of ${collective}: use one of ${valid.join(', ')}`,
-    );
+    throw new RangeError(`TSMPI_COLL_${collective.toUpperCase()}=${JSON.stringify(name)} is not an algorithm of ${collective}: use one of ${valid.join(', ')}`);
   }
   return canRun(collective, name, facts) ? (name as Algorithm<C>) : auto;
 }

@@ -34,8 +34,19 @@ const kKindCode = new Map<string, number>(kKinds.map((k, i) => [k, i]));
 
 /** Element types (1..15) by the typed array's toStringTag (a Buffer is a Uint8Array here). */
 const kElements = [
-  '', 'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array',
-  'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array', 'Float16Array',
+  '',
+  'Int8Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Int16Array',
+  'Uint16Array',
+  'Int32Array',
+  'Uint32Array',
+  'Float32Array',
+  'Float64Array',
+  'BigInt64Array',
+  'BigUint64Array',
+  'Float16Array',
 ] as const;
 const kElementCode = new Map<string, number>(kElements.map((e, i) => [e, i]));
 
@@ -84,7 +95,7 @@ export function kindOf(s: Stamp): number {
 export function sameCall(x: Stamp, y: Stamp): boolean {
   if ((x.code & 15) !== (y.code & 15) || !sameTarget(x.a, y.a, x.code & 15)) return false;
   if (x.code === y.code) return x.b === y.b;
-  return (x.code >> 4) === 0 || (y.code >> 4) === 0;
+  return x.code >> 4 === 0 || y.code >> 4 === 0;
 }
 
 function sameTarget(a: number, b: number, kind: number): boolean {

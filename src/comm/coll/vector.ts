@@ -32,7 +32,9 @@ const kGatherv: Record<Algorithm<'gatherv'>, typeof gatherBinomial> = { binomial
 const kAllgatherv: Record<Algorithm<'allgatherv'>, typeof allgatherRing> = { bruck: allgatherBruck, ring: allgatherRing, 'gather-bcast': allgatherGatherBcast };
 const kAlltoallv: Record<Algorithm<'alltoallv'>, typeof alltoallPairwise> = { pairwise: alltoallPairwise, linear: alltoallLinear };
 const kReduceScatter: Record<Algorithm<'reduce_scatter'>, ReduceScatterAlgorithm> = {
-  'recursive-halving': reduceScatterRecursiveHalving, ring: reduceScatterRing, 'reduce-scatterv': reduceScatterReduceScatterv,
+  'recursive-halving': reduceScatterRecursiveHalving,
+  ring: reduceScatterRing,
+  'reduce-scatterv': reduceScatterReduceScatterv,
 };
 
 /** Pieces of any length and the element count of each. */
@@ -104,8 +106,9 @@ export async function alltoallv(host: CollHost, data: unknown, counts: unknown, 
   const fault = new Fault(ch.rank);
   const typed = attempt(fault, () => checkTyped('alltoallv', 'data', data));
   const out = typed !== undefined ? attempt(fault, () => checkRecvbuf('alltoallv', recvbuf, typed)) : undefined;
-  const items = (fault.failed ? undefined : attempt(fault, () => cutPieces(typed!, checkCounts('alltoallv', counts, ch.size, typed!.length))))
-    ?? new Array<Packet>(ch.size).fill(fault.packet);
+  const items =
+    (fault.failed ? undefined : attempt(fault, () => cutPieces(typed!, checkCounts('alltoallv', counts, ch.size, typed!.length)))) ??
+    new Array<Packet>(ch.size).fill(fault.packet);
   const got = await kAlltoallv[selectAlgorithm('alltoallv', { size: ch.size }, host.algorithms)](ch, items);
   fault.absorb(got);
   fault.throwIfFailed();
@@ -123,7 +126,12 @@ export function reduceScatter(host: CollHost, data: unknown, counts: unknown, op
 }
 
 async function reduceScatterCall(
-  host: CollHost, call: 'reduceScatter' | 'reduceScatterBlock', data: unknown, counts: unknown, op: Op, recvbuf: unknown,
+  host: CollHost,
+  call: 'reduceScatter' | 'reduceScatterBlock',
+  data: unknown,
+  counts: unknown,
+  op: Op,
+  recvbuf: unknown,
 ): Promise<TypedArray> {
   // Checked before the channel opens: reduceScatter's signature carries a fingerprint of the counts.
   let error: { error: unknown } | undefined;
@@ -146,7 +154,10 @@ async function reduceScatterCall(
   if (error !== undefined) fault.fail(error.error);
   const typed = data as TypedArray;
   const facts = {
-    size: ch.size, bytes: fault.failed ? undefined : typed.byteLength, commutative: op.commutative, elementwise: kElementwise.has(op),
+    size: ch.size,
+    bytes: fault.failed ? undefined : typed.byteLength,
+    commutative: op.commutative,
+    elementwise: kElementwise.has(op),
   };
   const name = call === 'reduceScatter' ? 'reduce_scatter' : 'reduce_scatter_block';
   const run = kReduceScatter[selectAlgorithm(name, facts, host.algorithms)];

@@ -72,7 +72,15 @@ export function recordCall(kind: 'coll' | 'wait', name: string, start: number, e
  * Registers a waiting call that returned `settled`: counted as time in communication until it
  * settles, and then kept as a span if `span`. Only called while {@link recording}.
  */
-export function observeCall(kind: 'coll' | 'wait', name: string, start: number, settled: PromiseLike<unknown>, span: boolean, comm?: string, call?: number): void {
+export function observeCall(
+  kind: 'coll' | 'wait',
+  name: string,
+  start: number,
+  settled: PromiseLike<unknown>,
+  span: boolean,
+  comm?: string,
+  call?: number,
+): void {
   enterWait(start);
   const done = (): void => {
     const end = performance.now();

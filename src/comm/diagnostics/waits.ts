@@ -84,14 +84,16 @@ export function pendingAtExitText(waits: readonly WaitInfo[], rank: string, site
 
 /** Every wait of this rank, oldest first, as sent to the launcher. */
 export function snapshot(now = performance.now()): WaitInfo[] {
-  return [...pending].sort((a, b) => a.since - b.since).map((p) => ({
-    op: p.op,
-    comm: p.comm,
-    args: describe(p.named?.(...(p.args as never[])) ?? []),
-    ...(p.call === undefined ? {} : { call: p.call }),
-    ageMs: Math.max(0, Math.round(now - p.since)),
-    ...siteOf(p.site.stack),
-  }));
+  return [...pending]
+    .sort((a, b) => a.since - b.since)
+    .map((p) => ({
+      op: p.op,
+      comm: p.comm,
+      args: describe(p.named?.(...(p.args as never[])) ?? []),
+      ...(p.call === undefined ? {} : { call: p.call }),
+      ageMs: Math.max(0, Math.round(now - p.since)),
+      ...siteOf(p.site.stack),
+    }));
 }
 
 function siteOf(stack: string | undefined): { site?: string } {
@@ -142,7 +144,11 @@ const collectiveCalls = new WeakMap<object, number>();
  * while the mismatch guard's numbering counts only collectives that started.)
  */
 export function tracked<A extends unknown[], R>(
-  op: string, named: ArgsOf<A> | undefined, collective: boolean, fn: (this: Tracked, ...args: A) => R, comm?: () => Tracked,
+  op: string,
+  named: ArgsOf<A> | undefined,
+  collective: boolean,
+  fn: (this: Tracked, ...args: A) => R,
+  comm?: () => Tracked,
 ): (this: Tracked, ...args: A) => R {
   return function wrapper(this: Tracked, ...args: A): R {
     const self = comm?.() ?? this;

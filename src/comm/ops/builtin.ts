@@ -6,8 +6,17 @@
 import { Errors } from '../errors.js';
 import type { Op } from './op.js';
 import {
-  type Domain, type Kernel, type TypedArray,
-  classify, compileKernel, isBigIntTypedArray, isTypedArray, liftArrays, liftTyped, typedArrayName, unify,
+  type Domain,
+  type Kernel,
+  type TypedArray,
+  classify,
+  compileKernel,
+  isBigIntTypedArray,
+  isTypedArray,
+  liftArrays,
+  liftTyped,
+  typedArrayName,
+  unify,
 } from './elementwise.js';
 
 /** How one element of a typed-array result is computed: source for speed, a function as fallback. */
@@ -61,10 +70,7 @@ function makeOp(f: Family): Op {
 
 const always = (): boolean => true;
 
-function arithmetic(
-  name: string, num: (x: number, y: number) => number, big: (x: bigint, y: bigint) => bigint,
-  numExpr: string, bigExpr: string,
-): Op {
+function arithmetic(name: string, num: (x: number, y: number) => number, big: (x: bigint, y: bigint) => bigint, numExpr: string, bigExpr: string): Op {
   return makeOp({
     name,
     takes: 'it takes numbers, bigints, typed arrays and arrays of numbers',
@@ -90,21 +96,19 @@ function logical(name: string, truth: (x: unknown, y: unknown) => boolean, truth
     scalar: (v) => (typeof v === 'boolean' || typeof v === 'number' || typeof v === 'bigint' ? 'logical' : undefined),
     typed: always,
     combine: { logical: truth },
-    element: (_, bigint) => bigint
-      ? { expr: `(${truthExpr} ? 1n : 0n)`, fn: (x, y) => (truth(x, y) ? 1n : 0n) }
-      : { expr: `(${truthExpr} ? 1 : 0)`, fn: (x, y) => (truth(x, y) ? 1 : 0) },
+    element: (_, bigint) =>
+      bigint
+        ? { expr: `(${truthExpr} ? 1n : 0n)`, fn: (x, y) => (truth(x, y) ? 1n : 0n) }
+        : { expr: `(${truthExpr} ? 1 : 0)`, fn: (x, y) => (truth(x, y) ? 1 : 0) },
   });
 }
 
 const FLOAT_ARRAYS = new Set(['Float32Array', 'Float64Array', 'Float16Array']);
 
-function bitwise(
-  name: string, int32: (x: number, y: number) => number, big: (x: bigint, y: bigint) => bigint, expr: string,
-): Op {
+function bitwise(name: string, int32: (x: number, y: number) => number, big: (x: bigint, y: bigint) => bigint, expr: string): Op {
   // JS bit operators truncate to 32 bits, so wider safe integers go through BigInt (still two's
   // complement); the result of two safe integers always fits a double exactly.
-  const num = (x: number, y: number): number =>
-    (x | 0) === x && (y | 0) === y ? int32(x, y) : Number(big(BigInt(x), BigInt(y)));
+  const num = (x: number, y: number): number => ((x | 0) === x && (y | 0) === y ? int32(x, y) : Number(big(BigInt(x), BigInt(y))));
   return makeOp({
     name,
     takes: 'it takes safe integers, bigints, integer typed arrays and arrays of integers',
@@ -152,26 +156,34 @@ function location(name: string, wins: (x: number | bigint, y: number | bigint) =
  * ```ts
  * SUM.apply(new Int8Array([127]), new Int8Array([1])); // Int8Array [-128]
  * ``` */
-export const SUM = arithmetic('SUM', (x, y) => x + y, (x, y) => x + y, 'a[i] + b[i]', 'a[i] + b[i]');
+export const SUM = arithmetic(
+  'SUM',
+  (x, y) => x + y,
+  (x, y) => x + y,
+  'a[i] + b[i]',
+  'a[i] + b[i]',
+);
 /** Product.
  * ```ts
  * PROD.apply([2, 3], [4, 5]); // [8, 15]
  * ``` */
-export const PROD = arithmetic('PROD', (x, y) => x * y, (x, y) => x * y, 'a[i] * b[i]', 'a[i] * b[i]');
+export const PROD = arithmetic(
+  'PROD',
+  (x, y) => x * y,
+  (x, y) => x * y,
+  'a[i] * b[i]',
+  'a[i] * b[i]',
+);
 /** Minimum; NaN wins as with `Math.min`.
  * ```ts
  * MIN.apply(3n, 2n); // 2n
  * ``` */
-export const MIN = arithmetic(
-  'MIN', Math.min, (x, y) => (y < x ? y : x), 'Math.min(a[i], b[i])', '(b[i] < a[i] ? b[i] : a[i])',
-);
+export const MIN = arithmetic('MIN', Math.min, (x, y) => (y < x ? y : x), 'Math.min(a[i], b[i])', '(b[i] < a[i] ? b[i] : a[i])');
 /** Maximum; NaN wins as with `Math.max`.
  * ```ts
  * MAX.apply(new Float64Array([1, 5]), new Float64Array([4, 2])); // Float64Array [4, 5]
  * ``` */
-export const MAX = arithmetic(
-  'MAX', Math.max, (x, y) => (y > x ? y : x), 'Math.max(a[i], b[i])', '(b[i] > a[i] ? b[i] : a[i])',
-);
+export const MAX = arithmetic('MAX', Math.max, (x, y) => (y > x ? y : x), 'Math.max(a[i], b[i])', '(b[i] > a[i] ? b[i] : a[i])');
 /** Logical and of truthiness, as booleans (typed arrays: 0/1 of their type).
  * ```ts
  * LAND.apply([true, 1], [0, true]); // [false, true]
@@ -191,17 +203,32 @@ export const LXOR = logical('LXOR', (x, y) => !x !== !y, '!a[i] !== !b[i]');
  * ```ts
  * BAND.apply(2 ** 40 + 3, 2 ** 40 + 6); // 2 ** 40 + 2
  * ``` */
-export const BAND = bitwise('BAND', (x, y) => x & y, (x, y) => x & y, 'a[i] & b[i]');
+export const BAND = bitwise(
+  'BAND',
+  (x, y) => x & y,
+  (x, y) => x & y,
+  'a[i] & b[i]',
+);
 /** Bitwise or.
  * ```ts
  * BOR.apply(-8, 3); // -5
  * ``` */
-export const BOR = bitwise('BOR', (x, y) => x | y, (x, y) => x | y, 'a[i] | b[i]');
+export const BOR = bitwise(
+  'BOR',
+  (x, y) => x | y,
+  (x, y) => x | y,
+  'a[i] | b[i]',
+);
 /** Bitwise exclusive or.
  * ```ts
  * BXOR.apply(0b1100n, 0b1010n); // 0b0110n
  * ``` */
-export const BXOR = bitwise('BXOR', (x, y) => x ^ y, (x, y) => x ^ y, 'a[i] ^ b[i]');
+export const BXOR = bitwise(
+  'BXOR',
+  (x, y) => x ^ y,
+  (x, y) => x ^ y,
+  'a[i] ^ b[i]',
+);
 /** The `[value, index]` pair with the smallest value; ties go to the lower index.
  * ```ts
  * MINLOC.apply([2, 5], [2, 1]); // [2, 1]

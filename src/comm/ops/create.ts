@@ -36,8 +36,7 @@ export function createOp(fn: (a: any, b: any) => any, { commutative = false }: {
 function isOp(value: unknown): value is Op {
   if (typeof value !== 'object' || value === null) return false;
   const op = value as Partial<Op>;
-  return typeof op.apply === 'function' && typeof op.check === 'function'
-    && typeof op.name === 'string' && typeof op.commutative === 'boolean';
+  return typeof op.apply === 'function' && typeof op.check === 'function' && typeof op.name === 'string' && typeof op.commutative === 'boolean';
 }
 
 /**
@@ -53,7 +52,5 @@ function isOp(value: unknown): value is Op {
 export function toOp(op: OpLike, argName = 'op'): Op {
   if (typeof op === 'function') return createOp(op);
   if (isOp(op)) return op;
-  throw new TypeError(
-    `${argName} must be a built-in operation such as SUM or a function (a, b) => c, got ${Errors.describe(op)}`,
-  );
+  throw new TypeError(`${argName} must be a built-in operation such as SUM or a function (a, b) => c, got ${Errors.describe(op)}`);
 }

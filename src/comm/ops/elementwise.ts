@@ -6,9 +6,7 @@
 import { Errors } from '../errors.js';
 
 /** The typed arrays of numbers (every one but the two of bigints). */
-export type NumberTypedArray =
-  | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array
-  | Int32Array | Uint32Array | Float32Array | Float64Array;
+export type NumberTypedArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
 /** The typed arrays of bigints. */
 export type BigIntTypedArray = BigInt64Array | BigUint64Array;
 /** Every typed-array type: these travel as raw bytes and reduce element-wise. */
@@ -16,8 +14,17 @@ export type TypedArray = NumberTypedArray | BigIntTypedArray;
 
 type TypedArrayCtor = new (length: number) => TypedArray;
 const CTORS: Record<string, TypedArrayCtor> = {
-  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array,
-  Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
 };
 
 /** True for every typed array (a `DataView` is a view too, but has no elements to combine). */
@@ -64,9 +71,7 @@ export function checkLengths(name: string, a: ArrayLike<unknown>, b: ArrayLike<u
  * liftArrays('SUM', [1, 2], [3, 4], (x, y) => x + y); // [4, 6]
  * ```
  */
-export function liftArrays<T, R>(
-  name: string, a: readonly T[], b: readonly T[], combine: (x: T, y: T) => R,
-): R[] {
+export function liftArrays<T, R>(name: string, a: readonly T[], b: readonly T[], combine: (x: T, y: T) => R): R[] {
   checkLengths(name, a, b);
   const n = a.length;
   const out = new Array<R>(n);
@@ -92,9 +97,14 @@ export type Kernel = (a: TypedArray, b: TypedArray, out: TypedArray) => void;
 export function compileKernel(expr: string, fallback: (x: any, y: any) => unknown): Kernel {
   try {
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    return new Function('a', 'b', 'out', `'use strict';
+    return new Function(
+      'a',
+      'b',
+      'out',
+      `'use strict';
       const n = out.length;
-      for (let i = 0; i < n; i++) out[i] = ${expr};`) as Kernel;
+      for (let i = 0; i < n; i++) out[i] = ${expr};`,
+    ) as Kernel;
   } catch {
     return (a, b, out) => {
       const o = out as unknown as { [i: number]: unknown };
@@ -171,10 +181,7 @@ export function unify(d: Domain, a: unknown, ka: string, b: unknown, kb: string)
   // An empty list fits any list; the length check then decides.
   if (ka === '[]' && bList) return kb;
   if (kb === '[]' && aList) return ka;
-  const show = (v: unknown, k: string): string =>
-    aList && bList ? `an array of ${k.slice(0, -2)}s` : d.show ? d.show(v) : Errors.describe(v);
-  const why = isTypedArray(a) && isTypedArray(b)
-    ? 'typed arrays must be of the same type'
-    : 'both operands must be of the same kind';
+  const show = (v: unknown, k: string): string => (aList && bList ? `an array of ${k.slice(0, -2)}s` : d.show ? d.show(v) : Errors.describe(v));
+  const why = isTypedArray(a) && isTypedArray(b) ? 'typed arrays must be of the same type' : 'both operands must be of the same kind';
   throw new TypeError(`${d.name} cannot combine ${show(a, ka)} with ${show(b, kb)}: ${why}`);
 }

@@ -79,7 +79,8 @@ export function envelopeProblem(b: Buffer, packetFrames: number): string | undef
   if (kind < kKind.data || kind > kLastKind) return `unknown message kind ${kind}`;
   const count = b[1];
   const signal = kind !== kKind.data && kind !== kKind.payload;
-  if (signal && (count !== 0 || packetFrames !== 0)) return `a signal of kind ${kind} carries no packets, this one announces ${count} and has ${packetFrames} frames`;
+  if (signal && (count !== 0 || packetFrames !== 0))
+    return `a signal of kind ${kind} carries no packets, this one announces ${count} and has ${packetFrames} frames`;
   const at = b[3] === 0 ? kHeaderFixedBytes : kHeaderFixedBytes + kStampBytes;
   if (b.length !== at + count) return `header announces ${count} packets${at === kHeaderFixedBytes ? '' : ' and a stamp'} but is ${b.length} bytes long`;
   if (kind === kKind.data && (b[2] & kFlag.rendezvous) !== 0) {

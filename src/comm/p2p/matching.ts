@@ -35,9 +35,15 @@ export function matches(p: Posted, ctx: number, src: number, tag: number): boole
 class Fifo<T> {
   #items: T[] = [];
   #head = 0;
-  get length(): number { return this.#items.length - this.#head; }
-  push(item: T): void { this.#items.push(item); }
-  at(i: number): T { return this.#items[this.#head + i]; }
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+  push(item: T): void {
+    this.#items.push(item);
+  }
+  at(i: number): T {
+    return this.#items[this.#head + i];
+  }
   removeAt(i: number): T {
     if (i === 0) {
       const item = this.#items[this.#head];
@@ -60,7 +66,9 @@ export class MatchQueues<M, R extends Posted = Posted> {
   #arrivals = 0;
   #unexpectedCount = 0;
 
-  get unexpectedCount(): number { return this.#unexpectedCount; }
+  get unexpectedCount(): number {
+    return this.#unexpectedCount;
+  }
 
   /** Where the first unexpected match sits, without removing it. */
   #find(ctx: number, src: number, tag: number): { queue: Fifo<Arrival<M>>; index: number } | undefined {

@@ -234,7 +234,9 @@ export class P2PEngine {
     // a microtask hop on every receive.
     return new Promise<Incoming>((resolve, reject) => {
       this.#match.post({
-        ctx, src, tag,
+        ctx,
+        src,
+        tag,
         resolve: (m) => {
           this.#end();
           resolve(m);
@@ -315,7 +317,9 @@ export class P2PEngine {
     if (env.flags! & kFlag.rendezvous) {
       const sizes = frames[0];
       if (sizes.length !== 8 * env.codes.length) {
-        process.emitWarning(`tsmpi: rank ${this.rank} ignored a malformed message from rank ${peer}: ${env.codes.length} packet sizes announced in ${sizes.length} bytes`);
+        process.emitWarning(
+          `tsmpi: rank ${this.rank} ignored a malformed message from rank ${peer}: ${env.codes.length} packet sizes announced in ${sizes.length} bytes`,
+        );
         return;
       }
       let bytes = 0;

@@ -121,4 +121,3 @@ export class Rendezvous<M> {
     return parked;
   }
 }
-

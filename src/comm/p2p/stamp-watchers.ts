@@ -10,7 +10,11 @@ import type { Stamp } from './envelope.js';
 /** Sees every stamped message arriving on a watched ctx before matching does; false drops it. */
 export type StampWatcher = (src: number, tag: number, stamp: Stamp, packets: Packet[]) => boolean;
 
-interface Stamped { readonly src: number; readonly tag: number; readonly packets: Packet[] }
+interface Stamped {
+  readonly src: number;
+  readonly tag: number;
+  readonly packets: Packet[];
+}
 
 export class StampWatchers<M extends Stamped> {
   readonly #watchers = new Map<number, StampWatcher>();

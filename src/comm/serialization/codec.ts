@@ -82,11 +82,16 @@ function exactArrayBuffer(bytes: Buffer): ArrayBuffer {
 export function decode(packet: Packet): unknown {
   const { code, bytes } = packet;
   switch (code) {
-    case kCode.structured: return v8.deserialize(bytes);
-    case kCode.buffer: return bytes;
-    case kCode.arrayBuffer: return exactArrayBuffer(bytes);
-    case kCode.dataView: return new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-    case kCode.error: throw decodeError(packet);
+    case kCode.structured:
+      return v8.deserialize(bytes);
+    case kCode.buffer:
+      return bytes;
+    case kCode.arrayBuffer:
+      return exactArrayBuffer(bytes);
+    case kCode.dataView:
+      return new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    case kCode.error:
+      throw decodeError(packet);
     default: {
       const ctor = kCtorByCode.get(code);
       if (ctor === undefined) throw new TypeError(`received a packet with unknown code ${code}`);
@@ -96,7 +101,11 @@ export function decode(packet: Packet): unknown {
 }
 
 /** What an error packet carries: enough to rebuild an error of the same kind on every rank. */
-export interface ErrorInfo { name: string; message: string; rank: number }
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  rank: number;
+}
 
 export function encodeError(info: ErrorInfo): Packet {
   return { code: kCode.error, bytes: Buffer.from(JSON.stringify(info)) };
@@ -118,8 +127,10 @@ export function decodeError(packet: Packet): Error {
   const info = readErrorInfo(packet);
   const message = `${info.message} (raised on rank ${info.rank})`;
   switch (info.name) {
-    case 'RangeError': return new RangeError(message);
-    case 'TypeError': return new TypeError(message);
+    case 'RangeError':
+      return new RangeError(message);
+    case 'TypeError':
+      return new TypeError(message);
     default: {
       const e = new Error(message);
       e.name = info.name;

@@ -11,9 +11,17 @@ import type { TypedArray } from '../ops/elementwise.js';
 import { kCode, type Packet } from './packet.js';
 
 const kElementCodes: Readonly<Record<string, number>> = {
-  Int8Array: kCode.int8, Uint8Array: kCode.uint8, Uint8ClampedArray: kCode.uint8Clamped,
-  Int16Array: kCode.int16, Uint16Array: kCode.uint16, Int32Array: kCode.int32, Uint32Array: kCode.uint32,
-  Float32Array: kCode.float32, Float64Array: kCode.float64, BigInt64Array: kCode.bigInt64, BigUint64Array: kCode.bigUint64,
+  Int8Array: kCode.int8,
+  Uint8Array: kCode.uint8,
+  Uint8ClampedArray: kCode.uint8Clamped,
+  Int16Array: kCode.int16,
+  Uint16Array: kCode.uint16,
+  Int32Array: kCode.int32,
+  Uint32Array: kCode.uint32,
+  Float32Array: kCode.float32,
+  Float64Array: kCode.float64,
+  BigInt64Array: kCode.bigInt64,
+  BigUint64Array: kCode.bigUint64,
 };
 const kNames = new Map<number, string>(Object.entries(kElementCodes).map(([name, code]) => [code, name]));
 

@@ -47,7 +47,8 @@ export async function allocateShared<A extends TypedArray>(comm: SharedGroup, ho
   const n = length as number;
   // Nobody to share with: ordinary (zeroed) memory does, with or without the native part.
   if (comm.size === 1) return new ctor(n) as A;
-  if (host === undefined) throw Errors.notShared('allocateShared', comm.name, 'this process was not started by tsmpirun, so it knows of no other rank of its host');
+  if (host === undefined)
+    throw Errors.notShared('allocateShared', comm.name, 'this process was not started by tsmpirun, so it knows of no other rank of its host');
   const notShared = host.whyNotShared(comm.group);
   if (notShared !== undefined) throw Errors.notShared('allocateShared', comm.name, notShared);
   const loaded = host.native();
@@ -59,7 +60,10 @@ export async function allocateShared<A extends TypedArray>(comm: SharedGroup, ho
   const odd = proposals.findIndex((p) => p.type !== first.type || p.length !== first.length);
   if (odd >= 0) {
     const [a, b] = [proposals[odd], first];
-    throw new MpiError('ERR_MISMATCH', `allocateShared on ${comm.name}: rank ${odd} asked for ${a.length} ${a.type} elements where rank 0 asked for ${b.length} ${b.type}`);
+    throw new MpiError(
+      'ERR_MISMATCH',
+      `allocateShared on ${comm.name}: rank ${odd} asked for ${a.length} ${a.type} elements where rank 0 asked for ${b.length} ${b.type}`,
+    );
   }
   const at = first.file;
   const bytes = n * ctor.BYTES_PER_ELEMENT;

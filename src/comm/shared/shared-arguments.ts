@@ -14,8 +14,17 @@ export type TypedArrayConstructor<A extends TypedArray = TypedArray> = {
 };
 
 const kTypedArrayConstructors: ReadonlySet<unknown> = new Set<unknown>([
-  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
-  Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
   ...('Float16Array' in globalThis ? [(globalThis as Record<string, unknown>).Float16Array] : []),
 ]);
 
@@ -32,7 +41,9 @@ export function checkSharedArguments(ctor: unknown, length: unknown): asserts ct
   }
   const bytes = length * (ctor as TypedArrayConstructor).BYTES_PER_ELEMENT;
   if (bytes > kMaxSharedBytes) {
-    throw new RangeError(`allocateShared: length ${length} of ${(ctor as TypedArrayConstructor).name} is ${bytes} bytes, more than the ${kMaxSharedBytes} a shared block may have`);
+    throw new RangeError(
+      `allocateShared: length ${length} of ${(ctor as TypedArrayConstructor).name} is ${bytes} bytes, more than the ${kMaxSharedBytes} a shared block may have`,
+    );
   }
 }
 

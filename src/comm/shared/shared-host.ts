@@ -37,7 +37,8 @@ export class SharedHost {
   /** Why the ranks `group` (COMM_WORLD ranks) cannot share memory; undefined when they can. */
   whyNotShared(group: readonly number[]): string | undefined {
     const hosts = [...new Set(group.map((r) => this.#hostOf[r]))];
-    if (hosts.length > 1) return `its ranks run on ${hosts.length} hosts (${hosts.join(', ')}); splitShared() gives each host's ranks a communicator of their own`;
+    if (hosts.length > 1)
+      return `its ranks run on ${hosts.length} hosts (${hosts.join(', ')}); splitShared() gives each host's ranks a communicator of their own`;
     return undefined;
   }
 

@@ -24,7 +24,9 @@ export function computeDims(nnodes: number, dims: number[] | number): number[] {
   for (const d of given) if (d > 0) fixed *= d;
   const free = given.filter((d) => d === 0).length;
   if (nnodes % fixed !== 0 || (free === 0 && fixed !== nnodes)) {
-    throw new RangeError(`dims ${JSON.stringify(given)}: the fixed entries (product ${fixed}) ${free === 0 ? 'must multiply to' : 'must divide'} nnodes ${nnodes}`);
+    throw new RangeError(
+      `dims ${JSON.stringify(given)}: the fixed entries (product ${fixed}) ${free === 0 ? 'must multiply to' : 'must divide'} nnodes ${nnodes}`,
+    );
   }
   const factors = balancedFactors(nnodes / fixed, free);
   let next = 0;
@@ -32,7 +34,8 @@ export function computeDims(nnodes: number, dims: number[] | number): number[] {
 }
 
 function checkedCount(n: number): number[] {
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`dims must be a number of dimensions (a non-negative integer) or an array, got ${Errors.describe(n)}`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new RangeError(`dims must be a number of dimensions (a non-negative integer) or an array, got ${Errors.describe(n)}`);
   return new Array<number>(n).fill(0);
 }
 

@@ -91,11 +91,15 @@ export function loadShmNative(): ShmAvailability {
   if (cached !== undefined) return cached;
   if (process.platform !== 'linux') return (cached = { available: false, reason: `shared memory needs Linux; this is ${process.platform}` });
   const addon = process.env.TSMPI_SHM_ADDON || kAddon;
-  if (!existsSync(addon)) return (cached = { available: false, reason: addon === kAddon ? notBuiltReason() : `the native part was not built (${addon} is missing)` });
+  if (!existsSync(addon))
+    return (cached = { available: false, reason: addon === kAddon ? notBuiltReason() : `the native part was not built (${addon} is missing)` });
   try {
     const native = createRequire(import.meta.url)(addon) as ShmNative;
     if (native.version !== kNativeVersion) {
-      return (cached = { available: false, reason: `the native part ${addon} is version ${native.version}, this code needs ${kNativeVersion} ("npm rebuild tsmpi" builds it)` });
+      return (cached = {
+        available: false,
+        reason: `the native part ${addon} is version ${native.version}, this code needs ${kNativeVersion} ("npm rebuild tsmpi" builds it)`,
+      });
     }
     return (cached = { available: true, native, file: addon });
   } catch (error) {

@@ -146,7 +146,11 @@ export class ShmTransport {
     const file = `${this.#segments.get(group[0])!}.${name}`;
     if (file.startsWith(this.#segment)) this.#ownFiles.add(file);
     const native = this.#native;
-    return new HostScratch(file, (at, bytes) => native.mapShared(at, bytes), (bytes) => native.allocate(bytes));
+    return new HostScratch(
+      file,
+      (at, bytes) => native.mapShared(at, bytes),
+      (bytes) => native.allocate(bytes),
+    );
   }
 
   send(peer: number, frames: Buffer[]): Promise<void> {

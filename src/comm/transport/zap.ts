@@ -54,8 +54,16 @@ export class ZapAuthenticator {
   #reply(frames: Buffer[]): Buffer[] {
     // [peer id, "", "1.0", request id, domain, address, identity, mechanism, credentials...]
     const [peer, , version, requestId, , , , mechanism, user, password] = frames;
-    const answer = (code: string, text: string): Buffer[] =>
-      [peer, Buffer.alloc(0), Buffer.from('1.0'), requestId ?? Buffer.alloc(0), Buffer.from(code), Buffer.from(text), Buffer.alloc(0), Buffer.alloc(0)];
+    const answer = (code: string, text: string): Buffer[] => [
+      peer,
+      Buffer.alloc(0),
+      Buffer.from('1.0'),
+      requestId ?? Buffer.alloc(0),
+      Buffer.from(code),
+      Buffer.from(text),
+      Buffer.alloc(0),
+      Buffer.alloc(0),
+    ];
     if (version?.toString() !== '1.0') return answer('400', 'unsupported ZAP version');
     const kind = mechanism?.toString();
     if (kind === 'CURVE') return answer('200', 'OK');

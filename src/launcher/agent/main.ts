@@ -13,9 +13,7 @@ import { spawnLocalRank, type LocalRankProcess } from '../spawn/local.js';
 import { removeStaleJobDirs } from '../stale-jobs.js';
 import { kWaitsSignal } from '../hang-report.js';
 import { killAndReap, kKillGraceMs } from '../supervise.js';
-import {
-  encodeLine, kHeartbeatMs, LineDecoder, SilenceWatch, type AgentToLauncher, type LauncherToAgent, type StartMessage,
-} from './protocol.js';
+import { encodeLine, kHeartbeatMs, LineDecoder, SilenceWatch, type AgentToLauncher, type LauncherToAgent, type StartMessage } from './protocol.js';
 
 function send(m: AgentToLauncher): void {
   process.stdout.write(encodeLine(m));

@@ -29,7 +29,11 @@ export function formatStats(reports: readonly RankReport[], size: number): strin
     rows.push([String(rank), String(c.msgsSent), String(c.msgsRecv), String(c.bytesSent), String(c.bytesRecv), ms(c.waitMs), ms(compute), share.toFixed(1)]);
   }
   const widths = kHeader.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]): string => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   const lines = ['communication statistics (comm = waiting in tsmpi calls, compute = the rest):', line(kHeader), ...rows.map(line)];
   if (missing.length > 0) lines.push(`no statistics from rank${missing.length === 1 ? '' : 's'} ${missing.join(',')} (stopped before reporting)`);
   const slowest = reports

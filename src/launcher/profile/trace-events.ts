@@ -82,10 +82,26 @@ export function buildTrace(reports: readonly RankReport[]): TraceFile {
     );
     const tracks = lanes.length === 0 ? 1 : Math.max(...lanes) + 1;
     for (let t = 0; t < tracks; t++) {
-      events.push({ name: 'thread_name', ph: 'M', ts: 0, pid: r.rank, tid: t, args: { name: t === 0 ? `rank ${r.rank} (${r.host})` : `rank ${r.rank} overlapping ${t}` } });
+      events.push({
+        name: 'thread_name',
+        ph: 'M',
+        ts: 0,
+        pid: r.rank,
+        tid: t,
+        args: { name: t === 0 ? `rank ${r.rank} (${r.host})` : `rank ${r.rank} overlapping ${t}` },
+      });
     }
     r.spans.forEach((s, i) => {
-      events.push({ name: s.name, cat: kCategory[s.kind], ph: 'X', ts: us(s.start), dur: Math.max(0, us(s.end) - us(s.start)), pid: r.rank, tid: lanes[i], args: argsOf(s) });
+      events.push({
+        name: s.name,
+        cat: kCategory[s.kind],
+        ph: 'X',
+        ts: us(s.start),
+        dur: Math.max(0, us(s.end) - us(s.start)),
+        pid: r.rank,
+        tid: lanes[i],
+        args: argsOf(s),
+      });
       if (s.kind === 'recv') receives.set(`${s.peer} ${r.rank} ${s.seq}`, { pid: r.rank, tid: lanes[i], ts: us(s.end) });
     });
   }

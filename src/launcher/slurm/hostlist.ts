@@ -155,9 +155,7 @@ export function compressHostlist(names: readonly string[]): string {
   const flush = (): void => {
     if (prefix === undefined) return;
     const only = ranges.length === 1 && ranges[0].lo === ranges[0].hi;
-    const body = ranges
-      .map((r) => (r.lo === r.hi ? r.low : `${r.low}-${String(r.hi).padStart(r.low.length, '0')}`))
-      .join(',');
+    const body = ranges.map((r) => (r.lo === r.hi ? r.low : `${r.low}-${String(r.hi).padStart(r.low.length, '0')}`)).join(',');
     items.push(only ? prefix + body : `${prefix}[${body}]`);
     prefix = undefined;
     ranges = [];

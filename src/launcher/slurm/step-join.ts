@@ -85,13 +85,23 @@ export async function joinSlurmStep(env: NodeJS.ProcessEnv): Promise<boolean> {
     if (step.rank === 0) {
       const keys = newJobKeys('on');
       writeKeyFile(keyFile, keys);
-      const server = await RendezvousServer.bind(`tcp://*:${port}`, step.size, {
-        formed: () => {
-          rmSync(shared, { force: true });
-          void server.flush().then(() => server.close());
+      const server = await RendezvousServer.bind(
+        `tcp://*:${port}`,
+        step.size,
+        {
+          formed: () => {
+            rmSync(shared, { force: true });
+            void server.flush().then(() => server.close());
+          },
         },
-      }, serverOptions(keys), kDirectoryLingerMs).catch((error: unknown) => {
-        throw new MpiError('ERR_BOOTSTRAP', `task 0 of Slurm step ${step.jobId}.${step.stepId} cannot serve the rendezvous on port ${port}: ${(error as Error).message}`, { cause: error });
+        serverOptions(keys),
+        kDirectoryLingerMs,
+      ).catch((error: unknown) => {
+        throw new MpiError(
+          'ERR_BOOTSTRAP',
+          `task 0 of Slurm step ${step.jobId}.${step.stepId} cannot serve the rendezvous on port ${port}: ${(error as Error).message}`,
+          { cause: error },
+        );
       });
       mkdirSync(keyDir, { recursive: true, mode: 0o700 });
       // Written whole, then renamed, so a reader never sees half a file.
@@ -102,7 +112,10 @@ export async function joinSlurmStep(env: NodeJS.ProcessEnv): Promise<boolean> {
       const deadline = Date.now() + kKeyWaitMs;
       while (!existsSync(shared)) {
         if (Date.now() > deadline) {
-          throw new MpiError('ERR_BOOTSTRAP', `task ${step.rank} of Slurm step ${step.jobId}.${step.stepId} waited ${kKeyWaitMs / 1000} s for ${shared}, which task 0 writes: is ${keyDir} shared by the nodes? Set TSMPI_KEY_DIR to a directory they share`);
+          throw new MpiError(
+            'ERR_BOOTSTRAP',
+            `task ${step.rank} of Slurm step ${step.jobId}.${step.stepId} waited ${kKeyWaitMs / 1000} s for ${shared}, which task 0 writes: is ${keyDir} shared by the nodes? Set TSMPI_KEY_DIR to a directory they share`,
+          );
         }
         await delay(50);
       }
@@ -112,10 +125,20 @@ export async function joinSlurmStep(env: NodeJS.ProcessEnv): Promise<boolean> {
     await removeJobDir(jobDir);
     throw error;
   }
-  Object.assign(env, formatRankEnv({
-    rank: step.rank, size: step.size, localRank: step.localRank, localSize: step.tasksPerNode[step.nodeId],
-    jobId: `slurm-${step.jobId}.${step.stepId}`, control: `tcp://${rootAddress}:${port}`, jobDir, keys: keyFile,
-    address: await addressToward(rootAddress), node,
-  }));
+  Object.assign(
+    env,
+    formatRankEnv({
+      rank: step.rank,
+      size: step.size,
+      localRank: step.localRank,
+      localSize: step.tasksPerNode[step.nodeId],
+      jobId: `slurm-${step.jobId}.${step.stepId}`,
+      control: `tcp://${rootAddress}:${port}`,
+      jobDir,
+      keys: keyFile,
+      address: await addressToward(rootAddress),
+      node,
+    }),
+  );
   return true;
 }

@@ -11,9 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough, Writable } from 'node:stream';
-import {
-  encodeLine, kHeartbeatMs, LineDecoder, SilenceWatch, type AgentToLauncher, type LauncherToAgent, type StartMessage,
-} from '../agent/protocol.js';
+import { encodeLine, kHeartbeatMs, LineDecoder, SilenceWatch, type AgentToLauncher, type LauncherToAgent, type StartMessage } from '../agent/protocol.js';
 import type { RankExit, RankProcess } from './local.js';
 
 /**
@@ -62,7 +60,10 @@ export class RemoteHost {
     // job in order, not ssh, which would cut the agents off at once.
     this.#child = spawn(spec.argv[0], spec.argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.#child.stdin!.on('error', () => undefined);
-    const decoder = new LineDecoder<AgentToLauncher>((m) => this.#onMessage(m), (line) => this.#keepStderr(`${line}\n`));
+    const decoder = new LineDecoder<AgentToLauncher>(
+      (m) => this.#onMessage(m),
+      (line) => this.#keepStderr(`${line}\n`),
+    );
     this.#child.stdout!.on('data', (chunk: Buffer) => {
       this.#silence.heard();
       this.#started = true;
@@ -115,16 +116,19 @@ export class RemoteHost {
     const exited = new Promise<RankExit>((resolve) => (settle = resolve));
     let alive = true;
     const send = (m: LauncherToAgent): void => this.#send(m);
-    const stdin = rank === 0 ? new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        send({ type: 'stdin', data: chunk.toString('base64') });
-        callback();
-      },
-      final(callback) {
-        send({ type: 'stdinEnd' });
-        callback();
-      },
-    }) : null;
+    const stdin =
+      rank === 0
+        ? new Writable({
+            write(chunk: Buffer, _encoding, callback) {
+              send({ type: 'stdin', data: chunk.toString('base64') });
+              callback();
+            },
+            final(callback) {
+              send({ type: 'stdinEnd' });
+              callback();
+            },
+          })
+        : null;
     return {
       rank,
       pid: undefined,

@@ -11,7 +11,9 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-interface Data { cacheDir: string }
+interface Data {
+  cacheDir: string;
+}
 /** Where compiled modules are kept; undefined: compile in memory every time. */
 let cacheDir: string | undefined;
 const kVersion = '1';
@@ -33,8 +35,16 @@ export function initialize(data: Data): void {
 }
 
 type Next<A extends unknown[], R> = (...args: A) => R;
-interface ResolveResult { url: string; format?: string | null; shortCircuit?: boolean }
-interface LoadResult { format: string; source?: string | Buffer; shortCircuit?: boolean }
+interface ResolveResult {
+  url: string;
+  format?: string | null;
+  shortCircuit?: boolean;
+}
+interface LoadResult {
+  format: string;
+  source?: string | Buffer;
+  shortCircuit?: boolean;
+}
 type ResolveContext = { parentURL?: string };
 type LoadContext = { format?: string | null };
 
@@ -43,12 +53,14 @@ function candidatesFor(specifier: string, error: unknown): string[] {
   const code = (error as { code?: string }).code;
   const relative = specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('file:');
   if (code !== 'ERR_MODULE_NOT_FOUND' || !relative) throw error;
-  return /\.(m?js)$/.test(specifier)
-    ? [specifier.replace(/\.js$/, '.ts').replace(/\.mjs$/, '.mts')]
-    : [`${specifier}.ts`, `${specifier}/index.ts`];
+  return /\.(m?js)$/.test(specifier) ? [specifier.replace(/\.js$/, '.ts').replace(/\.mjs$/, '.mts')] : [`${specifier}.ts`, `${specifier}/index.ts`];
 }
 
-export async function resolve(specifier: string, context: ResolveContext, next: Next<[string, ResolveContext], Promise<ResolveResult>>): Promise<ResolveResult> {
+export async function resolve(
+  specifier: string,
+  context: ResolveContext,
+  next: Next<[string, ResolveContext], Promise<ResolveResult>>,
+): Promise<ResolveResult> {
   try {
     return await next(specifier, context);
   } catch (error) {
@@ -79,7 +91,11 @@ export function resolveSync(specifier: string, context: ResolveContext, next: Ne
   }
 }
 
-interface Compiled { code?: string; cached?: string; file: string }
+interface Compiled {
+  code?: string;
+  cached?: string;
+  file: string;
+}
 
 /** The cached JavaScript of a .ts/.mts file, or where to store it once compiled. */
 function fromCache(url: string): Compiled {

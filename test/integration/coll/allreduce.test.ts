@@ -26,27 +26,32 @@ describe.each(kSizes)('allreduce on %i ranks', (size) => {
 
 describe('allreduce is bit-for-bit identical on every rank', () => {
   // Magnitudes 1e-8..1e8 and signs per rank and element: any change of summation order shows.
-  const noisy = (length: number) => (r: number): Float64Array =>
-    Float64Array.from({ length }, (_, i) => Math.sin(i * 7 + r * 13) * 10 ** (((i * 5 + r * 3) % 17) - 8) + 1e-17 * r);
+  const noisy =
+    (length: number) =>
+    (r: number): Float64Array =>
+      Float64Array.from({ length }, (_, i) => Math.sin(i * 7 + r * 13) * 10 ** (((i * 5 + r * 3) % 17) - 8) + 1e-17 * r);
   const scalar = (r: number): number => [1e16, 1, -1e16, 0.1, 3.3, -2.2e-8, 7, 1e-3][r % 8] + 0.1 * r;
 
-  it.each([3, 5, 8].flatMap((size) => algorithmsOf('allreduce').map((a) => [size, a] as const)))(
-    '%i ranks, %s', async (size, algorithm) => {
-      const hub = worldFor(size, 'allreduce', algorithm);
-      for (const value of [noisy(1000), noisy(20_000), scalar]) {
-        const got = await valuesOnEveryRank(hub.hosts, (h, r) => coll.allreduce(h, value(r), SUM));
-        // The view's own bytes: a result may be a view on a larger (pooled) buffer, whose other
-        // bytes are not the result (Node 24's Buffer pool shows it).
-        const viewBytes = (a: Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-        const bytes = got.map((v) => viewBytes(typeof v === 'number' ? new Float64Array([v]) : (v as Float64Array)));
-        bytes.forEach((b, r) => expect(b.equals(bytes[0]), `rank ${r} differs from rank 0`).toBe(true));
-      }
-      // The data is order-sensitive: rank order and reverse order disagree somewhere.
-      const forward = ranksOf(size).map(noisy(1000)).reduce((a, b) => a.map((x, i) => x + b[i]));
-      const backward = ranksOf(size).map(noisy(1000)).reverse().reduce((a, b) => a.map((x, i) => x + b[i]));
-      expect(forward.some((x, i) => x !== backward[i])).toBe(true);
-    },
-  );
+  it.each([3, 5, 8].flatMap((size) => algorithmsOf('allreduce').map((a) => [size, a] as const)))('%i ranks, %s', async (size, algorithm) => {
+    const hub = worldFor(size, 'allreduce', algorithm);
+    for (const value of [noisy(1000), noisy(20_000), scalar]) {
+      const got = await valuesOnEveryRank(hub.hosts, (h, r) => coll.allreduce(h, value(r), SUM));
+      // The view's own bytes: a result may be a view on a larger (pooled) buffer, whose other
+      // bytes are not the result (Node 24's Buffer pool shows it).
+      const viewBytes = (a: Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+      const bytes = got.map((v) => viewBytes(typeof v === 'number' ? new Float64Array([v]) : (v as Float64Array)));
+      bytes.forEach((b, r) => expect(b.equals(bytes[0]), `rank ${r} differs from rank 0`).toBe(true));
+    }
+    // The data is order-sensitive: rank order and reverse order disagree somewhere.
+    const forward = ranksOf(size)
+      .map(noisy(1000))
+      .reduce((a, b) => a.map((x, i) => x + b[i]));
+    const backward = ranksOf(size)
+      .map(noisy(1000))
+      .reverse()
+      .reduce((a, b) => a.map((x, i) => x + b[i]));
+    expect(forward.some((x, i) => x !== backward[i])).toBe(true);
+  });
 });
 
 describe('allreduce algorithm choice', () => {
@@ -78,7 +83,9 @@ describe('allreduce algorithm choice', () => {
     const hub = createCollHub(4, { hostMemoryBytes: kHubHostMemory, shuffleDelays: true });
     const big = (r: number): Float64Array => large(r).map((x, i) => x * (1 + 1e-9 * ((i * 7 + r) % 13)));
     const got = await valuesOnEveryRank(hub.hosts, (h, r) => coll.allreduce(h, big(r), SUM));
-    const want = ranksOf(4).map(big).reduce((a, b) => a.map((x, i) => x + b[i]));
+    const want = ranksOf(4)
+      .map(big)
+      .reduce((a, b) => a.map((x, i) => x + b[i]));
     got.forEach((v, r) => expectSame(v, want, `rank ${r}`));
     expect(Math.max(...hub.bytesFrom)).toBeLessThan(2000);
   });
@@ -100,7 +107,10 @@ describe('allreduce algorithm choice', () => {
   });
 
   it('the automatic choice stays off host memory for ranks without it, and for small arrays', async () => {
-    for (const [hostMemoryBytes, length] of [[undefined, 100_000], [kHubHostMemory, 1000]] as const) {
+    for (const [hostMemoryBytes, length] of [
+      [undefined, 100_000],
+      [kHubHostMemory, 1000],
+    ] as const) {
       const hub = createCollHub(4, { hostMemoryBytes });
       await valuesOnEveryRank(hub.hosts, (h, r) => coll.allreduce(h, large(r).subarray(0, length), SUM));
       expect(Math.max(...hub.bytesFrom)).toBeGreaterThan(length * 8 * 0.7);
@@ -111,7 +121,9 @@ describe('allreduce algorithm choice', () => {
     for (const size of [3, 5, 8]) {
       const hub = createCollHub(size, { hostMemoryBytes: kHubHostMemory, hostOf: hostsOf(size), shuffleDelays: true });
       const got = await valuesOnEveryRank(hub.hosts, (h, r) => coll.allreduce(h, large(r), SUM));
-      const want = ranksOf(size).map((r) => large(r)).reduce((a, b) => a.map((x, i) => x + b[i]));
+      const want = ranksOf(size)
+        .map((r) => large(r))
+        .reduce((a, b) => a.map((x, i) => x + b[i]));
       got.forEach((v, r) => expectSame(v, want, `${size} ranks, rank ${r}`));
       // The leaders' ring moves about twice an array; nobody else sends more than notices.
       expect(Math.max(...hub.bytesFrom)).toBeLessThan(2.1 * large().byteLength);

@@ -25,7 +25,10 @@ describe.each(kSizes)('bcast on %i ranks', (size) => {
 
 describe('bcast of large payloads', () => {
   it.each([
-    [8, 'auto'], [8, 'scatter-allgather'], [5, 'scatter-allgather'], [3, 'scatter-allgather'],
+    [8, 'auto'],
+    [8, 'scatter-allgather'],
+    [5, 'scatter-allgather'],
+    [3, 'scatter-allgather'],
   ])('%i ranks, %s: split payloads are joined back exactly, even tiny ones', async (size, algorithm) => {
     const hub = worldFor(size, 'bcast', algorithm);
     const values = [large(), new Uint8Array([1, 2]), Buffer.alloc(0), { nested: large(1) }];

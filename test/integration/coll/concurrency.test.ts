@@ -27,7 +27,10 @@ function burst(h: CollHost, r: number): Promise<unknown[]> {
     coll.gather(h, r * 2, 0),
     coll.barrier(h),
     coll.scan(h, [r], concat),
-    coll.alltoall(h, ranksOf(size).map((j) => `${r}->${j}`)),
+    coll.alltoall(
+      h,
+      ranksOf(size).map((j) => `${r}->${j}`),
+    ),
     coll.allreduce(h, big(r), SUM),
     coll.allgather(h, { r }),
     coll.scatter(h, r === 0 ? ranksOf(size).map((j) => j * j) : undefined, 0),
@@ -57,12 +60,13 @@ function expected(size: number, r: number): unknown[] {
   ];
 }
 
-const everyNth = (n: number): ForcedAlgorithms =>
-  Object.fromEntries(Object.entries(kAlgorithms).map(([c, names]) => [c, names[n % names.length]]));
+const everyNth = (n: number): ForcedAlgorithms => Object.fromEntries(Object.entries(kAlgorithms).map(([c, names]) => [c, names[n % names.length]]));
 
 describe.each(kSizes)('a burst of unawaited collectives on %i ranks', (size) => {
   it.each([
-    ['automatic', {}], ['second algorithms', everyNth(1)], ['third algorithms', everyNth(2)],
+    ['automatic', {}],
+    ['second algorithms', everyNth(1)],
+    ['third algorithms', everyNth(2)],
   ] as const)('%s: all results correct on every rank', async (_, algorithms) => {
     for (const seed of [1, 2, 3]) {
       // Host memory too: the third algorithms include the shared-memory bcast and allreduce.
@@ -73,7 +77,10 @@ describe.each(kSizes)('a burst of unawaited collectives on %i ranks', (size) => 
         for (const results of bursts) {
           // the typed array bit for bit (a deep toEqual of 10k elements is slow), the rest as values
           expectSame(results[6], want[6], `rank ${r}`);
-          expect(results.filter((_, i) => i !== 6), `rank ${r}`).toEqual(want.filter((_, i) => i !== 6));
+          expect(
+            results.filter((_, i) => i !== 6),
+            `rank ${r}`,
+          ).toEqual(want.filter((_, i) => i !== 6));
         }
       });
       expect(hub.received).toBe(hub.sent);
@@ -82,12 +89,14 @@ describe.each(kSizes)('a burst of unawaited collectives on %i ranks', (size) => 
 
   it('a failing call in the middle of a burst fails alone', async () => {
     const hub = createCollHub(size, { shuffleDelays: true });
-    const got = await valuesOnEveryRank(hub.hosts, (h, r) => Promise.allSettled([
-      coll.allreduce(h, r, SUM),
-      coll.allreduce(h, r === size - 1 ? 'oops' : r, SUM),
-      coll.scatter(h, r === 0 ? [] : undefined, 0),
-      coll.allgather(h, r),
-    ]));
+    const got = await valuesOnEveryRank(hub.hosts, (h, r) =>
+      Promise.allSettled([
+        coll.allreduce(h, r, SUM),
+        coll.allreduce(h, r === size - 1 ? 'oops' : r, SUM),
+        coll.scatter(h, r === 0 ? [] : undefined, 0),
+        coll.allgather(h, r),
+      ]),
+    );
     got.forEach((settled, r) => {
       expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
       expect((settled[0] as PromiseFulfilledResult<unknown>).value).toBe((size * (size - 1)) / 2);
@@ -137,7 +146,8 @@ describe('channels', () => {
 
 describe('barrier', () => {
   it.each(kSizes.flatMap((size) => kAlgorithms.barrier.map((a) => [size, a] as const)))(
-    '%i ranks, %s: no rank leaves before every rank has entered', async (size, algorithm) => {
+    '%i ranks, %s: no rank leaves before every rank has entered',
+    async (size, algorithm) => {
       const hub = createCollHub(size, { algorithms: { barrier: algorithm }, shuffleDelays: true, seed: size });
       for (let round = 0; round < 5; round++) {
         let entered = 0;

@@ -60,7 +60,13 @@ export function corpus(): Array<readonly [string, unknown]> {
     ['unicode string', 'héllo ✓ 🌍'],
     ['nested object', { a: [1, { b: 'c', d: [null, true] }], e: { f: { g: 1.5 } } }],
     ['array', [1, 'two', [3, [4]], { five: 5 }]],
-    ['Map', new Map<unknown, unknown>([[1, 'one'], ['k', { x: [1, 2] }]])],
+    [
+      'Map',
+      new Map<unknown, unknown>([
+        [1, 'one'],
+        ['k', { x: [1, 2] }],
+      ]),
+    ],
     ['Set', new Set([1, 'a', 3n])],
     ['Date', new Date(0)],
     ['bigint', 2n ** 70n + 1n],
@@ -82,9 +88,11 @@ function bytesOf(v: ArrayBufferView | ArrayBuffer): Buffer {
 /** Same type and contents: typed arrays bit for bit, objects by their serialization. */
 function same(got: unknown, want: unknown): boolean {
   if (ArrayBuffer.isView(want) || want instanceof ArrayBuffer) {
-    return Object.prototype.toString.call(got) === Object.prototype.toString.call(want)
-      && Buffer.isBuffer(got) === Buffer.isBuffer(want)
-      && bytesOf(got as ArrayBuffer).equals(bytesOf(want));
+    return (
+      Object.prototype.toString.call(got) === Object.prototype.toString.call(want) &&
+      Buffer.isBuffer(got) === Buffer.isBuffer(want) &&
+      bytesOf(got as ArrayBuffer).equals(bytesOf(want))
+    );
   }
   if (typeof want !== 'object' || want === null) return Object.is(got, want);
   // Equal serializations mean equal values (types, key order and -0 included). V8 encodes a
@@ -119,8 +127,10 @@ export const snapshot = (v: unknown): Buffer => v8.serialize(v);
 
 // 2x2 integer matrices [a, b, c, d]: associative, not commutative, exact.
 const matmul = (x: number[], y: number[]): number[] => [
-  x[0] * y[0] + x[1] * y[2], x[0] * y[1] + x[1] * y[3],
-  x[2] * y[0] + x[3] * y[2], x[2] * y[1] + x[3] * y[3],
+  x[0] * y[0] + x[1] * y[2],
+  x[0] * y[1] + x[1] * y[3],
+  x[2] * y[0] + x[3] * y[2],
+  x[2] * y[1] + x[3] * y[3],
 ];
 
 export interface ReductionCase {
@@ -142,25 +152,27 @@ function memo(c: ReductionCase): ReductionCase {
 }
 
 export function reductionCases(): ReductionCase[] {
-  return ([
-    { name: 'SUM of numbers', op: SUM, value: (r) => r + 1 },
-    { name: 'SUM of bigints', op: SUM, value: (r) => 2n ** 64n + BigInt(r) },
-    { name: 'SUM of Int32Array', op: SUM, value: (r) => Int32Array.from({ length: 10 }, (_, i) => (i - 5) * (r + 1)) },
-    { name: 'MAX of Float64Array', op: MAX, value: (r) => Float64Array.from({ length: 9 }, (_, i) => ((i * 7 + r * 3) % 11) - 5.5) },
-    { name: 'PROD of number arrays', op: PROD, value: (r) => [r + 1, 2, -1] },
-    { name: 'BXOR of Buffers', op: BXOR, value: (r) => Buffer.from([r, 255 - r, r * 17, 1, 2, 3, 4, 5, 6]) },
-    { name: 'MINLOC of pairs', op: MINLOC, value: (r) => [(r * 7) % 5, r] },
-    { name: 'LAND of booleans', op: LAND, value: (r) => r !== 2 },
-    { name: 'SUM of a large Float64Array', op: SUM, value: (r) => large(r), large: true },
-    { name: 'non-commutative string concat', op: createOp((a: string, b: string) => a + b), value: (r) => String.fromCharCode(65 + r) },
-    { name: 'non-commutative 2x2 matrix product', op: createOp(matmul), value: (r) => [1, r + 1, r % 2, 1] },
-    { name: 'non-commutative list concat', op: createOp((a: number[], b: number[]) => [...a, ...b]), value: (r) => [r] },
-    {
-      name: 'commutative user op on Float64Array (ring may chunk it)',
-      op: createOp((a: Float64Array, b: Float64Array) => a.map((x, i) => x + b[i]), { commutative: true }),
-      value: (r) => Float64Array.from({ length: 16 }, (_, i) => i * (r + 1)),
-    },
-  ] satisfies ReductionCase[]).map(memo);
+  return (
+    [
+      { name: 'SUM of numbers', op: SUM, value: (r) => r + 1 },
+      { name: 'SUM of bigints', op: SUM, value: (r) => 2n ** 64n + BigInt(r) },
+      { name: 'SUM of Int32Array', op: SUM, value: (r) => Int32Array.from({ length: 10 }, (_, i) => (i - 5) * (r + 1)) },
+      { name: 'MAX of Float64Array', op: MAX, value: (r) => Float64Array.from({ length: 9 }, (_, i) => ((i * 7 + r * 3) % 11) - 5.5) },
+      { name: 'PROD of number arrays', op: PROD, value: (r) => [r + 1, 2, -1] },
+      { name: 'BXOR of Buffers', op: BXOR, value: (r) => Buffer.from([r, 255 - r, r * 17, 1, 2, 3, 4, 5, 6]) },
+      { name: 'MINLOC of pairs', op: MINLOC, value: (r) => [(r * 7) % 5, r] },
+      { name: 'LAND of booleans', op: LAND, value: (r) => r !== 2 },
+      { name: 'SUM of a large Float64Array', op: SUM, value: (r) => large(r), large: true },
+      { name: 'non-commutative string concat', op: createOp((a: string, b: string) => a + b), value: (r) => String.fromCharCode(65 + r) },
+      { name: 'non-commutative 2x2 matrix product', op: createOp(matmul), value: (r) => [1, r + 1, r % 2, 1] },
+      { name: 'non-commutative list concat', op: createOp((a: number[], b: number[]) => [...a, ...b]), value: (r) => [r] },
+      {
+        name: 'commutative user op on Float64Array (ring may chunk it)',
+        op: createOp((a: Float64Array, b: Float64Array) => a.map((x, i) => x + b[i]), { commutative: true }),
+        value: (r) => Float64Array.from({ length: 16 }, (_, i) => i * (r + 1)),
+      },
+    ] satisfies ReductionCase[]
+  ).map(memo);
 }
 
 /** op over ranks 0..r applied left to right, for each r < size: the obviously correct answers. */

@@ -83,7 +83,9 @@ describe.each(['allreduce', 'scan', 'exscan'] as const)('%s: every rank raises',
       }
       // operands that pass check() but do not combine: RangeError/TypeError on every rank
       for (const [odd, even, kind] of [
-        [[1, 2, 3], [1, 2], RangeError], [large().subarray(1), large(), RangeError], [7, large(), TypeError],
+        [[1, 2, 3], [1, 2], RangeError],
+        [large().subarray(1), large(), RangeError],
+        [7, large(), TypeError],
         [new Int32Array(4), new Float64Array(4), TypeError],
       ] as const) {
         const settled = await onEveryRank(hub.hosts, (h, r) => run(h, r === size - 1 ? odd : even, SUM));
@@ -93,7 +95,9 @@ describe.each(['allreduce', 'scan', 'exscan'] as const)('%s: every rank raises',
         });
       }
       // an op that throws its own kind of error whenever the last rank's contribution is involved
-      class Grumpy extends Error { override name = 'Grumpy'; }
+      class Grumpy extends Error {
+        override name = 'Grumpy';
+      }
       const grumpy = createOp((a: number[], b: number[]) => {
         if (a.includes(size - 1) || b.includes(size - 1)) throw new Grumpy('the last rank is not welcome');
         return [...a, ...b];
@@ -146,7 +150,7 @@ describe.each([1, ...sizes])('rooted collectives on %i ranks: a mistake of the r
     const hub = worldFor(size, 'scatter', algorithm);
     for (const root of ranksOf(size)) {
       for (const data of [ranksOf(size + 1), ranksOf(size - 1), undefined, 'abc']) {
-        const settled = await onEveryRank(hub.hosts, (h, r) => coll.scatter(h, r === root ? data as unknown[] : ranksOf(size), root));
+        const settled = await onEveryRank(hub.hosts, (h, r) => coll.scatter(h, r === root ? (data as unknown[]) : ranksOf(size), root));
         const message = Errors.scatterLength(data, size).message;
         settled.forEach((s, r) => expectError(s, RangeError, message, r === root ? 'own' : root, `rank ${r}`));
       }
@@ -196,7 +200,12 @@ describe.each(sizes)('gathering collectives on %i ranks: an unsendable value', (
       let settled = await onEveryRank(hub.hosts, (h, r) => coll.alltoall(h, r === culprit ? wrong : ranksOf(size)));
       const lengthMessage = Errors.alltoallLength(wrong, size).message;
       settled.forEach((s, r) => expectError(s, RangeError, lengthMessage, r === culprit ? 'own' : culprit, `rank ${r}`));
-      settled = await onEveryRank(hub.hosts, (h, r) => coll.alltoall(h, ranksOf(size).map((to) => (r === culprit && to === 0 ? bad() : to))));
+      settled = await onEveryRank(hub.hosts, (h, r) =>
+        coll.alltoall(
+          h,
+          ranksOf(size).map((to) => (r === culprit && to === 0 ? bad() : to)),
+        ),
+      );
       settled.forEach((s, r) => expectError(s, TypeError, message, r === culprit ? 'own' : culprit, `rank ${r}`));
     }
     await expectHealthy(hub.hosts);

@@ -18,17 +18,19 @@ type Outcome = { ok: true } | { ok: false; error: unknown };
  */
 async function firstErrors(comms: Communicator[], body: (c: Communicator) => Promise<unknown>, followUps = 3, timeoutMs = 3000): Promise<Outcome[]> {
   const done = comms.map(() => false);
-  const all = Promise.all(comms.map(async (c, r): Promise<Outcome> => {
-    try {
-      await body(c);
-      for (let i = 0; i < followUps; i++) await c.barrier();
-      return { ok: true };
-    } catch (error) {
-      return { ok: false, error };
-    } finally {
-      done[r] = true;
-    }
-  }));
+  const all = Promise.all(
+    comms.map(async (c, r): Promise<Outcome> => {
+      try {
+        await body(c);
+        for (let i = 0; i < followUps; i++) await c.barrier();
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, error };
+      } finally {
+        done[r] = true;
+      }
+    }),
+  );
   let timer: NodeJS.Timeout | undefined;
   const hung = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`hung: ranks ${done.flatMap((d, r) => (d ? [] : [r])).join(', ')} never finished`)), timeoutMs);
@@ -55,10 +57,13 @@ function expectMismatch(outcomes: Outcome[], sides: [string, string], where = 'C
 
 const kVariants: Array<[string, { maxDelayMs?: number; algorithms?: ForcedAlgorithms }]> = [
   ['automatic algorithms', {}],
-  ['linear algorithms, delayed delivery', {
-    maxDelayMs: 2,
-    algorithms: { barrier: 'linear', bcast: 'linear', gather: 'linear', reduce: 'linear', allreduce: 'reduce-bcast' },
-  }],
+  [
+    'linear algorithms, delayed delivery',
+    {
+      maxDelayMs: 2,
+      algorithms: { barrier: 'linear', bcast: 'linear', gather: 'linear', reduce: 'linear', allreduce: 'reduce-bcast' },
+    },
+  ],
 ];
 
 describe.each(kVariants)('%s', (_, options) => {
@@ -99,7 +104,7 @@ describe.each(kVariants)('%s', (_, options) => {
 });
 
 describe('after a mismatch', () => {
-  it('the call number counts the communicator\'s collectives; earlier calls are untouched', async () => {
+  it("the call number counts the communicator's collectives; earlier calls are untouched", async () => {
     const comms = createLoopbackWorld(3);
     const out = await firstErrors(comms, async (c) => {
       // #1 and #2 are fine and started together with the bad #3
@@ -126,7 +131,11 @@ describe('after a mismatch', () => {
   it('names split communicators and detects split against dup', async () => {
     const comms = createLoopbackWorld(4);
     const halves = await Promise.all(comms.map((c) => c.split(c.rank % 2, 0)));
-    const out = await firstErrors(halves.map((h) => h!), (h) => (h.rank === 0 ? h.bcast('x', 0) : h.barrier()), 2);
+    const out = await firstErrors(
+      halves.map((h) => h!),
+      (h) => (h.rank === 0 ? h.bcast('x', 0) : h.barrier()),
+      2,
+    );
     out.forEach((o) => expect((o as { error: Error }).error.message).toMatch(/on a split of COMM_WORLD \(color [01]\)$/));
     const out2 = await firstErrors(comms, (c) => (c.rank === 2 ? c.dup() : c.split(0)), 0);
     expectMismatch(out2, ['called dup()', 'called split()'], 'COMM_WORLD', 2);

@@ -38,9 +38,16 @@ describe.each(kSizes)('%i ranks', (size) => {
       for (let k = 0; k < 3; k++) {
         const root = k % size;
         expect(got.slice(k * 10, k * 10 + 10), `rank ${r} round ${k}`).toEqual([
-          undefined, [k, root], r + k, r === root ? ranksOf(size).map((i) => i + k) : undefined,
-          ranksOf(size).map((i) => i * k), ranksOf(size).map((i) => i * 10 + r + k),
-          r === root ? tri(size - 1) + size * k : undefined, new Int32Array([size - 1, k]), tri(r + 1), r === 0 ? undefined : tri(r),
+          undefined,
+          [k, root],
+          r + k,
+          r === root ? ranksOf(size).map((i) => i + k) : undefined,
+          ranksOf(size).map((i) => i * k),
+          ranksOf(size).map((i) => i * 10 + r + k),
+          r === root ? tri(size - 1) + size * k : undefined,
+          new Int32Array([size - 1, k]),
+          tri(r + 1),
+          r === 0 ? undefined : tri(r),
         ]);
       }
     });
@@ -73,7 +80,9 @@ describe.each(kSizes)('%i ranks', (size) => {
       expect(Array.from(block)).toEqual([size, size]);
       // Wrong type or too short: before anything is sent.
       await expect(c.allreduce(new Float64Array(3), SUM, { recvbuf: new Float32Array(3) })).rejects.toThrow(TypeError);
-      await expect(c.allreduce(new Float64Array(3), SUM, { recvbuf: new Float64Array(2) })).rejects.toThrow(new RangeError('allreduce: recvbuf has 2 elements, the result 3'));
+      await expect(c.allreduce(new Float64Array(3), SUM, { recvbuf: new Float64Array(2) })).rejects.toThrow(
+        new RangeError('allreduce: recvbuf has 2 elements, the result 3'),
+      );
       // Longer than recvbuf, known only on arrival: ERR_TRUNCATE on that rank, after the call.
       const err = await c.bcast(c.rank === 0 ? new Uint8Array(5) : undefined, 0, { recvbuf: new Uint8Array(c.rank === 0 ? 5 : 4) }).catch((e: unknown) => e);
       if (c.rank === 0) expect(err).toBeInstanceOf(Uint8Array);

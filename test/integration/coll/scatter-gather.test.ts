@@ -4,7 +4,9 @@ import { valuesOnEveryRank } from '../../helpers/coll-hub.js';
 import { algorithmsOf, corpus, expectSame, kSizes, large, ranksOf, worldFor } from './corpus.js';
 
 // The large array only matters to bcast and the reductions; here one round of it suffices.
-const values = corpus().filter(([name]) => !name.startsWith('large')).map(([, v]) => v);
+const values = corpus()
+  .filter(([name]) => !name.startsWith('large'))
+  .map(([, v]) => v);
 /** Rank r's item in round k; over rounds(size) rounds every corpus value is someone's item. */
 const item = (k: number, r: number, size: number): unknown => values[(k * size + r) % values.length];
 const rounds = (size: number): number => Math.ceil(values.length / size) + 1;
@@ -63,9 +65,14 @@ describe.each(kSizes)('alltoall on %i ranks', (size) => {
   it.each(algorithmsOf('alltoall'))('%s: item j of rank i arrives as item i on rank j', async (algorithm) => {
     const hub = worldFor(size, 'alltoall', algorithm);
     const sent = (k: number, from: number, to: number): unknown =>
-      (k % 2 === 0 ? { from, to, payload: item(k, from * size + to, size * size) } : item(k, from * size + to, size * size));
+      k % 2 === 0 ? { from, to, payload: item(k, from * size + to, size * size) } : item(k, from * size + to, size * size);
     for (let k = 0; k < rounds(size); k++) {
-      const got = await valuesOnEveryRank(hub.hosts, (h, r) => coll.alltoall(h, ranksOf(size).map((to) => sent(k, r, to))));
+      const got = await valuesOnEveryRank(hub.hosts, (h, r) =>
+        coll.alltoall(
+          h,
+          ranksOf(size).map((to) => sent(k, r, to)),
+        ),
+      );
       got.forEach((all, r) => {
         expect(all).toHaveLength(size);
         all.forEach((x, from) => expectSame(x, sent(k, from, r), `round ${k}: ${from} → ${r}`));
@@ -97,7 +104,12 @@ describe('large values', () => {
     }
     for (const algorithm of algorithmsOf('alltoall')) {
       const hub = worldFor(size, 'alltoall', algorithm);
-      const got = await valuesOnEveryRank(hub.hosts, (h, r) => coll.alltoall(h, ranksOf(size).map((to) => (to === r + 1 ? big(r) : r))));
+      const got = await valuesOnEveryRank(hub.hosts, (h, r) =>
+        coll.alltoall(
+          h,
+          ranksOf(size).map((to) => (to === r + 1 ? big(r) : r)),
+        ),
+      );
       got.forEach((all, r) => all.forEach((x, from) => expectSame(x, r === from + 1 ? big(from) : from)));
     }
   });

@@ -46,12 +46,16 @@ const same = (got: TypedArray, want: TypedArray, where: string): void => {
 
 describe.each(kSizes)('scatterv and gatherv on %i ranks', (size) => {
   describe.each(algorithmsOf('scatterv'))('scatterv %s', (algorithm) => {
-    it.each(ranksOf(size))('root %i: rank i gets counts[i] elements of the root\'s type', async (root) => {
+    it.each(ranksOf(size))("root %i: rank i gets counts[i] elements of the root's type", async (root) => {
       const hub = worldFor(size, 'scatterv', algorithm, root);
       for (const [name, pattern] of kPatterns) {
         for (const type of kTypes) {
           const counts = pattern(size, root);
-          const data = make(type, counts.reduce((a, b) => a + b, 0), root);
+          const data = make(
+            type,
+            counts.reduce((a, b) => a + b, 0),
+            root,
+          );
           const got = await valuesOnEveryRank(hub.hosts, (h, r) => vcoll.scatterv(h, r === root ? data : undefined, r === root ? counts : undefined, root));
           let at = 0;
           got.forEach((piece, r) => {
@@ -109,10 +113,22 @@ describe.each(kSizes)('allgatherv and alltoallv on %i ranks', (size) => {
         // counts[r][j]: what rank r sends to rank j; the piece is make(type, n, r * size + j).
         const counts = ranksOf(size).map((r) => pattern(size, r));
         const piece = (r: number, j: number): TypedArray => make(type, counts[r][j], r * size + j);
-        const sent = ranksOf(size).map((r) => concat(ranksOf(size).map((j) => piece(r, j)), type));
+        const sent = ranksOf(size).map((r) =>
+          concat(
+            ranksOf(size).map((j) => piece(r, j)),
+            type,
+          ),
+        );
         const got = await valuesOnEveryRank(hub.hosts, (h, r) => vcoll.alltoallv(h, sent[r], counts[r]));
         got.forEach((v, r) => {
-          same(v.data, concat(ranksOf(size).map((i) => piece(i, r)), type), `${name} ${type.name} rank ${r}`);
+          same(
+            v.data,
+            concat(
+              ranksOf(size).map((i) => piece(i, r)),
+              type,
+            ),
+            `${name} ${type.name} rank ${r}`,
+          );
           expect(v.counts).toEqual(ranksOf(size).map((i) => counts[i][r]));
         });
       }
@@ -185,7 +201,9 @@ describe.each([2, 3, 4, 5, 8])('bad arguments on %i ranks: the ranks that depend
   it.each(algorithmsOf('scatterv'))('scatterv %s: counts of the wrong sum on the root', async (algorithm) => {
     const hub = worldFor(size, 'scatterv', algorithm);
     const root = size - 1;
-    const settled = await onEveryRank(hub.hosts, (h, r) => vcoll.scatterv(h, r === root ? new Float64Array(size + 1) : undefined, r === root ? new Array(size).fill(1) : undefined, root));
+    const settled = await onEveryRank(hub.hosts, (h, r) =>
+      vcoll.scatterv(h, r === root ? new Float64Array(size + 1) : undefined, r === root ? new Array(size).fill(1) : undefined, root),
+    );
     const message = `scatterv: counts add up to ${size}, not the ${size + 1} elements of data`;
     settled.forEach((s, r) => expectError(s, RangeError, message, r === root ? 'own' : root, `rank ${r}`));
     expect(hub.received).toBe(hub.sent);
@@ -193,7 +211,9 @@ describe.each([2, 3, 4, 5, 8])('bad arguments on %i ranks: the ranks that depend
 
   it.each(algorithmsOf('alltoallv'))('alltoallv %s: a negative count on one rank', async (algorithm) => {
     const hub = worldFor(size, 'alltoallv', algorithm);
-    const settled = await onEveryRank(hub.hosts, (h, r) => vcoll.alltoallv(h, new Int32Array(size), r === bad ? [-1, ...new Array(size - 1).fill(1)] : new Array(size).fill(1)));
+    const settled = await onEveryRank(hub.hosts, (h, r) =>
+      vcoll.alltoallv(h, new Int32Array(size), r === bad ? [-1, ...new Array(size - 1).fill(1)] : new Array(size).fill(1)),
+    );
     settled.forEach((s, r) => expectError(s, RangeError, 'alltoallv: counts[0] must be a non-negative integer, got -1', r === bad ? 'own' : bad, `rank ${r}`));
     expect(hub.received).toBe(hub.sent);
   });
@@ -201,7 +221,9 @@ describe.each([2, 3, 4, 5, 8])('bad arguments on %i ranks: the ranks that depend
   it.each(algorithmsOf('allgatherv'))('allgatherv %s: data that is not a typed array on one rank', async (algorithm) => {
     const hub = worldFor(size, 'allgatherv', algorithm);
     const settled = await onEveryRank(hub.hosts, (h, r) => vcoll.allgatherv(h, r === bad ? [1, 2] : new Int32Array(2)));
-    settled.forEach((s, r) => expectError(s, TypeError, 'allgatherv: data must be a typed array, got an array of length 2', r === bad ? 'own' : bad, `rank ${r}`));
+    settled.forEach((s, r) =>
+      expectError(s, TypeError, 'allgatherv: data must be a typed array, got an array of length 2', r === bad ? 'own' : bad, `rank ${r}`),
+    );
   });
 
   it.each(algorithmsOf('gatherv'))('gatherv %s: the bad rank and the root raise, the others finish', async (algorithm) => {
@@ -213,15 +235,28 @@ describe.each([2, 3, 4, 5, 8])('bad arguments on %i ranks: the ranks that depend
     });
   });
 
-  it.each(algorithmsOf('reduce_scatter'))('reduceScatter %s: counts of the wrong length on one rank, then an op that cannot take the data', async (algorithm) => {
-    const hub = worldFor(size, 'reduce_scatter', algorithm);
-    const counts = new Array<number>(size).fill(2);
-    let settled = await onEveryRank(hub.hosts, (h, r) => vcoll.reduceScatter(h, new Float64Array(2 * size), r === bad ? [2] : counts, SUM));
-    settled.forEach((s, r) => expectError(s, RangeError, `reduceScatter: counts must be an array of ${size} non-negative integers (one per rank), got an array of length 1`, r === bad ? 'own' : bad, `rank ${r}`));
-    settled = await onEveryRank(hub.hosts, (h) => vcoll.reduceScatterBlock(h, new Float64Array(2 * size + 1), SUM));
-    settled.forEach((s, r) => expectError(s, RangeError, `reduceScatterBlock: data has ${2 * size + 1} elements, not a multiple of the ${size} ranks`, 'own', `rank ${r}`));
-    const got = await valuesOnEveryRank(hub.hosts, (h, r) => vcoll.reduceScatter(h, new Float64Array(2 * size).fill(r), counts, SUM));
-    got.forEach((v) => expect(Array.from(v as Float64Array)).toEqual([(size * (size - 1)) / 2, (size * (size - 1)) / 2]));
-    expect(hub.received).toBe(hub.sent);
-  });
+  it.each(algorithmsOf('reduce_scatter'))(
+    'reduceScatter %s: counts of the wrong length on one rank, then an op that cannot take the data',
+    async (algorithm) => {
+      const hub = worldFor(size, 'reduce_scatter', algorithm);
+      const counts = new Array<number>(size).fill(2);
+      let settled = await onEveryRank(hub.hosts, (h, r) => vcoll.reduceScatter(h, new Float64Array(2 * size), r === bad ? [2] : counts, SUM));
+      settled.forEach((s, r) =>
+        expectError(
+          s,
+          RangeError,
+          `reduceScatter: counts must be an array of ${size} non-negative integers (one per rank), got an array of length 1`,
+          r === bad ? 'own' : bad,
+          `rank ${r}`,
+        ),
+      );
+      settled = await onEveryRank(hub.hosts, (h) => vcoll.reduceScatterBlock(h, new Float64Array(2 * size + 1), SUM));
+      settled.forEach((s, r) =>
+        expectError(s, RangeError, `reduceScatterBlock: data has ${2 * size + 1} elements, not a multiple of the ${size} ranks`, 'own', `rank ${r}`),
+      );
+      const got = await valuesOnEveryRank(hub.hosts, (h, r) => vcoll.reduceScatter(h, new Float64Array(2 * size).fill(r), counts, SUM));
+      got.forEach((v) => expect(Array.from(v as Float64Array)).toEqual([(size * (size - 1)) / 2, (size * (size - 1)) / 2]));
+      expect(hub.received).toBe(hub.sent);
+    },
+  );
 });

@@ -31,7 +31,10 @@ function client(rank: number, size: number): ControlClient {
   return c;
 }
 
-async function server(size: number, events: { hello: HelloMessage[]; failed: FailedMessage[]; abort: AbortMessage[]; formed: string[][] }): Promise<RendezvousServer> {
+async function server(
+  size: number,
+  events: { hello: HelloMessage[]; failed: FailedMessage[]; abort: AbortMessage[]; formed: string[][] },
+): Promise<RendezvousServer> {
   const s = await RendezvousServer.bind(control, size, {
     hello: (m) => events.hello.push(m),
     failed: (m) => events.failed.push(m),
@@ -65,14 +68,21 @@ describe('hello → directory', () => {
     const stray = new Dealer({ routingId: '2', linger: 0 });
     closers.push(() => stray.close());
     stray.connect(control);
-    for (const frame of ['not json', '{"type":"nope"}', 'null', '[]', '"hello"',
+    for (const frame of [
+      'not json',
+      '{"type":"nope"}',
+      'null',
+      '[]',
+      '"hello"',
       JSON.stringify({ type: 'hello', rank: 0, pid: 1, host: 'h', endpoint: 'x' }), // claims rank 0 from id "2"
       JSON.stringify({ type: 'hello', rank: 2, pid: 1, host: 'h', endpoint: 7 }), // endpoint not a string
       JSON.stringify({ type: 'hello', rank: 7, pid: 1, host: 'h', endpoint: 'x' }), // out of range
       JSON.stringify({ type: 'failed', rank: 2, reason: 'bored', stack: 's' }),
       JSON.stringify({ type: 'abort', rank: 2, code: 'x' }),
       JSON.stringify({ type: 'directory', endpoints: [] }),
-      JSON.stringify({ type: 'abort', rank: 2, code: 9 })]) { // valid: the sentinel
+      JSON.stringify({ type: 'abort', rank: 2, code: 9 }),
+    ]) {
+      // valid: the sentinel
       await stray.send(frame);
     }
     // One connection is FIFO: once the sentinel is in, every frame before it was seen.

@@ -27,7 +27,9 @@ describe('TSMPI_SPIN_US', () => {
   });
 
   it.each(['-1', '1.5', 'fast', '2000000'])('%s is a RangeError naming the variable and the value', (v) => {
-    expect(() => spinFromEnv({ TSMPI_SPIN_US: v }, 2, 2)).toThrow(`TSMPI_SPIN_US must be an integer number of microseconds in [0, 1000000], got ${JSON.stringify(v)}`);
+    expect(() => spinFromEnv({ TSMPI_SPIN_US: v }, 2, 2)).toThrow(
+      `TSMPI_SPIN_US must be an integer number of microseconds in [0, 1000000], got ${JSON.stringify(v)}`,
+    );
   });
 });
 

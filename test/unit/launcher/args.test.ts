@@ -24,9 +24,16 @@ describe('parseLaunchArgs', () => {
 
   it('splits at the program: everything after it belongs to the program', () => {
     expect(parseLaunchArgs(['-n', '2', 'prog.ts', '-n', '5', '--bogus', '--help'])).toMatchObject({
-      action: 'run', options: { np: 2 }, program: 'prog.ts', programArgs: ['-n', '5', '--bogus', '--help'],
+      action: 'run',
+      options: { np: 2 },
+      program: 'prog.ts',
+      programArgs: ['-n', '5', '--bogus', '--help'],
     });
-    expect(parseLaunchArgs(['--tag-output', '--', '-weird-name.ts', 'a'])).toMatchObject({ program: '-weird-name.ts', programArgs: ['a'], options: { tagOutput: true } });
+    expect(parseLaunchArgs(['--tag-output', '--', '-weird-name.ts', 'a'])).toMatchObject({
+      program: '-weird-name.ts',
+      programArgs: ['a'],
+      options: { tagOutput: true },
+    });
   });
 
   it.each([
@@ -37,9 +44,20 @@ describe('parseLaunchArgs', () => {
     [['-np', '4'], { np: 4 }],
     [['-n', '2', '-n', '3'], { np: 3 }],
     [['--hostfile', 'hosts.txt'], { hostfile: 'hosts.txt' }],
-    [['--host', 'a:2,b'], { hosts: [{ name: 'a', slots: 2 }, { name: 'b', slots: 1 }] }],
+    [
+      ['--host', 'a:2,b'],
+      {
+        hosts: [
+          { name: 'a', slots: 2 },
+          { name: 'b', slots: 1 },
+        ],
+      },
+    ],
     [['--oversubscribe'], { oversubscribe: true }],
-    [['-x', 'A=1', '-xB', '-x', 'C=x=y', '-x', 'D='], { exports: [{ name: 'A', value: '1' }, { name: 'B' }, { name: 'C', value: 'x=y' }, { name: 'D', value: '' }] }],
+    [
+      ['-x', 'A=1', '-xB', '-x', 'C=x=y', '-x', 'D='],
+      { exports: [{ name: 'A', value: '1' }, { name: 'B' }, { name: 'C', value: 'x=y' }, { name: 'D', value: '' }] },
+    ],
     [['--tag-output'], { tagOutput: true }],
     [['--timeout', '10'], { timeout: 10 }],
     [['--timeout=0.5'], { timeout: 0.5 }],

@@ -18,19 +18,26 @@ describe('parseHostfile', () => {
   it('reads hosts with and without slots, skipping comments and blank lines', () => {
     const text = '# cluster\n\nnode01 slots=4\n  node02   slots=2   # two\nnode03\n\t\n# end\n';
     expect(parseHostfile(text, 'hosts.txt')).toEqual([
-      { name: 'node01', slots: 4 }, { name: 'node02', slots: 2 }, { name: 'node03', slots: 1 },
+      { name: 'node01', slots: 4 },
+      { name: 'node02', slots: 2 },
+      { name: 'node03', slots: 1 },
     ]);
   });
 
   it('accepts Windows line ends, "slots = K", max_slots and addresses', () => {
     expect(parseHostfile('a slots = 3 max_slots=8\r\n10.0.0.2 slot=2\r\n::1\r\n', 'h')).toEqual([
-      { name: 'a', slots: 3 }, { name: '10.0.0.2', slots: 2 }, { name: '::1', slots: 1 },
+      { name: 'a', slots: 3 },
+      { name: '10.0.0.2', slots: 2 },
+      { name: '::1', slots: 1 },
     ]);
   });
 
   it('sums the slots of a host listed twice, keeping first-appearance order', () => {
     const hosts = parseHostfile('a slots=2\nb\na slots=3\n', 'h');
-    expect(hosts).toEqual([{ name: 'a', slots: 5 }, { name: 'b', slots: 1 }]);
+    expect(hosts).toEqual([
+      { name: 'a', slots: 5 },
+      { name: 'b', slots: 1 },
+    ]);
     expect(totalSlots(hosts)).toBe(6);
   });
 
@@ -52,13 +59,17 @@ describe('parseHostfile', () => {
 describe('parseHostList', () => {
   it('reads host[:slots] entries, one slot by default, duplicates summed', () => {
     expect(parseHostList('h1:2,h2, h3:4,h1')).toEqual([
-      { name: 'h1', slots: 3 }, { name: 'h2', slots: 1 }, { name: 'h3', slots: 4 },
+      { name: 'h1', slots: 3 },
+      { name: 'h2', slots: 1 },
+      { name: 'h3', slots: 4 },
     ]);
   });
 
   it('reads IPv6 literals, bracketed when they carry slots', () => {
     expect(parseHostList('[::1]:2,fe80::1,[::2]')).toEqual([
-      { name: '::1', slots: 2 }, { name: 'fe80::1', slots: 1 }, { name: '::2', slots: 1 },
+      { name: '::1', slots: 2 },
+      { name: 'fe80::1', slots: 1 },
+      { name: '::2', slots: 1 },
     ]);
   });
 
@@ -75,10 +86,12 @@ describe('parseHostList', () => {
 });
 
 describe('hostfile.example', () => {
-  it('the repository\'s commented example parses to three hosts of two slots', () => {
+  it("the repository's commented example parses to three hosts of two slots", () => {
     const text = readFileSync(new URL('../../../hostfile.example', import.meta.url), 'utf8');
     expect(parseHostfile(text, 'hostfile.example')).toEqual([
-      { name: 'node1', slots: 2 }, { name: 'node2', slots: 2 }, { name: 'node3', slots: 2 },
+      { name: 'node1', slots: 2 },
+      { name: 'node2', slots: 2 },
+      { name: 'node3', slots: 2 },
     ]);
   });
 });

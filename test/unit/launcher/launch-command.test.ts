@@ -39,7 +39,10 @@ describe('agent protocol lines', () => {
   it('decodes whole lines across chunks and passes other output aside', () => {
     const got: AgentToLauncher[] = [];
     const other: string[] = [];
-    const d = new LineDecoder<AgentToLauncher>((m) => got.push(m), (l) => other.push(l));
+    const d = new LineDecoder<AgentToLauncher>(
+      (m) => got.push(m),
+      (l) => other.push(l),
+    );
     const line = encodeLine({ type: 'exit', rank: 3, code: 7, signal: null });
     d.push(`Welcome to h2\n${line.slice(0, 10)}`);
     d.push(`${line.slice(10)}${encodeLine({ type: 'ping' })}[1,2]\n`);
@@ -54,15 +57,36 @@ describe('planning hosts', () => {
     expect(await planHosts({ ...kDefaultLaunchOptions }, '/', env)).toEqual({ hosts: undefined, launch: ['ssh'], slurm: false });
   });
 
-  it('merges the entries naming this machine into one local host at the first one\'s place', async () => {
-    const plan = await planHosts({ ...kDefaultLaunchOptions, hosts: [{ name: 'far', slots: 2 }, { name: 'localhost', slots: 1 }, { name: '127.0.0.1', slots: 2 }] }, '/', env);
-    expect(plan.hosts).toEqual([{ name: 'far', slots: 2, local: false }, { name: os.hostname(), slots: 3, local: true }]);
+  it("merges the entries naming this machine into one local host at the first one's place", async () => {
+    const plan = await planHosts(
+      {
+        ...kDefaultLaunchOptions,
+        hosts: [
+          { name: 'far', slots: 2 },
+          { name: 'localhost', slots: 1 },
+          { name: '127.0.0.1', slots: 2 },
+        ],
+      },
+      '/',
+      env,
+    );
+    expect(plan.hosts).toEqual([
+      { name: 'far', slots: 2, local: false },
+      { name: os.hostname(), slots: 3, local: true },
+    ]);
   });
 
   it('inside a Slurm allocation: its nodes and task counts, agents started with srun; --launch-agent wins', async () => {
     const slurm = { SLURM_JOB_ID: '12', SLURM_JOB_NODELIST: 'n[1-2]', SLURM_TASKS_PER_NODE: '2(x2)', SLURM_JOB_CPUS_PER_NODE: '4(x2)' };
     const plan = await planHosts({ ...kDefaultLaunchOptions }, '/', slurm);
-    expect(plan).toEqual({ hosts: [{ name: 'n1', slots: 2, local: false }, { name: 'n2', slots: 2, local: false }], launch: ['srun'], slurm: true });
+    expect(plan).toEqual({
+      hosts: [
+        { name: 'n1', slots: 2, local: false },
+        { name: 'n2', slots: 2, local: false },
+      ],
+      launch: ['srun'],
+      slurm: true,
+    });
     expect((await planHosts({ ...kDefaultLaunchOptions, launchAgent: 'ssh -q' }, '/', slurm)).launch).toEqual(['ssh', '-q']);
     expect((await planHosts({ ...kDefaultLaunchOptions }, '/', { TSMPI_LAUNCH_AGENT: 'rsh' })).launch).toEqual(['rsh']);
   });

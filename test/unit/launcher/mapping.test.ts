@@ -3,12 +3,15 @@ import { LaunchError } from '../../../src/launcher/errors.js';
 import type { Host } from '../../../src/launcher/hostfile.js';
 import { mapRanks, type MapBy } from '../../../src/launcher/mapping.js';
 
-const hosts = (spec: string): Host[] => spec.split(' ').map((h) => {
-  const [name, slots] = h.split(':');
-  return { name, slots: Number(slots) };
-});
+const hosts = (spec: string): Host[] =>
+  spec.split(' ').map((h) => {
+    const [name, slots] = h.split(':');
+    return { name, slots: Number(slots) };
+  });
 const order = (spec: string, n: number, mapBy: MapBy, oversubscribe = false): string =>
-  mapRanks(hosts(spec), n, mapBy, oversubscribe).map((p) => p.host).join(' ');
+  mapRanks(hosts(spec), n, mapBy, oversubscribe)
+    .map((p) => p.host)
+    .join(' ');
 
 describe('mapRanks', () => {
   it.each([
@@ -41,7 +44,8 @@ describe('mapRanks', () => {
   it('refuses more ranks than slots without oversubscription, naming the counts', () => {
     expect(() => mapRanks(hosts('a:2 b:1'), 4, 'slot', false)).toThrow(LaunchError);
     expect(() => mapRanks(hosts('a:2 b:1'), 4, 'slot', false)).toThrow(
-      '4 ranks requested but the hosts provide only 3 slots; use --oversubscribe to allow more');
+      '4 ranks requested but the hosts provide only 3 slots; use --oversubscribe to allow more',
+    );
     expect(() => mapRanks(hosts('a:1'), 2, 'node', false)).toThrow('only 1 slot;');
   });
 

@@ -70,11 +70,14 @@ describe('describeInterfaces', () => {
 function hasRouteTo(ip: string): boolean {
   // /proc/net/route writes addresses as the hex of their in-memory (little-endian) 32-bit value.
   const value = ip.split('.').reduceRight((acc, octet) => (acc << 8) | Number(octet), 0) >>> 0;
-  return readFileSync('/proc/net/route', 'utf8').split('\n').slice(1).some((line) => {
-    const [, destination, , , , , , mask] = line.split('\t');
-    if (mask === undefined) return false;
-    return ((value & parseInt(mask, 16)) >>> 0) === parseInt(destination, 16);
-  });
+  return readFileSync('/proc/net/route', 'utf8')
+    .split('\n')
+    .slice(1)
+    .some((line) => {
+      const [, destination, , , , , , mask] = line.split('\t');
+      if (mask === undefined) return false;
+      return (value & parseInt(mask, 16)) >>> 0 === parseInt(destination, 16);
+    });
 }
 
 describe('addressToward', () => {
@@ -87,8 +90,11 @@ describe('addressToward', () => {
     await expect(addressToward('localhost')).resolves.toMatch(/^127\./);
   });
 
-  it('gives an address of one of this host\'s interfaces for any IPv4 destination it has a route to', async () => {
-    const own = Object.values(os.networkInterfaces()).flatMap((l) => l ?? []).filter((i) => i.family === 'IPv4').map((i) => i.address);
+  it("gives an address of one of this host's interfaces for any IPv4 destination it has a route to", async () => {
+    const own = Object.values(os.networkInterfaces())
+      .flatMap((l) => l ?? [])
+      .filter((i) => i.family === 'IPv4')
+      .map((i) => i.address);
     // TEST-NET-1: routed by a default route, never answered.
     const toward = addressToward('192.0.2.77');
     if (hasRouteTo('192.0.2.77')) await expect(toward).resolves.toSatisfy((address: string) => own.includes(address));

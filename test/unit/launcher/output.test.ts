@@ -140,7 +140,11 @@ describe('forwardLines', () => {
   });
 
   it('discards output once the destination is broken instead of hanging', async () => {
-    const broken = new Writable({ write(_c, _e, done) { done(new Error('EPIPE')); } });
+    const broken = new Writable({
+      write(_c, _e, done) {
+        done(new Error('EPIPE'));
+      },
+    });
     const source = new PassThrough();
     const done = forwardLines(source, new OutputSink(broken));
     for (let i = 0; i < 100; i++) source.write(`line ${i}\n`);

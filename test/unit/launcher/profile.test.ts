@@ -11,7 +11,14 @@ import { assignLanes, buildTrace } from '../../../src/launcher/profile/trace-eve
 import { testDirPrefix } from '../../helpers/run-tag.js';
 
 const counters = (over: Partial<DiagCounters> = {}): DiagCounters => ({
-  msgsSent: 0, msgsRecv: 0, bytesSent: 0, bytesRecv: 0, waitMs: 0, totalMs: 0, droppedSpans: 0, ...over,
+  msgsSent: 0,
+  msgsRecv: 0,
+  bytesSent: 0,
+  bytesRecv: 0,
+  waitMs: 0,
+  totalMs: 0,
+  droppedSpans: 0,
+  ...over,
 });
 const s = (start: number, end: number, over: Partial<DiagSpan> = {}): DiagSpan => ({ kind: 'wait', name: 'wait', start, end, ...over });
 
@@ -51,18 +58,27 @@ describe('assignLanes', () => {
 
 describe('buildTrace', () => {
   const reports: RankReport[] = [
-    { rank: 0, host: 'a', complete: true, counters: counters(), spans: [
-      s(1, 4, { kind: 'coll', name: 'allreduce', comm: 'COMM_WORLD', call: 1 }),
-      s(1, 2, { kind: 'send', name: 'send', peer: 1, tag: 1, bytes: 8, seq: 0 }),
-      s(1.5, 1.75, { kind: 'send', name: 'send', peer: 2, tag: 1, bytes: 8, seq: 0 }),
-    ] },
+    {
+      rank: 0,
+      host: 'a',
+      complete: true,
+      counters: counters(),
+      spans: [
+        s(1, 4, { kind: 'coll', name: 'allreduce', comm: 'COMM_WORLD', call: 1 }),
+        s(1, 2, { kind: 'send', name: 'send', peer: 1, tag: 1, bytes: 8, seq: 0 }),
+        s(1.5, 1.75, { kind: 'send', name: 'send', peer: 2, tag: 1, bytes: 8, seq: 0 }),
+      ],
+    },
     { rank: 1, host: 'b', complete: true, counters: counters(), spans: [s(0.5, 2.5, { kind: 'recv', name: 'recv', peer: 0, tag: 1, bytes: 8, seq: 0 })] },
   ];
   const { traceEvents, displayTimeUnit } = buildTrace(reports);
 
   it('names a process per rank with its host, and gives every span as a complete event in µs', () => {
     expect(displayTimeUnit).toBe('ms');
-    expect(traceEvents.filter((e) => e.name === 'process_name').map((e) => [e.pid, e.args])).toEqual([[0, { name: 'rank 0' }], [1, { name: 'rank 1' }]]);
+    expect(traceEvents.filter((e) => e.name === 'process_name').map((e) => [e.pid, e.args])).toEqual([
+      [0, { name: 'rank 0' }],
+      [1, { name: 'rank 1' }],
+    ]);
     expect(traceEvents.filter((e) => e.name === 'process_labels').map((e) => e.args)).toEqual([{ labels: 'a' }, { labels: 'b' }]);
     const x = traceEvents.filter((e) => e.ph === 'X');
     expect(x.map((e) => [e.pid, e.tid, e.name, e.cat, e.ts, e.dur])).toEqual([
@@ -87,10 +103,20 @@ describe('buildTrace', () => {
 describe('formatStats', () => {
   it('a row per rank, ranks without a report named, the slowest collectives listed', () => {
     const reports: RankReport[] = [
-      { rank: 0, host: 'a', complete: true, counters: counters({ msgsSent: 12, msgsRecv: 3, bytesSent: 1024, bytesRecv: 96, waitMs: 25, totalMs: 100 }), spans: [
-        s(0, 7.5, { kind: 'coll', name: 'bcast', comm: 'COMM_WORLD', call: 1 }), s(0, 50, { kind: 'send', name: 'send' }),
-      ] },
-      { rank: 2, host: 'a', complete: true, counters: counters({ msgsSent: 1, totalMs: 10 }), spans: [s(1, 2, { kind: 'coll', name: 'barrier', comm: 'COMM_WORLD', call: 2 })] },
+      {
+        rank: 0,
+        host: 'a',
+        complete: true,
+        counters: counters({ msgsSent: 12, msgsRecv: 3, bytesSent: 1024, bytesRecv: 96, waitMs: 25, totalMs: 100 }),
+        spans: [s(0, 7.5, { kind: 'coll', name: 'bcast', comm: 'COMM_WORLD', call: 1 }), s(0, 50, { kind: 'send', name: 'send' })],
+      },
+      {
+        rank: 2,
+        host: 'a',
+        complete: true,
+        counters: counters({ msgsSent: 1, totalMs: 10 }),
+        spans: [s(1, 2, { kind: 'coll', name: 'barrier', comm: 'COMM_WORLD', call: 2 })],
+      },
     ];
     expect(formatStats(reports, 3)).toEqual([
       'communication statistics (comm = waiting in tsmpi calls, compute = the rest):',

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { LaunchError } from '../../../src/launcher/errors.js';
 import {
-  allocationFromEnv, kStepPortMax, kStepPortMin, parseTasksPerNode, stepFromEnv, stepRendezvousPort, type Env,
+  allocationFromEnv,
+  kStepPortMax,
+  kStepPortMin,
+  parseTasksPerNode,
+  stepFromEnv,
+  stepRendezvousPort,
+  type Env,
 } from '../../../src/launcher/slurm/environment.js';
 
 function slurmError(run: () => unknown): string {
@@ -17,17 +23,34 @@ function slurmError(run: () => unknown): string {
 
 // What `sbatch -N 3 -n 6` gives its batch script (abridged): note SLURM_PROCID and friends.
 const kBatch: Env = {
-  SLURM_JOB_ID: '4242', SLURM_JOBID: '4242', SLURM_JOB_NODELIST: 'n[01-03]', SLURM_NODELIST: 'n[01-03]',
-  SLURM_JOB_CPUS_PER_NODE: '8(x3)', SLURM_TASKS_PER_NODE: '4,1(x2)', SLURM_NTASKS: '6',
-  SLURM_PROCID: '0', SLURM_LOCALID: '0', SLURM_NODEID: '0', SLURM_GTIDS: '0', ENVIRONMENT: 'BATCH',
+  SLURM_JOB_ID: '4242',
+  SLURM_JOBID: '4242',
+  SLURM_JOB_NODELIST: 'n[01-03]',
+  SLURM_NODELIST: 'n[01-03]',
+  SLURM_JOB_CPUS_PER_NODE: '8(x3)',
+  SLURM_TASKS_PER_NODE: '4,1(x2)',
+  SLURM_NTASKS: '6',
+  SLURM_PROCID: '0',
+  SLURM_LOCALID: '0',
+  SLURM_NODEID: '0',
+  SLURM_GTIDS: '0',
+  ENVIRONMENT: 'BATCH',
 };
 
 // What one task of `srun -n 5` inside that job sees.
 const kTask: Env = {
   ...kBatch,
-  SLURM_STEP_ID: '3', SLURM_STEPID: '3', SLURM_STEP_NODELIST: 'n[01-02]', SLURM_STEP_NUM_NODES: '2',
-  SLURM_STEP_NUM_TASKS: '5', SLURM_STEP_TASKS_PER_NODE: '3,2', SLURM_NTASKS: '5', SLURM_TASKS_PER_NODE: '3,2',
-  SLURM_PROCID: '4', SLURM_LOCALID: '1', SLURM_NODEID: '1',
+  SLURM_STEP_ID: '3',
+  SLURM_STEPID: '3',
+  SLURM_STEP_NODELIST: 'n[01-02]',
+  SLURM_STEP_NUM_NODES: '2',
+  SLURM_STEP_NUM_TASKS: '5',
+  SLURM_STEP_TASKS_PER_NODE: '3,2',
+  SLURM_NTASKS: '5',
+  SLURM_TASKS_PER_NODE: '3,2',
+  SLURM_PROCID: '4',
+  SLURM_LOCALID: '1',
+  SLURM_NODEID: '1',
 };
 
 describe('parseTasksPerNode', () => {
@@ -42,8 +65,7 @@ describe('parseTasksPerNode', () => {
   });
 
   it.each(['', '4,', 'x', '4(x0)', '4(2)', '4(x2', '-1', '4 ,1', '1(x2)(x2)'])('refuses %j, naming the variable', (value) => {
-    expect(slurmError(() => parseTasksPerNode(value, 'SLURM_JOB_CPUS_PER_NODE')))
-      .toBe(`SLURM_JOB_CPUS_PER_NODE="${value}": expected counts like "4,1(x2)"`);
+    expect(slurmError(() => parseTasksPerNode(value, 'SLURM_JOB_CPUS_PER_NODE'))).toBe(`SLURM_JOB_CPUS_PER_NODE="${value}": expected counts like "4,1(x2)"`);
   });
 
   it('names SLURM_TASKS_PER_NODE by default', () => {
@@ -59,22 +81,45 @@ describe('allocationFromEnv', () => {
 
   it('reads an sbatch script: nodes with the slots of SLURM_TASKS_PER_NODE', () => {
     expect(allocationFromEnv(kBatch)).toEqual({
-      jobId: '4242', hosts: [{ name: 'n01', slots: 4 }, { name: 'n02', slots: 1 }, { name: 'n03', slots: 1 }],
+      jobId: '4242',
+      hosts: [
+        { name: 'n01', slots: 4 },
+        { name: 'n02', slots: 1 },
+        { name: 'n03', slots: 1 },
+      ],
     });
   });
 
   it('falls back to SLURM_JOB_CPUS_PER_NODE without SLURM_TASKS_PER_NODE', () => {
     const env = { SLURM_JOB_ID: '7', SLURM_JOB_NODELIST: 'a,b[1-2]', SLURM_JOB_CPUS_PER_NODE: '16,8(x2)' };
-    expect(allocationFromEnv(env)?.hosts).toEqual([{ name: 'a', slots: 16 }, { name: 'b1', slots: 8 }, { name: 'b2', slots: 8 }]);
+    expect(allocationFromEnv(env)?.hosts).toEqual([
+      { name: 'a', slots: 16 },
+      { name: 'b1', slots: 8 },
+      { name: 'b2', slots: 8 },
+    ]);
   });
 
-  it('reads salloc\'s interactive step (SLURM_STEP_ID 4294967290) as the allocation', () => {
+  it("reads salloc's interactive step (SLURM_STEP_ID 4294967290) as the allocation", () => {
     const env = {
-      SLURM_JOB_ID: '9', SLURM_JOB_NODELIST: 'gpu[1-2]', SLURM_JOB_CPUS_PER_NODE: '8(x2)', SLURM_TASKS_PER_NODE: '8(x2)',
-      SLURM_STEP_ID: '4294967290', SLURM_STEP_NODELIST: 'gpu1', SLURM_STEP_NUM_TASKS: '1', SLURM_STEP_TASKS_PER_NODE: '1',
-      SLURM_PROCID: '0', SLURM_LOCALID: '0', SLURM_NODEID: '0',
+      SLURM_JOB_ID: '9',
+      SLURM_JOB_NODELIST: 'gpu[1-2]',
+      SLURM_JOB_CPUS_PER_NODE: '8(x2)',
+      SLURM_TASKS_PER_NODE: '8(x2)',
+      SLURM_STEP_ID: '4294967290',
+      SLURM_STEP_NODELIST: 'gpu1',
+      SLURM_STEP_NUM_TASKS: '1',
+      SLURM_STEP_TASKS_PER_NODE: '1',
+      SLURM_PROCID: '0',
+      SLURM_LOCALID: '0',
+      SLURM_NODEID: '0',
     };
-    expect(allocationFromEnv(env)).toEqual({ jobId: '9', hosts: [{ name: 'gpu1', slots: 8 }, { name: 'gpu2', slots: 8 }] });
+    expect(allocationFromEnv(env)).toEqual({
+      jobId: '9',
+      hosts: [
+        { name: 'gpu1', slots: 8 },
+        { name: 'gpu2', slots: 8 },
+      ],
+    });
     expect(stepFromEnv(env)).toBeUndefined();
   });
 
@@ -84,18 +129,24 @@ describe('allocationFromEnv', () => {
 
   it('sums the slots of a node listed twice', () => {
     const env = { SLURM_JOB_ID: '1', SLURM_JOB_NODELIST: 'a,b,a', SLURM_TASKS_PER_NODE: '1(x3)' };
-    expect(allocationFromEnv(env)?.hosts).toEqual([{ name: 'a', slots: 2 }, { name: 'b', slots: 1 }]);
+    expect(allocationFromEnv(env)?.hosts).toEqual([
+      { name: 'a', slots: 2 },
+      { name: 'b', slots: 1 },
+    ]);
   });
 
   it.each([
     [{ SLURM_JOB_ID: '1', SLURM_TASKS_PER_NODE: '1' }, 'SLURM_JOB_NODELIST is not set'],
     [{ SLURM_JOB_ID: '1', SLURM_JOB_NODELIST: 'a' }, 'SLURM_JOB_CPUS_PER_NODE is not set'],
-    [{ SLURM_JOB_ID: '1', SLURM_JOB_NODELIST: 'a[2-1]', SLURM_TASKS_PER_NODE: '1' },
-      'SLURM_JOB_NODELIST="a[2-1]": hostlist "a[2-1]", character 3: range "2-1" goes down'],
-    [{ SLURM_JOB_ID: '1', SLURM_JOB_NODELIST: 'a[1-3]', SLURM_TASKS_PER_NODE: '2(x2)' },
-      'SLURM_JOB_NODELIST names 3 nodes but SLURM_TASKS_PER_NODE gives counts for 2'],
-    [{ SLURM_JOB_ID: '1', SLURM_JOB_NODELIST: 'a', SLURM_JOB_CPUS_PER_NODE: 'many' },
-      'SLURM_JOB_CPUS_PER_NODE="many": expected counts like "4,1(x2)"'],
+    [
+      { SLURM_JOB_ID: '1', SLURM_JOB_NODELIST: 'a[2-1]', SLURM_TASKS_PER_NODE: '1' },
+      'SLURM_JOB_NODELIST="a[2-1]": hostlist "a[2-1]", character 3: range "2-1" goes down',
+    ],
+    [
+      { SLURM_JOB_ID: '1', SLURM_JOB_NODELIST: 'a[1-3]', SLURM_TASKS_PER_NODE: '2(x2)' },
+      'SLURM_JOB_NODELIST names 3 nodes but SLURM_TASKS_PER_NODE gives counts for 2',
+    ],
+    [{ SLURM_JOB_ID: '1', SLURM_JOB_NODELIST: 'a', SLURM_JOB_CPUS_PER_NODE: 'many' }, 'SLURM_JOB_CPUS_PER_NODE="many": expected counts like "4,1(x2)"'],
   ])('%j → %s', (env, message) => {
     expect(slurmError(() => allocationFromEnv(env))).toBe(message);
   });
@@ -110,7 +161,14 @@ describe('stepFromEnv', () => {
 
   it('reads a task of an srun step', () => {
     expect(stepFromEnv(kTask)).toEqual({
-      rank: 4, size: 5, localRank: 1, nodeId: 1, nodes: ['n01', 'n02'], tasksPerNode: [3, 2], jobId: '4242', stepId: '3',
+      rank: 4,
+      size: 5,
+      localRank: 1,
+      nodeId: 1,
+      nodes: ['n01', 'n02'],
+      tasksPerNode: [3, 2],
+      jobId: '4242',
+      stepId: '3',
     });
   });
 

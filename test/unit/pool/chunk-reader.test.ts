@@ -25,7 +25,14 @@ describe('ChunkReader', () => {
       yield [5, 6];
     }
     expect(await all(new ChunkReader(gen(), 2, (t) => t as unknown[]))).toEqual([
-      [0, 0, [[1, 2], [3, 4]]],
+      [
+        0,
+        0,
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ],
       [1, 2, [[5, 6]]],
     ]);
   });
@@ -46,7 +53,7 @@ describe('ChunkReader', () => {
     expect(pulled).toBe(6);
   });
 
-  it('close() runs a generator\'s finally and ends the reader', async () => {
+  it("close() runs a generator's finally and ends the reader", async () => {
     let closed = false;
     function* gen(): Generator<number> {
       try {
@@ -77,7 +84,7 @@ describe('ChunkReader', () => {
 });
 
 describe('default chunksize', () => {
-  it('is ceil(n / (4 × workers)) for sized inputs, as Python\'s Pool.map', () => {
+  it("is ceil(n / (4 × workers)) for sized inputs, as Python's Pool.map", () => {
     expect(defaultChunksize(100, 3)).toBe(9);
     expect(defaultChunksize(12, 3)).toBe(1);
     expect(defaultChunksize(13, 3)).toBe(2);

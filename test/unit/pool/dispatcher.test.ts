@@ -58,7 +58,12 @@ describe('dispatcher and worker over in-process links', () => {
     expect(await pool.map('double', [])).toEqual([]);
     const it = pool.imap('later', [1, 2, 3], { chunksize: 1 });
     const results = await Promise.all([it.next(), it.next(), it.next(), it.next()]);
-    expect(results).toEqual([{ done: false, value: 1 }, { done: false, value: 2 }, { done: false, value: 3 }, { done: true, value: undefined }]);
+    expect(results).toEqual([
+      { done: false, value: 1 },
+      { done: false, value: 2 },
+      { done: false, value: 3 },
+      { done: true, value: undefined },
+    ]);
     await pool.close();
   });
 

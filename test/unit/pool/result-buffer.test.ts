@@ -16,7 +16,7 @@ describe('ResultBuffer', () => {
     expect([b.chunks, b.items, b.nextSeq]).toEqual([0, 0, 3]);
   });
 
-  it('keeps a failed chunk\'s error after its values', () => {
+  it("keeps a failed chunk's error after its values", () => {
     const b = new ResultBuffer<number, string>();
     b.put(0, [1], 'boom');
     expect(b.take()).toEqual({ values: [1], error: 'boom' });

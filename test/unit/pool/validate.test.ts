@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { assertArgsTuple, assertIterable, assertOptions, assertPositiveInteger, assertRegistry, assertSignal, assertTaskName } from '../../../src/pool/validate.js';
+import {
+  assertArgsTuple,
+  assertIterable,
+  assertOptions,
+  assertPositiveInteger,
+  assertRegistry,
+  assertSignal,
+  assertTaskName,
+} from '../../../src/pool/validate.js';
 
 describe('pool argument checks', () => {
   it('registry: an object of functions', () => {
@@ -20,7 +28,8 @@ describe('pool argument checks', () => {
 
   it('chunksize and chunksPerWorker: positive integers', () => {
     expect(() => assertPositiveInteger('chunksize', 4)).not.toThrow();
-    for (const bad of [0, -1, 1.5, NaN, Infinity, '2']) expect(() => assertPositiveInteger('chunksize', bad)).toThrow(/^chunksize must be a positive integer, got /);
+    for (const bad of [0, -1, 1.5, NaN, Infinity, '2'])
+      expect(() => assertPositiveInteger('chunksize', bad)).toThrow(/^chunksize must be a positive integer, got /);
     expect(() => assertPositiveInteger('chunksPerWorker', 0)).toThrow(new RangeError('chunksPerWorker must be a positive integer, got 0'));
   });
 
@@ -33,9 +42,11 @@ describe('pool argument checks', () => {
 
   it('args tuples, option names, signals', () => {
     expect(() => assertArgsTuple('args', [1, 2])).not.toThrow();
-    expect(() => assertArgsTuple('args', 3)).toThrow(new TypeError('args must be an array of the task\'s arguments, got 3'));
+    expect(() => assertArgsTuple('args', 3)).toThrow(new TypeError("args must be an array of the task's arguments, got 3"));
     expect(() => assertOptions('options', { chunksize: 1 }, ['chunksize', 'signal'])).not.toThrow();
-    expect(() => assertOptions('options', { chunkSize: 1 }, ['chunksize', 'signal'])).toThrow(new TypeError('options.chunkSize is not an option (known: chunksize, signal)'));
+    expect(() => assertOptions('options', { chunkSize: 1 }, ['chunksize', 'signal'])).toThrow(
+      new TypeError('options.chunkSize is not an option (known: chunksize, signal)'),
+    );
     expect(() => assertOptions('options', null, ['signal'])).toThrow(TypeError);
     expect(() => assertSignal(new AbortController().signal)).not.toThrow();
     expect(() => assertSignal(undefined)).not.toThrow();

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { formatRankEnv, isLaunched, parseRankEnv, type RankEnv } from '../../../../src/comm/bootstrap/env.js';
 import { forcedAlgorithmsFromEnv } from '../../../../src/comm/options.js';
 
-const good: RankEnv = { rank: 2, size: 4, localRank: 2, localSize: 4, jobId: 'j1', control: 'ipc:///tmp/x/control', jobDir: '/tmp/x', keys: '/tmp/x/keys.json' };
+const good: RankEnv = {
+  rank: 2,
+  size: 4,
+  localRank: 2,
+  localSize: 4,
+  jobId: 'j1',
+  control: 'ipc:///tmp/x/control',
+  jobDir: '/tmp/x',
+  keys: '/tmp/x/keys.json',
+};
 
 describe('rank environment', () => {
   it('round-trips through formatRankEnv / parseRankEnv', () => {

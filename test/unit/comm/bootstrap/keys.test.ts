@@ -35,7 +35,7 @@ describe('job key file', () => {
     ['not JSON', 'x', 'the job key file is not JSON'],
     ['another version', JSON.stringify({ ...keys, version: 2 }), 'the job key file must have version 1'],
     ['a bad encryption', JSON.stringify({ ...keys, version: 1, encryption: 'yes' }), 'the job key file\'s encryption must be "on" or "off"'],
-    ['a short key', JSON.stringify({ ...keys, version: 1, clientSecretKey: 'abc' }), 'the job key file\'s clientSecretKey must be a 40-character Z85 key'],
+    ['a short key', JSON.stringify({ ...keys, version: 1, clientSecretKey: 'abc' }), "the job key file's clientSecretKey must be a 40-character Z85 key"],
   ])('rejects %s', (_, text, message) => {
     expect(() => parseKeys(text)).toThrow(new TypeError(message));
   });

@@ -14,9 +14,9 @@ describe('selectAlgorithm', () => {
       const facts = c.startsWith('reduce_scatter') ? { size: 4, commutative: true } : { size: 4, ...where };
       expect(selectAlgorithm(c, facts, { [c]: name })).toBe(name);
     }
-    expect(() => selectAlgorithm(c, { size: 4 }, { [c]: 'foo' })).toThrow(new RangeError(
-      `TSMPI_COLL_${c.toUpperCase()}="foo" is not an algorithm of ${c}: use one of ${kAlgorithms[c].join(', ')}`,
-    ));
+    expect(() => selectAlgorithm(c, { size: 4 }, { [c]: 'foo' })).toThrow(
+      new RangeError(`TSMPI_COLL_${c.toUpperCase()}="foo" is not an algorithm of ${c}: use one of ${kAlgorithms[c].join(', ')}`),
+    );
     expect(selectAlgorithm(c, { size: 4 }, { [c]: 'auto' })).toBe(selectAlgorithm(c, { size: 4 }, {}));
   });
 

@@ -40,7 +40,9 @@ describe('collective signatures', () => {
     expect(describeCall(collSignature('scatterv', 0))).toBe('scatterv(root=0)');
     expect(describeCall(collSignature('alltoallv', -1, new Int32Array(3), false))).toBe('alltoallv(Int32Array)');
     expect(describeCall(collSignature('reduceScatterBlock', -1, f))).toBe('reduceScatterBlock(Float64Array of length 6)');
-    expect(describeCall(collSignature('reduceScatter', -1, f, true, fp))).toBe(`reduceScatter(Float64Array of length 6, counts #${fp.toString(16).padStart(6, '0')})`);
+    expect(describeCall(collSignature('reduceScatter', -1, f, true, fp))).toBe(
+      `reduceScatter(Float64Array of length 6, counts #${fp.toString(16).padStart(6, '0')})`,
+    );
     // lengths of v-collectives may differ; element types may not
     expect(sameCall(collSignature('alltoallv', -1, f, false), collSignature('alltoallv', -1, new Float64Array(2), false))).toBe(true);
     expect(sameCall(collSignature('alltoallv', -1, f, false), collSignature('alltoallv', -1, new Float32Array(6), false))).toBe(false);
@@ -53,7 +55,17 @@ describe('collective signatures', () => {
     expect(sameCall(collSignature('reduceScatter', -1, f, true, fp), collSignature('reduceScatter', -1, f, true, countsFingerprint([1, 2, 3])))).toBe(false);
     expect(sameCall(collSignature('reduceScatter', -1, f, true, fp), collSignature('reduceScatter', -1, f))).toBe(true);
     expect(sameCall(collSignature('reduceScatter', -1, f, true, fp), collSignature('reduceScatterBlock', -1, f))).toBe(false);
-    expect(new Set([[1, 2, 3], [3, 2, 1], [2, 2, 2], [6, 0, 0], [0, 6, 0]].map(countsFingerprint)).size).toBe(5);
+    expect(
+      new Set(
+        [
+          [1, 2, 3],
+          [3, 2, 1],
+          [2, 2, 2],
+          [6, 0, 0],
+          [0, 6, 0],
+        ].map(countsFingerprint),
+      ).size,
+    ).toBe(5);
   });
 
   it('read as calls', () => {
@@ -77,7 +89,8 @@ describe('collective signatures', () => {
     const a = { rank: 2, stamp: collSignature('allreduce', -1, new Float64Array(4)) };
     const b = { rank: 3, stamp: collSignature('allreduce', -1, new Float64Array(3)) };
     expect(mismatchError(0, 'a dup of COMM_WORLD', a, b).message).toBe(
-      'rank 3 called allreduce(Float64Array of length 3) where rank 2 called allreduce(Float64Array of length 4), collective #1 on a dup of COMM_WORLD');
+      'rank 3 called allreduce(Float64Array of length 3) where rank 2 called allreduce(Float64Array of length 4), collective #1 on a dup of COMM_WORLD',
+    );
   });
 });
 

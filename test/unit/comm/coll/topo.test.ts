@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  binomialTree, bruck, dissemination, fromVrank, largestPowerOfTwoAtMost, pairwise,
-  recursiveDoubling, ringNeighbours, toVrank,
+  binomialTree,
+  bruck,
+  dissemination,
+  fromVrank,
+  largestPowerOfTwoAtMost,
+  pairwise,
+  recursiveDoubling,
+  ringNeighbours,
+  toVrank,
 } from '../../../../src/comm/coll/topo.js';
 
 const sizes = Array.from({ length: 64 }, (_, i) => i + 1);
@@ -47,7 +54,10 @@ describe('binomialTree', () => {
         for (const c of trees[r].children) walk(c, d + 1);
       };
       walk(root, 0);
-      check(seen.every((n) => n === 1), `root ${root}: not every rank reached exactly once`);
+      check(
+        seen.every((n) => n === 1),
+        `root ${root}: not every rank reached exactly once`,
+      );
       check(depth <= ceilLog2(size), `root ${root}: depth ${depth}`);
       check(trees[root].subtree === size, `root ${root}: root subtree`);
     }

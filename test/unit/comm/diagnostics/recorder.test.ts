@@ -60,7 +60,10 @@ describe('recorder', () => {
     const have = recorder.reportParts(0).flatMap((p) => p.spans).length;
     for (let i = have; i < recorder.kSpansPerPart + 10; i++) recorder.recordSend(0, 0, 1, i, i, i + 0.0004);
     const parts = recorder.reportParts(1000);
-    expect(parts.map((p) => [p.part, p.last, p.spans.length])).toEqual([[0, false, recorder.kSpansPerPart], [1, true, 10]]);
+    expect(parts.map((p) => [p.part, p.last, p.spans.length])).toEqual([
+      [0, false, recorder.kSpansPerPart],
+      [1, true, 10],
+    ]);
     expect(typeof parts[0].host).toBe('string');
     expect(parts[1].counters).toBeUndefined();
     const last = parts[1].spans.at(-1)!;

@@ -1,7 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import {
-  SUM, PROD, MIN, MAX, LAND, LOR, LXOR, BAND, BOR, BXOR, MINLOC, MAXLOC,
-} from '../../../../src/comm/ops/builtin.js';
+import { SUM, PROD, MIN, MAX, LAND, LOR, LXOR, BAND, BOR, BXOR, MINLOC, MAXLOC } from '../../../../src/comm/ops/builtin.js';
 import type { Op } from '../../../../src/comm/ops/op.js';
 import { Errors } from '../../../../src/comm/errors.js';
 import { compileKernel } from '../../../../src/comm/ops/elementwise.js';
@@ -11,17 +9,13 @@ const ARITH = { SUM, PROD, MIN, MAX };
 const LOGIC = { LAND, LOR, LXOR };
 const BITS = { BAND, BOR, BXOR };
 
-const NUMBER_ARRAYS = [
-  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array,
-  Int32Array, Uint32Array, Float32Array, Float64Array,
-] as const;
+const NUMBER_ARRAYS = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array] as const;
 const INT_ARRAYS = NUMBER_ARRAYS.filter((C) => C !== Float32Array && C !== Float64Array);
 const BIGINT_ARRAYS = [BigInt64Array, BigUint64Array] as const;
 
 const ARITH_TAKES = 'it takes numbers, bigints, typed arrays and arrays of numbers';
 const BITS_TAKES = 'it takes safe integers, bigints, integer typed arrays and arrays of integers';
-const LOC_TAKES =
-  'it takes a [value, index] pair (value a number or bigint, index an integer) or an array of such pairs';
+const LOC_TAKES = 'it takes a [value, index] pair (value a number or bigint, index an integer) or an array of such pairs';
 
 /** Runs `apply` and checks that neither operand changed, so every test also covers that. */
 function apply(op: Op, a: unknown, b: unknown): unknown {
@@ -38,12 +32,19 @@ function apply(op: Op, a: unknown, b: unknown): unknown {
 
 /** Exact integer results, as a reference independent of the implementation. */
 const EXACT: Record<string, (x: bigint, y: bigint) => bigint> = {
-  SUM: (x, y) => x + y, PROD: (x, y) => x * y,
-  MIN: (x, y) => (x < y ? x : y), MAX: (x, y) => (x > y ? x : y),
-  BAND: (x, y) => x & y, BOR: (x, y) => x | y, BXOR: (x, y) => x ^ y,
+  SUM: (x, y) => x + y,
+  PROD: (x, y) => x * y,
+  MIN: (x, y) => (x < y ? x : y),
+  MAX: (x, y) => (x > y ? x : y),
+  BAND: (x, y) => x & y,
+  BOR: (x, y) => x | y,
+  BXOR: (x, y) => x ^ y,
 };
 const FLOAT: Record<string, (x: number, y: number) => number> = {
-  SUM: (x, y) => x + y, PROD: (x, y) => x * y, MIN: Math.min, MAX: Math.max,
+  SUM: (x, y) => x + y,
+  PROD: (x, y) => x * y,
+  MIN: Math.min,
+  MAX: Math.max,
 };
 const SAMPLE = [0, 1, -1, 2, 7, 127, -128, 255, 300, 32767, -32768, 65535, 2 ** 31 - 1, -(2 ** 31), 2 ** 32 - 1, 65537];
 const BIG_SAMPLE = [0n, 1n, -1n, 2n, 7n, 2n ** 32n + 5n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 64n - 1n, 3n ** 30n];
@@ -102,9 +103,7 @@ describe('SUM, PROD, MIN, MAX', () => {
   });
 
   it('reject arrays mixing numbers and bigints, within or across operands', () => {
-    expect(() => SUM.apply([1, 2n], [1, 2])).toThrow(
-      new TypeError(`SUM cannot reduce 2n (bigint) at index 1 of an array of length 2: ${ARITH_TAKES}`),
-    );
+    expect(() => SUM.apply([1, 2n], [1, 2])).toThrow(new TypeError(`SUM cannot reduce 2n (bigint) at index 1 of an array of length 2: ${ARITH_TAKES}`));
     expect(() => SUM.apply([1, 2], [1n, 2n])).toThrow(
       new TypeError('SUM cannot combine an array of numbers with an array of bigints: both operands must be of the same kind'),
     );
@@ -187,10 +186,7 @@ describe('SUM, PROD, MIN, MAX', () => {
     expect(() => SUM.apply(new Int8Array(1), 1)).toThrow(TypeError);
   });
 
-  const rejected = [
-    'abc', true, null, undefined, {}, new DataView(new ArrayBuffer(8)), new ArrayBuffer(8),
-    new Map(), Symbol('s'), () => 1, new Date(0),
-  ];
+  const rejected = ['abc', true, null, undefined, {}, new DataView(new ArrayBuffer(8)), new ArrayBuffer(8), new Map(), Symbol('s'), () => 1, new Date(0)];
 
   it('reject every other operand, in either position and in check, with the literal message', () => {
     for (const [name, op] of Object.entries(ARITH)) {
@@ -212,9 +208,7 @@ describe('SUM, PROD, MIN, MAX', () => {
   });
 
   it('reject arrays holding anything but numbers or bigints, naming the element', () => {
-    expect(() => SUM.apply([1, 'x', 3], [1, 2, 3])).toThrow(
-      new TypeError(`SUM cannot reduce "x" (string) at index 1 of an array of length 3: ${ARITH_TAKES}`),
-    );
+    expect(() => SUM.apply([1, 'x', 3], [1, 2, 3])).toThrow(new TypeError(`SUM cannot reduce "x" (string) at index 1 of an array of length 3: ${ARITH_TAKES}`));
     expect(() => PROD.apply([[1], [2]], [[1], [2]])).toThrow(
       new TypeError(`PROD cannot reduce an array of length 1 at index 0 of an array of length 2: ${ARITH_TAKES}`),
     );
@@ -301,11 +295,19 @@ describe('LAND, LOR, LXOR', () => {
 
 describe('BAND, BOR, BXOR', () => {
   const pairs: [number, number][] = [
-    [12, 10], [-1, 5], [-8, 3], [2 ** 40 + 3, 2 ** 40 + 6], [-(2 ** 40), 2 ** 41 - 1], [2 ** 31, 2 ** 31 + 1],
-    [Number.MAX_SAFE_INTEGER, -1], [Number.MIN_SAFE_INTEGER, 12345], [-(2 ** 45) - 7, 2 ** 33 + 9], [0, -0],
+    [12, 10],
+    [-1, 5],
+    [-8, 3],
+    [2 ** 40 + 3, 2 ** 40 + 6],
+    [-(2 ** 40), 2 ** 41 - 1],
+    [2 ** 31, 2 ** 31 + 1],
+    [Number.MAX_SAFE_INTEGER, -1],
+    [Number.MIN_SAFE_INTEGER, 12345],
+    [-(2 ** 45) - 7, 2 ** 33 + 9],
+    [0, -0],
   ];
 
-  it('combine safe integers exactly in two\'s complement, beyond 32 bits', () => {
+  it("combine safe integers exactly in two's complement, beyond 32 bits", () => {
     for (const [name, op] of Object.entries(BITS)) {
       for (const [x, y] of pairs) {
         expect(apply(op, x, y), `${name} ${x} ${y}`).toBe(Number(EXACT[name](BigInt(x), BigInt(y))));
@@ -391,10 +393,26 @@ describe('MINLOC, MAXLOC', () => {
   });
 
   it('combine arrays of pairs element-wise', () => {
-    const a = [[1, 0], [9, 0], [4, 0]];
-    const b = [[4, 1], [3, 1], [4, 1]];
-    expect(apply(MINLOC, a, b)).toStrictEqual([[1, 0], [3, 1], [4, 0]]);
-    expect(apply(MAXLOC, a, b)).toStrictEqual([[4, 1], [9, 0], [4, 0]]);
+    const a = [
+      [1, 0],
+      [9, 0],
+      [4, 0],
+    ];
+    const b = [
+      [4, 1],
+      [3, 1],
+      [4, 1],
+    ];
+    expect(apply(MINLOC, a, b)).toStrictEqual([
+      [1, 0],
+      [3, 1],
+      [4, 0],
+    ]);
+    expect(apply(MAXLOC, a, b)).toStrictEqual([
+      [4, 1],
+      [9, 0],
+      [4, 0],
+    ]);
     expect(apply(MAXLOC, [], [])).toStrictEqual([]);
     expect(() => MINLOC.apply(a, b.slice(1))).toThrow(new RangeError('MINLOC: operands have different lengths (3 and 2)'));
   });
@@ -409,9 +427,12 @@ describe('MINLOC, MAXLOC', () => {
   it('reject anything but [value, index] pairs', () => {
     expect(() => MINLOC.apply(5, [1, 0])).toThrow(new TypeError(`MINLOC cannot reduce 5: ${LOC_TAKES}`));
     expect(() => MAXLOC.apply([5, 'x'], [1, 0])).toThrow(new TypeError(`MAXLOC cannot reduce [5, "x" (string)]: ${LOC_TAKES}`));
-    expect(() => MINLOC.check([[1, 0], [2, 0.5]])).toThrow(
-      new TypeError(`MINLOC cannot reduce [2, 0.5] at index 1 of an array of length 2: ${LOC_TAKES}`),
-    );
+    expect(() =>
+      MINLOC.check([
+        [1, 0],
+        [2, 0.5],
+      ]),
+    ).toThrow(new TypeError(`MINLOC cannot reduce [2, 0.5] at index 1 of an array of length 2: ${LOC_TAKES}`));
     expect(() => MINLOC.apply([1, 0], [2n, 1])).toThrow(
       new TypeError('MINLOC cannot combine [1, 0] with [2n (bigint), 1]: both operands must be of the same kind'),
     );
@@ -422,12 +443,27 @@ describe('MINLOC, MAXLOC', () => {
       }
       expect(() => op.apply([1, 0], [[1, 0]])).toThrow(TypeError);
       expect(() => op.apply([[1, 0]], [[1n, 0]])).toThrow(TypeError);
-      expect(() => op.check([[1, 0], [2n, 1]])).toThrow(TypeError);
+      expect(() =>
+        op.check([
+          [1, 0],
+          [2n, 1],
+        ]),
+      ).toThrow(TypeError);
     }
   });
 
   it('check accepts pairs and arrays of pairs', () => {
-    for (const value of [[1, 0], [1n, -2], [NaN, 0], [], [[1, 0], [2, 3]], [[1n, 0]]]) {
+    for (const value of [
+      [1, 0],
+      [1n, -2],
+      [NaN, 0],
+      [],
+      [
+        [1, 0],
+        [2, 3],
+      ],
+      [[1n, 0]],
+    ]) {
       expect(() => MINLOC.check(value)).not.toThrow();
       expect(() => MAXLOC.check(value)).not.toThrow();
     }

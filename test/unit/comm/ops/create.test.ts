@@ -52,9 +52,7 @@ describe('createOp', () => {
 
   it('rejects a non-function and a non-boolean commutative', () => {
     expect(() => createOp(42 as never)).toThrow(new TypeError('createOp: fn must be a function (a, b) => c, got 42'));
-    expect(() => createOp((a, _b) => a, { commutative: 'yes' as never })).toThrow(
-      new TypeError('createOp: commutative must be a boolean, got "yes" (string)'),
-    );
+    expect(() => createOp((a, _b) => a, { commutative: 'yes' as never })).toThrow(new TypeError('createOp: commutative must be a boolean, got "yes" (string)'));
   });
 });
 

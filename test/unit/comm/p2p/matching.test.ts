@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { kAny, MatchQueues, type Posted } from '../../../../src/comm/p2p/matching.js';
 
-interface Recv extends Posted { id: string }
+interface Recv extends Posted {
+  id: string;
+}
 const recv = (id: string, ctx: number, src: number, tag: number): Recv => ({ id, ctx, src, tag });
 
 describe('MatchQueues', () => {

@@ -6,11 +6,22 @@ const roundTrip = (v: unknown): unknown => decode(encode(v));
 
 describe('codec', () => {
   it.each([
-    ['number', 42], ['negative zero', -0], ['NaN', NaN], ['string', 'héllo'], ['bigint', 2n ** 70n], ['boolean', true],
-    ['null', null], ['undefined', undefined], ['nested object', { a: [1, { b: 'c' }], d: null }],
-    ['Map', new Map([[1, 'x']])], ['Set', new Set([1, 2])], ['Date', new Date(0)], ['RegExp', /a+b/gi],
+    ['number', 42],
+    ['negative zero', -0],
+    ['NaN', NaN],
+    ['string', 'héllo'],
+    ['bigint', 2n ** 70n],
+    ['boolean', true],
+    ['null', null],
+    ['undefined', undefined],
+    ['nested object', { a: [1, { b: 'c' }], d: null }],
+    ['Map', new Map([[1, 'x']])],
+    ['Set', new Set([1, 2])],
+    ['Date', new Date(0)],
+    ['RegExp', /a+b/gi],
     // eslint-disable-next-line no-sparse-arrays -- the hole is what this case sends
-    ['array with holes', [1, , 3]], ['object with typed array', { v: new Float64Array([1.5, 2.5]) }],
+    ['array with holes', [1, , 3]],
+    ['object with typed array', { v: new Float64Array([1.5, 2.5]) }],
   ])('round-trips %s', (_name, value) => {
     expect(roundTrip(value)).toEqual(value);
   });
@@ -23,10 +34,17 @@ describe('codec', () => {
   });
 
   it.each([
-    [new Float64Array([1, 2.5, -3]), kCode.float64], [new Float32Array([1.5]), kCode.float32],
-    [new Int8Array([-1, 2]), kCode.int8], [new Uint8Array([1, 2]), kCode.uint8], [new Uint8ClampedArray([255]), kCode.uint8Clamped],
-    [new Int16Array([-300]), kCode.int16], [new Uint16Array([60000]), kCode.uint16], [new Int32Array([-5]), kCode.int32],
-    [new Uint32Array([4e9]), kCode.uint32], [new BigInt64Array([-5n]), kCode.bigInt64], [new BigUint64Array([5n]), kCode.bigUint64],
+    [new Float64Array([1, 2.5, -3]), kCode.float64],
+    [new Float32Array([1.5]), kCode.float32],
+    [new Int8Array([-1, 2]), kCode.int8],
+    [new Uint8Array([1, 2]), kCode.uint8],
+    [new Uint8ClampedArray([255]), kCode.uint8Clamped],
+    [new Int16Array([-300]), kCode.int16],
+    [new Uint16Array([60000]), kCode.uint16],
+    [new Int32Array([-5]), kCode.int32],
+    [new Uint32Array([4e9]), kCode.uint32],
+    [new BigInt64Array([-5n]), kCode.bigInt64],
+    [new BigUint64Array([5n]), kCode.bigUint64],
     [Buffer.from('abc'), kCode.buffer],
   ])('sends %o as raw bytes and gives back the same type', (value, code) => {
     const p = encode(value);
