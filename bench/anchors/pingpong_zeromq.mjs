@@ -3,6 +3,11 @@
 // environment; its defaults below) so that it compares with tsmpi like with like.
 // Prints one line per case: BENCHREF {"impl":"zeromq.js","metric":"pp"|"stream",...,"reps":[...]}.
 //   node pingpong_zeromq.mjs parent ipc:///tmp/x.sock   (BENCH_SIZES=8,16777216 BENCH_STREAM=0 ...)
+// Between two hosts: "server" binds and measures like "parent" but starts no child; the child
+// is started on the other host (same BENCH_CURVE_KEYS when BENCH_CURVE=1):
+//   host A: node pingpong_zeromq.mjs server tcp://10.213.7.1:5555
+//   host B: node pingpong_zeromq.mjs child tcp://10.213.7.1:5555
+// BENCH_STREAM_SIZES: the sizes streamed (default: every size of BENCH_SIZES).
 import * as zmq from "zeromq";
 import { fork } from "node:child_process";
 const role = process.argv[2] ?? "parent";
@@ -19,6 +24,7 @@ const serverOpts = curve ? { curveServer: true, curvePublicKey: curve.pub, curve
 const clientOpts = curve ? { curveServerKey: curve.pub, curvePublicKey: curve.pub, curveSecretKey: curve.sec } : {};
 const SIZES = (process.env.BENCH_SIZES ?? "8,1024,65536,1048576,16777216").split(",").map(Number);
 const STREAM = process.env.BENCH_STREAM !== "0";
+const STREAM_SIZES = process.env.BENCH_STREAM_SIZES ? process.env.BENCH_STREAM_SIZES.split(",").map(Number) : SIZES;
 const clamp = (x, lo, hi) => Math.max(lo, Math.min(hi, x));
 const now = () => Number(process.hrtime.bigint()) / 1e9;
 
@@ -37,9 +43,9 @@ async function repeat(body, bytesPerCall) {
   return out;
 }
 
-if (role === "parent") {
+if (role === "parent" || role === "server") {
   const s = new zmq.Pair(serverOpts); await s.bind(addr);
-  const c = fork(new URL(import.meta.url).pathname, ["child", addr], { env: { ...process.env, BENCH_CURVE_KEYS: JSON.stringify(curve) } });
+  const c = role === "parent" ? fork(new URL(import.meta.url).pathname, ["child", addr], { env: { ...process.env, BENCH_CURVE_KEYS: JSON.stringify(curve) } }) : null;
   // Control messages have two frames (data has one): they tell the child how to answer.
   const mode = async (m) => { await s.send(["ctl", JSON.stringify(m)]); await s.receive(); };
   const print = (o) => console.log(`BENCHREF ${JSON.stringify({ impl: "zeromq.js", transport: addr.split(":")[0], curve: curve !== null, ...o })}`);
@@ -54,14 +60,17 @@ if (role === "parent") {
     await mode({ echo: true });
     const pp = await repeat(async () => { await s.send(buf); await s.receive(); }, 2 * size);
     print({ metric: "pp", size, unit: "us", reps: pp.map((x) => (x / 2) * 1e6) });
-    if (STREAM) {
+    if (STREAM && STREAM_SIZES.includes(size)) {
       const window = clamp(Math.floor(P.windowBytes / Math.max(1, size)), 1, P.windowMax);
       await mode({ echo: false, window });
       const st = await repeat(async () => { for (let i = 0; i < window; i++) await s.send(buf); await s.receive(); }, window * size);
       print({ metric: "stream", size, window, unit: "MBps", reps: st.map((x) => (size * window) / x / 1e6) });
     }
   }
-  await s.send(["ctl", JSON.stringify({ exit: true })]); c.on("exit", () => process.exit(0));
+  await s.send(["ctl", JSON.stringify({ exit: true })]);
+  // The child acknowledges the exit: a server exits once it has (nothing left in flight).
+  if (c) c.on("exit", () => process.exit(0));
+  else { await s.receive(); s.close(); process.exit(0); }
 } else {
   const s = new zmq.Pair(clientOpts); s.connect(addr);
   let echo = true, window = 1, got = 0;
@@ -69,7 +78,7 @@ if (role === "parent") {
   for await (const frames of s) {
     if (frames.length === 2) {
       const m = JSON.parse(frames[1].toString());
-      if (m.exit) break;
+      if (m.exit) { await s.send(ack); break; }
       ({ echo } = m); window = m.window ?? 1; got = 0;
       await s.send(ack);
     } else if (echo) await s.send(frames[0]);
