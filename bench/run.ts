@@ -32,7 +32,7 @@ import { buildReport, disturbed, type StepInfo } from './lib/report.js';
 import { figures, get, memory, raw, snapshot } from './lib/results.js';
 import { checkSpread, loadSpread } from './lib/spread.js';
 import { num } from './lib/stats.js';
-import { detectNode24, launcher } from './lib/tsmpi.js';
+import { detectNode24, launcher, node24 } from './lib/tsmpi.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string): string | undefined => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
@@ -63,21 +63,22 @@ if (!referencesOnly && !existsSync(path.join(root, launcher))) {
 const startLoad = os.loadavg().map((x) => x.toFixed(2)).join(' ');
 const t0 = Date.now();
 await refs.detect();
-if (!referencesOnly) await detectNode24();
+const node24Missing = referencesOnly ? null : await detectNode24();
 const steps = plan(cfg, variants, referencesOnly).filter((s) => !only || s.name.includes(only));
 const done: StepInfo[] = [];
+if (node24Missing && steps.some((s) => s.name.startsWith('start-up'))) note(node24Missing);
 
 function write(final: boolean): string {
   const seconds = (Date.now() - t0) / 1000;
   const spread = loadSpread();
-  const rows = targets(variants, np64, cfg.memIters);
+  const rows = targets(variants, np64, cfg.memIters, node24.version);
   const checks = checkSpread(rows.flatMap((r) => (r.referenceKey ? [r.referenceKey] : [])), spread);
   const md = buildReport({ cfg, variants, targets: rows, checks, spread, steps: done, seconds, startLoad, referencesOnly });
   const stats = Object.fromEntries(Object.keys(figures).map((k) => [k, get(k)]));
   const json = {
     mode: cfg.mode, referencesOnly, only: only ?? null, date: new Date().toISOString(), seconds, final,
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadAtStart: startLoad },
-    protocol: cfg.protocol, launches: cfg.launches, variants, steps: done, targets: rows, referenceCheck: checks,
+    protocol: cfg.protocol, launches: cfg.launches, variants, node24, steps: done, targets: rows, referenceCheck: checks,
     references: refs.available, stats, figures, memory, raw, failures: log.failures, notes: log.notes,
   };
   mkdirSync(path.join(reportDir, 'runs'), { recursive: true });

