@@ -15,21 +15,24 @@
 //   --only TEXT             only the steps whose name contains TEXT; writes runs/ only
 //   --wait-quiet S          before each step, wait up to S seconds for other processes to go quiet,
 //                           and measure a step again (up to 3 times) when they disturbed it
+// Environment: BENCH_REPS, BENCH_TARGET_MS, ... (bench/lib/protocol.ts) override the protocol
+// (short tries); BENCH_NODE24=/path/to/node for the start-up jobs on Node 24.
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { renderCharts } from './charts.js';
 import { config, kVariants } from './lib/config.js';
 import { targets } from './lib/headline.js';
-import { plan } from './lib/plan.js';
-import { log, root } from './lib/proc.js';
+import { plan, type StepSetup } from './lib/plan.js';
+import { log, note, root } from './lib/proc.js';
+import { kProtocolEnv } from './lib/protocol.js';
 import { othersBusy, othersMeter, waitQuiet } from './lib/quiet.js';
 import * as refs from './lib/references.js';
 import { buildReport, disturbed, type StepInfo } from './lib/report.js';
 import { figures, get, memory, raw, snapshot } from './lib/results.js';
 import { checkSpread, loadSpread } from './lib/spread.js';
 import { num } from './lib/stats.js';
-import { launcher } from './lib/tsmpi.js';
+import { detectNode24, launcher, node24 } from './lib/tsmpi.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
@@ -38,6 +41,12 @@ const opt = (name: string): string | undefined => {
 };
 const cfg = config(argv.includes('--full'), argv.includes('--forced'));
 if (opt('launches')) cfg.launches = Math.max(1, Number(opt('launches')));
+// BENCH_REPS=2 etc. (bench/lib/protocol.ts kProtocolEnv) override the mode's protocol, for short
+// tries of a step; the report prints the protocol used.
+for (const [k, name] of Object.entries(kProtocolEnv)) {
+  const v = process.env[name];
+  if (v) cfg.protocol[k as keyof typeof cfg.protocol] = Number(v);
+}
 const referencesOnly = argv.includes('--references-only');
 const only = opt('only');
 const waitS = Number(opt('wait-quiet') ?? 0);
@@ -60,13 +69,15 @@ const startLoad = os
   .join(' ');
 const t0 = Date.now();
 await refs.detect();
+const node24Missing = referencesOnly ? null : await detectNode24();
 const steps = plan(cfg, variants, referencesOnly).filter((s) => !only || s.name.includes(only));
 const done: StepInfo[] = [];
+if (node24Missing && steps.some((s) => s.name.startsWith('start-up'))) note(node24Missing);
 
 function write(final: boolean): string {
   const seconds = (Date.now() - t0) / 1000;
   const spread = loadSpread();
-  const rows = targets(variants, np64, cfg.memIters);
+  const rows = targets(variants, np64, cfg.memIters, node24.version);
   const checks = checkSpread(
     rows.flatMap((r) => (r.referenceKey ? [r.referenceKey] : [])),
     spread,
@@ -84,6 +95,7 @@ function write(final: boolean): string {
     protocol: cfg.protocol,
     launches: cfg.launches,
     variants,
+    node24,
     steps: done,
     targets: rows,
     referenceCheck: checks,
@@ -133,8 +145,26 @@ for (const step of steps) {
     const restore = snapshot(),
       failuresBefore = log.failures.length;
     const ts = Date.now();
-    const during = othersMeter();
-    await runStep(step);
+    // A step's setup (test hosts, busy loops) comes before its meter starts, and its teardown
+    // (the busy loops killed and reaped) before the meter stops.
+    let setup: StepSetup;
+    try {
+      setup = (await step.setup?.()) ?? {};
+    } catch (e) {
+      setup = { skip: `setup failed: ${String(e)}` };
+    }
+    if (setup.skip) {
+      note(`${step.name}: skipped, ${setup.skip}`);
+      console.log(`  skipped: ${setup.skip}`);
+      await setup.teardown?.();
+      break;
+    }
+    const during = othersMeter(setup.also);
+    try {
+      await runStep(step);
+    } finally {
+      await setup.teardown?.();
+    }
     const info: StepInfo = {
       name: step.name,
       seconds: (Date.now() - ts) / 1000,

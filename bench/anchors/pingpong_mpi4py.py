@@ -1,11 +1,12 @@
 """mpi4py, lowercase (pickled objects) and uppercase (buffer) APIs, timed by the protocol of
 bench/lib/protocol.ts (bench_protocol.py) like tsmpi's rank programs: ping-pong (half a round
 trip), streaming (a window of isends, then one ack), bcast and allreduce per size (the slowest
-rank's time per call), barrier, scatter/gather of a small object.
+rank's time per call), barrier, scatter/gather/allgather/alltoall of a small object.
 Prints one line per case on rank 0: BENCHREF {"impl": "mpi4py", "np": N, "metric": ..., "reps": [...]}.
 Environment: BENCH_SIZES (ping-pong and streaming), BENCH_COLL_SIZES (bcast, allreduce; default
 BENCH_SIZES), BENCH_PINGPONG=0, BENCH_STREAM=0, BENCH_COLLS=0 and BENCH_SMALL_COLLS=0 to skip parts,
-BENCH_KINDS=obj,buf."""
+BENCH_KINDS=obj,buf, BENCH_SMALL_LIST (the small collectives to run; default all: barrier,
+scatter_obj,gather_obj,allgather_obj,alltoall_obj)."""
 import os
 import numpy as np
 from mpi4py import MPI
@@ -108,6 +109,14 @@ if on("BENCH_COLLS"):
                 out(metric, nbytes, "us", [s * 1e6 for s in timed(fn, nbytes)])
 if on("BENCH_SMALL_COLLS"):
     small = {"rank": rank, "v": [1, 2, 3]}
-    out("barrier", 0, "us", [s * 1e6 for s in timed(comm.Barrier, 0)])
-    out("scatter_obj", 0, "us", [s * 1e6 for s in timed(lambda: comm.scatter([small] * size if rank == 0 else None, root=0), 0)])
-    out("gather_obj", 0, "us", [s * 1e6 for s in timed(lambda: comm.gather(small, root=0), 0)])
+    calls = {
+        "barrier": comm.Barrier,
+        "scatter_obj": lambda: comm.scatter([small] * size if rank == 0 else None, root=0),
+        "gather_obj": lambda: comm.gather(small, root=0),
+        "allgather_obj": lambda: comm.allgather(small),
+        "alltoall_obj": lambda: comm.alltoall([small] * size),
+    }
+    wanted = (os.environ.get("BENCH_SMALL_LIST") or ",".join(calls)).split(",")
+    for metric, fn in calls.items():
+        if metric in wanted:
+            out(metric, 0, "us", [s * 1e6 for s in timed(fn, 0)])

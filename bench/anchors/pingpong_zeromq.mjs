@@ -3,6 +3,11 @@
 // environment; its defaults below) so that it compares with tsmpi like with like.
 // Prints one line per case: BENCHREF {"impl":"zeromq.js","metric":"pp"|"stream",...,"reps":[...]}.
 //   node pingpong_zeromq.mjs parent ipc:///tmp/x.sock   (BENCH_SIZES=8,16777216 BENCH_STREAM=0 ...)
+// Between two hosts: "server" binds and measures like "parent" but starts no child; the child
+// is started on the other host (same BENCH_CURVE_KEYS when BENCH_CURVE=1):
+//   host A: node pingpong_zeromq.mjs server tcp://10.213.7.1:5555
+//   host B: node pingpong_zeromq.mjs child tcp://10.213.7.1:5555
+// BENCH_STREAM_SIZES: the sizes streamed (default: every size of BENCH_SIZES).
 import * as zmq from 'zeromq';
 import { fork } from 'node:child_process';
 const role = process.argv[2] ?? 'parent';
@@ -32,6 +37,7 @@ const serverOpts = curve ? { curveServer: true, curvePublicKey: curve.pub, curve
 const clientOpts = curve ? { curveServerKey: curve.pub, curvePublicKey: curve.pub, curveSecretKey: curve.sec } : {};
 const SIZES = (process.env.BENCH_SIZES ?? '8,1024,65536,1048576,16777216').split(',').map(Number);
 const STREAM = process.env.BENCH_STREAM !== '0';
+const STREAM_SIZES = process.env.BENCH_STREAM_SIZES ? process.env.BENCH_STREAM_SIZES.split(',').map(Number) : SIZES;
 const clamp = (x, lo, hi) => Math.max(lo, Math.min(hi, x));
 const now = () => Number(process.hrtime.bigint()) / 1e9;
 
@@ -50,10 +56,11 @@ async function repeat(body, bytesPerCall) {
   return out;
 }
 
-if (role === 'parent') {
+if (role === 'parent' || role === 'server') {
   const s = new zmq.Pair(serverOpts);
   await s.bind(addr);
-  const c = fork(new URL(import.meta.url).pathname, ['child', addr], { env: { ...process.env, BENCH_CURVE_KEYS: JSON.stringify(curve) } });
+  const c =
+    role === 'parent' ? fork(new URL(import.meta.url).pathname, ['child', addr], { env: { ...process.env, BENCH_CURVE_KEYS: JSON.stringify(curve) } }) : null;
   // Control messages have two frames (data has one): they tell the child how to answer.
   const mode = async (m) => {
     await s.send(['ctl', JSON.stringify(m)]);
@@ -77,7 +84,7 @@ if (role === 'parent') {
       await s.receive();
     }, 2 * size);
     print({ metric: 'pp', size, unit: 'us', reps: pp.map((x) => (x / 2) * 1e6) });
-    if (STREAM) {
+    if (STREAM && STREAM_SIZES.includes(size)) {
       const window = clamp(Math.floor(P.windowBytes / Math.max(1, size)), 1, P.windowMax);
       await mode({ echo: false, window });
       const st = await repeat(async () => {
@@ -88,7 +95,13 @@ if (role === 'parent') {
     }
   }
   await s.send(['ctl', JSON.stringify({ exit: true })]);
-  c.on('exit', () => process.exit(0));
+  // The child acknowledges the exit: a server exits once it has (nothing left in flight).
+  if (c) c.on('exit', () => process.exit(0));
+  else {
+    await s.receive();
+    s.close();
+    process.exit(0);
+  }
 } else {
   const s = new zmq.Pair(clientOpts);
   s.connect(addr);
@@ -99,7 +112,10 @@ if (role === 'parent') {
   for await (const frames of s) {
     if (frames.length === 2) {
       const m = JSON.parse(frames[1].toString());
-      if (m.exit) break;
+      if (m.exit) {
+        await s.send(ack);
+        break;
+      }
       ({ echo } = m);
       window = m.window ?? 1;
       got = 0;

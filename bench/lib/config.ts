@@ -38,8 +38,8 @@ export interface BenchConfig {
   large: (np: number) => string[];
   /** Sizes of collectives at np (np=16 stops at 4 MiB). */
   collSizesAt: (np: number) => number[];
-  /** -n of the start-up jobs, with how many launches each. */
-  startup: { n: number; launches: number; reference: boolean }[];
+  /** -n of the start-up jobs, with how many launches each; node24: also tsmpirun on Node 24 when there is one. */
+  startup: { n: number; launches: number; reference: boolean; node24?: boolean }[];
   memIters: number;
   /** Every algorithm forced, per collective (--forced: a tuning sweep, about half an hour more in full mode). */
   forced: Record<string, readonly string[]>;
@@ -64,8 +64,8 @@ export function config(full: boolean, forced = false): BenchConfig {
       collSizesAt: (np) => (np >= 16 ? sizes.filter((s) => s <= 4 * MiB) : sizes),
       startup: [
         { n: 1, launches: 3, reference: true },
-        { n: 4, launches: 3, reference: true },
-        { n: 16, launches: 3, reference: true },
+        { n: 4, launches: 3, reference: true, node24: true },
+        { n: 16, launches: 3, reference: true, node24: true },
         { n: 64, launches: 3, reference: true },
       ],
       memIters: 10000,
@@ -84,10 +84,12 @@ export function config(full: boolean, forced = false): BenchConfig {
     // 16 MiB only where a target needs it: bcast and allreduce at np=4.
     large: (np) => (np === 4 ? ['bcast', 'allreduce'] : []),
     collSizesAt: () => sizes,
-    // np=64 once per variant (about 25 s each); its mpirun reference (about 40 s) in full mode only.
+    // -n 4 and -n 16 against mpirun (issue 14), also on Node 24; np=64 once per variant (about
+    // 25 s each), its mpirun reference (about 40 s) in full mode only.
     startup: [
       { n: 1, launches: 3, reference: true },
-      { n: 4, launches: 3, reference: true },
+      { n: 4, launches: 3, reference: true, node24: true },
+      { n: 16, launches: 3, reference: true, node24: true },
       { n: 64, launches: 1, reference: false },
     ],
     memIters: 10000,

@@ -3,6 +3,8 @@
 // VMs drift between a fast and a slow mode); within a step the order rotates from one launch
 // round to the next, so no program always runs first.
 import { kColls, type BenchConfig, type Variant } from './config.js';
+import { twoHosts, type TwoHosts } from './hosts.js';
+import { kBusyLoops, startLoad } from './load.js';
 import * as refs from './references.js';
 import * as tsmpi from './tsmpi.js';
 
@@ -11,10 +13,21 @@ export interface Job {
   reference: boolean;
   run: () => Promise<void>;
 }
+/**
+ * What a step needs around its jobs, made before them and undone after them (also when one
+ * fails): `skip` says why the step cannot run here; `also` names processes whose CPU time is
+ * the step's own (bench/lib/quiet.ts).
+ */
+export interface StepSetup {
+  skip?: string;
+  also?: number[];
+  teardown?: () => Promise<void>;
+}
 export interface Step {
   name: string;
   rounds: number;
   jobs: Job[];
+  setup?: () => Promise<StepSetup>;
 }
 
 const refJob = (label: string, run: () => Promise<void>): Job => ({ label, reference: true, run });
@@ -23,13 +36,14 @@ const tsJob = (v: Variant, run: () => Promise<void>): Job => ({ label: `tsmpi ${
 export function plan(cfg: BenchConfig, variants: Variant[], referencesOnly: boolean): Step[] {
   const fullVariants = variants.filter((v) => !v.partial);
   const steps: Step[] = [];
-  const add = (name: string, rounds: number, jobs: Job[]) => {
+  const add = (name: string, rounds: number, jobs: Job[], setup?: Step['setup']) => {
     const kept = referencesOnly ? jobs.filter((j) => j.reference) : jobs;
-    if (kept.length) steps.push({ name, rounds, jobs: kept });
+    if (kept.length) steps.push({ name, rounds, jobs: kept, ...(setup ? { setup } : {}) });
   };
 
   add('p2p np=2', cfg.launches, [
     refJob('zeromq.js', () => refs.zeromq(cfg)),
+    refJob('zeromq.js CURVE', () => refs.zeromq(cfg, false, true)),
     refJob('multiprocessing', () => refs.multiprocessing(cfg)),
     refJob('mpi4py np=2', () => refs.mpi4pyP2P(cfg)),
     ...variants.map((v) => tsJob(v, () => tsmpi.p2p(cfg, v))),
@@ -40,17 +54,49 @@ export function plan(cfg: BenchConfig, variants: Variant[], referencesOnly: bool
     refJob('mpi4py np=2 pinned', () => refs.mpi4pyP2P(cfg, true)),
     ...fullVariants.map((v) => tsJob(v, () => tsmpi.pinned(cfg, v))),
   ]);
+  // Between hosts (issue 14): one rank on each of two test hosts, ZeroMQ over TCP. tsmpirun
+  // refuses TSMPI_ENCRYPTION=off between hosts, so tsmpi runs with CURVE only; zeromq.js both ways.
+  let hosts: TwoHosts | null = null;
+  add(
+    'p2p between two hosts',
+    cfg.launches,
+    [
+      refJob('zeromq.js between hosts', () => refs.zeromqHosts(cfg, hosts!, false)),
+      refJob('zeromq.js CURVE between hosts', () => refs.zeromqHosts(cfg, hosts!, true)),
+      ...variants.filter((v) => v.id === 'zmq').map((v) => tsJob(v, () => tsmpi.hostsP2P(cfg, v, hosts!))),
+    ],
+    async () => {
+      const h = await twoHosts();
+      if (typeof h === 'string') return { skip: h };
+      hosts = h;
+      return { also: h.sshdPids() };
+    },
+  );
   for (const np of cfg.nps) {
     const sizes = cfg.collSizesAt(np).filter((s) => s <= 1 << 20 || cfg.large(np).length > 0);
+    // Partial variants: bcast and allreduce at np=4, the stall collectives at np=2.
     add(`coll np=${np}`, cfg.launches, [
       refJob(`mpi4py np=${np}`, () => refs.mpi4pyColl(cfg, np, sizes)),
-      ...variants.filter((v) => !v.partial || np === 4).map((v) => tsJob(v, () => tsmpi.coll(cfg, v, np))),
+      ...variants.filter((v) => !v.partial || np === 4 || np === 2).map((v) => tsJob(v, () => tsmpi.coll(cfg, v, np))),
     ]);
+    // Contention (issue 14): the small collectives again beside busy loops, right after the
+    // quiet step they are compared with.
+    if (np === 4) {
+      add(
+        `coll np=4 loaded (${kBusyLoops} busy loops), 8 B`,
+        cfg.launches,
+        [refJob('mpi4py np=4 loaded', () => refs.mpi4pyLoaded(cfg, 4)), ...fullVariants.map((v) => tsJob(v, () => tsmpi.loadedColl(cfg, v, 4)))],
+        async () => ({ teardown: await startLoad() }),
+      );
+    }
   }
   for (const s of cfg.startup) {
     add(`start-up -n ${s.n}`, s.launches, [
       ...(s.reference ? [refJob(`mpirun -n ${s.n}`, () => refs.mpi4pyStartup(s.n))] : []),
       ...fullVariants.map((v) => tsJob(v, () => tsmpi.startup(cfg, v, s.n))),
+      ...(s.node24 && tsmpi.node24.path
+        ? fullVariants.map((v): Job => ({ label: `tsmpi ${v.id} on Node 24`, reference: false, run: () => tsmpi.startup(cfg, v, s.n, true) }))
+        : []),
     ]);
   }
   add('shared np=4', 1, [refJob('Python shared memory', () => refs.sharedPython(cfg)), ...fullVariants.map((v) => tsJob(v, () => tsmpi.shared(cfg, v)))]);

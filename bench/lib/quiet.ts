@@ -4,6 +4,10 @@
 // every descendant it has waited for: /proc/self/stat's utime, stime, cutime and cstime). Both
 // beat the load average, which still counts the benchmark's own last step. On a 2-core machine
 // shared with other jobs this decides whether a run's figures mean much.
+// The busy loops of the step "coll np=4 loaded" are the benchmark's children (reaped before
+// the step ends), so they count as its own. Ranks started over ssh on the test hosts are not its
+// descendants: a step may name other processes whose CPU time (with their reaped descendants')
+// counts as its own too (the hosts' sshd listeners, which reap every ssh session).
 import { readFileSync } from 'node:fs';
 
 /** Machine CPU time (busy, total) in clock ticks, from /proc/stat; null where it is missing. */
@@ -17,10 +21,10 @@ function machineTicks(): { busy: number; total: number } | null {
   }
 }
 
-/** CPU ticks of this process and of its waited-for descendants. */
-function ownTicks(): number {
+/** CPU ticks of a process (default: this one) and of its waited-for descendants; NaN when it is gone. */
+function ticksOf(pid: number | 'self' = 'self'): number {
   try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat
       .slice(stat.lastIndexOf(')') + 2)
       .split(' ')
@@ -31,14 +35,28 @@ function ownTicks(): number {
   }
 }
 
-/** Starts measuring others' share of the CPUs; the function returned stops and gives it (NaN: unknown). */
-export function othersMeter(): () => number {
+/** This process's ticks plus those of `also` (each counted from its value at `since`). */
+function ownTicks(also: number[] = [], since?: Map<number, number>): number {
+  let t = ticksOf();
+  for (const pid of also) {
+    const x = ticksOf(pid) - (since?.get(pid) ?? 0);
+    if (Number.isFinite(x)) t += x;
+  }
+  return t;
+}
+
+/**
+ * Starts measuring others' share of the CPUs; the function returned stops and gives it (NaN:
+ * unknown). `also`: other processes whose CPU time is the benchmark's own during this window.
+ */
+export function othersMeter(also: number[] = []): () => number {
+  const base = new Map(also.map((pid) => [pid, ticksOf(pid)]));
   const a = machineTicks(),
     own = ownTicks();
   return () => {
     const b = machineTicks();
     if (!a || !b || b.total === a.total) return NaN;
-    return Math.max(0, (b.busy - a.busy - (ownTicks() - own)) / (b.total - a.total));
+    return Math.max(0, (b.busy - a.busy - (ownTicks(also, base) - own)) / (b.total - a.total));
   };
 }
 

@@ -5,9 +5,11 @@ import { existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchConfig } from './config.js';
+import type { TwoHosts } from './hosts.js';
 import { failed, note, records, root, run, type RunResult } from './proc.js';
 import { protocolEnv } from './protocol.js';
 import { kSharedMetrics, push, raw, refKey } from './results.js';
+import { MiB } from './stats.js';
 
 export const available = { zeromq: false, multiprocessing: false, mpi4py: false, taskset: false };
 
@@ -41,17 +43,75 @@ async function ref(what: string, cmd: string, args: string[], env: Record<string
 }
 
 let sockets = 0;
-/** zeromq.js PAIR over ipc: ping-pong and streaming (pinned: 8 B ping-pong only). */
-export async function zeromq(cfg: BenchConfig, pinned = false): Promise<void> {
+/**
+ * zeromq.js PAIR over ipc: ping-pong and streaming (pinned: 8 B ping-pong only). With `curve`,
+ * both ends use CURVE as tsmpi's ranks do by default, at 8 B and 16 MiB only (issue 14).
+ */
+export async function zeromq(cfg: BenchConfig, pinned = false, curve = false): Promise<void> {
   if (!available.zeromq || (pinned && !available.taskset)) return;
   const file = path.join(os.tmpdir(), `tsmpi-bench-zq-${process.pid}-${sockets++}.sock`);
   const sock = `ipc://${file}`;
-  const env = { ...protocolEnv(cfg.protocol), BENCH_SIZES: pinned ? '8' : cfg.sizes.join(','), BENCH_STREAM: pinned ? '0' : '1' };
+  const sizes = pinned ? [8] : curve ? [8, 16 * MiB] : cfg.sizes;
+  const env = { ...protocolEnv(cfg.protocol), BENCH_SIZES: sizes.join(','), BENCH_STREAM: pinned ? '0' : '1', BENCH_CURVE: curve ? '1' : '0' };
   // ZeroMQ leaves the ipc socket file behind; the bench removes what it made.
-  const recs = await ref(`zeromq.js${pinned ? ' pinned' : ''}`, 'node', ['bench/anchors/pingpong_zeromq.mjs', 'parent', sock], env, 600, pinned).finally(() =>
-    rmSync(file, { force: true }),
+  const recs = await ref(
+    `zeromq.js${curve ? ' CURVE' : ''}${pinned ? ' pinned' : ''}`,
+    'node',
+    ['bench/anchors/pingpong_zeromq.mjs', 'parent', sock],
+    env,
+    600,
+    pinned,
+  ).finally(() => rmSync(file, { force: true }));
+  for (const r of recs ?? []) push(refKey.zmq(r.metric, r.size, pinned, curve), r.reps);
+}
+
+/**
+ * zeromq.js PAIR over TCP between two test hosts (network namespaces, bench/lib/hosts.ts): the
+ * measuring end binds on the first host, the echoing end connects from the second. 8 B and
+ * 16 MiB ping-pong, 16 MiB streaming; `curve`: both ends with CURVE.
+ */
+export async function zeromqHosts(cfg: BenchConfig, h: TwoHosts, curve: boolean): Promise<void> {
+  if (!available.zeromq) return;
+  const what = `zeromq.js between hosts${curve ? ' CURVE' : ''}`;
+  const port = 20000 + Math.floor(Math.random() * 30000);
+  const addr = `tcp://${h.addresses[0]}:${port}`;
+  const script = path.join(root, 'bench', 'anchors', 'pingpong_zeromq.mjs');
+  const keys = curve ? await curveKeys() : null;
+  const env = {
+    ...protocolEnv(cfg.protocol),
+    BENCH_SIZES: `8,${16 * MiB}`,
+    BENCH_STREAM_SIZES: String(16 * MiB),
+    BENCH_CURVE: curve ? '1' : '0',
+    ...(keys ? { BENCH_CURVE_KEYS: JSON.stringify(keys) } : {}),
+  };
+  const [server, client] = await Promise.all([
+    run('bash', [h.onHost, h.names[0]!, process.execPath, script, 'server', addr], env, 600),
+    run('bash', [h.onHost, h.names[1]!, process.execPath, script, 'child', addr], env, 600),
+  ]);
+  const recs = records(server, 'BENCHREF ');
+  if (server.code !== 0 || recs.length === 0) {
+    failed(what, server);
+    return;
+  }
+  if (client.code !== 0) {
+    failed(`${what} (echoing end)`, client);
+    return;
+  }
+  for (const r of recs) {
+    raw.push({ reference: what, ...r });
+    push(refKey.zmqHosts(r.metric, r.size, curve), r.reps);
+  }
+}
+
+/** A CURVE key pair made by zeromq.js (the server's; the anchor's client uses it too). */
+async function curveKeys(): Promise<{ pub: string; sec: string }> {
+  const r = await run(
+    'node',
+    ['-e', 'const k = require("zeromq").curveKeyPair(); console.log(JSON.stringify({ pub: k.publicKey, sec: k.secretKey }))'],
+    {},
+    30,
   );
-  for (const r of recs ?? []) push(refKey.zmq(r.metric, r.size, pinned), r.reps);
+  return JSON.parse(r.stdout) as { pub: string; sec: string };
 }
 
 /** multiprocessing Pipe and Queue ping-pong (pinned: 8 B). */
@@ -75,22 +135,37 @@ export async function mpi4pyP2P(cfg: BenchConfig, pinned = false): Promise<void>
   );
 }
 
-/** mpi4py bcast and allreduce (objects and buffers) at the sizes tsmpi measures at np, barrier, small scatter/gather. */
+/** mpi4py bcast and allreduce (objects and buffers) at the sizes tsmpi measures at np, barrier, small scatter/gather/allgather/alltoall. */
 export async function mpi4pyColl(cfg: BenchConfig, np: number, sizes: number[]): Promise<void> {
   if (!available.mpi4py) return;
   await mpi4py(cfg, np, { BENCH_PINGPONG: '0', BENCH_STREAM: '0', BENCH_COLL_SIZES: sizes.join(',') }, false);
 }
 
-async function mpi4py(cfg: BenchConfig, np: number, env: Record<string, string>, pinned: boolean): Promise<void> {
+/**
+ * mpi4py's small collectives of objects at np (8 B bcast and allreduce, barrier, allgather and
+ * alltoall of a small object) while the machine is loaded (the step "coll np=4 loaded").
+ */
+export async function mpi4pyLoaded(cfg: BenchConfig, np: number): Promise<void> {
+  if (!available.mpi4py) return;
+  await mpi4py(
+    cfg,
+    np,
+    { BENCH_PINGPONG: '0', BENCH_STREAM: '0', BENCH_COLL_SIZES: '8', BENCH_KINDS: 'obj', BENCH_SMALL_LIST: 'barrier,allgather_obj,alltoall_obj' },
+    false,
+    true,
+  );
+}
+
+async function mpi4py(cfg: BenchConfig, np: number, env: Record<string, string>, pinned: boolean, loaded = false): Promise<void> {
   const recs = await ref(
-    `mpi4py np=${np}${pinned ? ' pinned' : ''}`,
+    `mpi4py np=${np}${pinned ? ' pinned' : ''}${loaded ? ' loaded' : ''}`,
     'mpirun',
     [...mpirunArgs(np), python, 'bench/anchors/pingpong_mpi4py.py'],
     { ...ompiEnv, ...protocolEnv(cfg.protocol), ...env },
     cfg.mode === 'full' ? 1800 : 600,
     pinned,
   );
-  for (const r of recs ?? []) push(refKey.mpi4py(np, r.metric, r.size, pinned), r.reps);
+  for (const r of recs ?? []) push(loaded ? refKey.mpi4pyLoaded(np, r.metric, r.size) : refKey.mpi4py(np, r.metric, r.size, pinned), r.reps);
 }
 
 /** `mpirun -n N python3` start-up: mpi4py and numpy imported, one barrier, 10 allreduces. */
@@ -106,6 +181,7 @@ export async function mpi4pyStartup(n: number): Promise<void> {
   raw.push({ reference: `mpirun -n ${n} start-up`, wallMs: r.ms, ...rec });
   push(refKey.startup('wall', n), [r.ms]);
   push(refKey.startup('ready', n), [rec.readyMs]);
+  push(refKey.startup('exit', n), [r.ms - rec.readyMs]);
   push(refKey.startup('allreduce', n), [rec.allreduceUs]);
   push(refKey.startup('rss', n), rec.rss);
 }

@@ -2,12 +2,14 @@
 // run in tables where each tsmpi variant has its column beside the references.
 import os from 'node:os';
 import { kColls, type BenchConfig, type Variant } from './config.js';
-import { headlineTable, memoryGrowth, type TargetRow } from './headline.js';
+import { headlineTable, kIssues, memoryGrowth, time, type TargetRow } from './headline.js';
+import { kBusyLoops } from './load.js';
 import { log } from './proc.js';
 import { kBusyLimit } from './quiet.js';
-import { get, kSharedMetrics, memory, refKey, tsmpiKey, type Sample, type SharedMetric } from './results.js';
+import { get, kSharedMetrics, memory, node24Id, refKey, tsmpiKey, type Sample, type SharedMetric, type StartupPhase } from './results.js';
 import { spreadTable, type SpreadCheck, type UsualSpread } from './spread.js';
 import { fmt, MiB, num, perTime, ratio, rfmt, sizeName, stat, type Stat } from './stats.js';
+import { kLoadedColls, node24 } from './tsmpi.js';
 
 /** A step as it ran: others' share of the CPUs before it (idle window) and during it. */
 export interface StepInfo {
@@ -61,7 +63,7 @@ export function buildReport(d: ReportInput): string {
       )
       .join(', ')}. CURVE encryption is on unless said.`,
     `- Every program, tsmpi's and the references', follows one protocol (bench/lib/protocol.ts): per case, warm-up calls enough to move ${num(p.warmBytes / MiB)} MiB (${p.warmMin}–${p.warmMax} calls, the same count for every program), then ${p.reps} repetitions of about ${p.targetMs} ms and at least ${p.minCalls} calls each, timed on the slowest process; ${cfg.launches} launch(es) of each program. A figure is the median of all its repetitions with min–max in parentheses.`,
-    '- References: raw zeromq.js (ipc PAIR, no encryption), mpi4py (Open MPI, `mpirun --bind-to none`), Python multiprocessing. Each step runs the references and every tsmpi variant back to back, in an order that rotates between launches.',
+    '- References: raw zeromq.js (ipc PAIR without encryption; with CURVE on both ends at 8 B and 16 MiB; TCP PAIR between two test hosts, both ways), mpi4py (Open MPI, `mpirun --bind-to none`), Python multiprocessing. Each step runs the references and every tsmpi variant back to back, in an order that rotates between launches.',
     '- Not pinned unless said: both ends may sit on either vCPU, which on a small VM costs 10–15 µs per wake-up and makes runs flip between a fast and a slow mode. Pinned figures run the whole job (launcher, ranks; mpirun and its ranks; both Python processes) under `taskset -c 0`.',
     '',
   );
@@ -77,19 +79,36 @@ export function buildReport(d: ReportInput): string {
   );
 
   if (!d.referencesOnly) {
-    L.push(
-      '## Headline: the targets (issue 13)',
-      '',
-      "Ratio: tsmpi's time / the reference's time (medians of this run); in parentheses the widest ratio the two spreads allow.",
-      '',
-    );
-    L.push(...headlineTable(d.targets, variants), '');
+    for (const { issue, title } of kIssues) {
+      const rows = d.targets.filter((r) => r.issue === issue);
+      if (rows.length === 0) continue;
+      L.push(
+        `## Headline: the targets of ${issue} (${title})`,
+        '',
+        `Ratio: tsmpi's time / the reference's time (medians of this run; for MB/s the reference's over tsmpi's, also a ratio of times); in parentheses the widest ratio the two spreads allow.${issue === 'issue 14' ? ` Rows for one ZeroMQ security compare only the variant with that security (zmq: CURVE, zmq-plain: none); '—' where a row does not apply.` : ''}`,
+        '',
+      );
+      L.push(...headlineTable(rows, variants), '');
+    }
   }
   L.push('## Are the references usual?', '', ...spreadTable(d.checks, d.spread), '');
   if (!d.referencesOnly) L.push(...otherRatios(full), '');
-  L.push(...latency(cfg, variants), '', ...pinned(full), '', ...bandwidth(cfg, variants), '', ...collectives(cfg, variants), '');
+  L.push(
+    ...latency(cfg, variants),
+    '',
+    ...pinned(full),
+    '',
+    ...bandwidth(cfg, variants),
+    '',
+    ...betweenHosts(variants),
+    '',
+    ...collectives(cfg, variants),
+    '',
+    ...loadedTable(full),
+    '',
+  );
   if (Object.keys(cfg.forced).length) L.push(...forced(cfg, full), '');
-  L.push(...startup(cfg, full), '', ...sharedTable(full), '', ...memoryTables(full), '');
+  L.push(...startup(cfg, full), '', ...phases(cfg, full), '', ...sharedTable(full), '', ...memoryTables(full), '');
   L.push(
     '## Steps',
     '',
@@ -152,6 +171,7 @@ function latency(cfg: BenchConfig, vs: Variant[]): string[] {
         'object',
       ),
       'zeromq.js',
+      'zeromq.js CURVE',
       'mpi4py buffers',
       'mpi4py objects',
       'mp Pipe',
@@ -165,6 +185,7 @@ function latency(cfg: BenchConfig, vs: Variant[]): string[] {
         ...vs.map((v) => fmt(get(tsmpiKey.pp(v.id, 'typed', s)))),
         ...vs.filter((v) => !v.partial).map((v) => fmt(get(tsmpiKey.pp(v.id, 'object', s)))),
         fmt(get(refKey.zmq('pp', s))),
+        fmt(get(refKey.zmq('pp', s, false, true))),
         fmt(get(refKey.mpi4py(2, 'pp_buf', s))),
         fmt(get(refKey.mpi4py(2, 'pp_obj', s))),
         fmt(get(refKey.mp('pipe', s))),
@@ -204,7 +225,7 @@ function bandwidth(cfg: BenchConfig, vs: Variant[]): string[] {
     '',
     '### Ping-pong',
     '',
-    ...header(['size', ...cols(vs, 'Float64Array'), 'zeromq.js', 'mpi4py buffers', 'mpi4py objects', 'mp Pipe']),
+    ...header(['size', ...cols(vs, 'Float64Array'), 'zeromq.js', 'zeromq.js CURVE', 'mpi4py buffers', 'mpi4py objects', 'mp Pipe']),
   ];
   for (const s of cfg.sizes) {
     L.push(
@@ -212,13 +233,19 @@ function bandwidth(cfg: BenchConfig, vs: Variant[]): string[] {
         sizeName(s),
         ...vs.map((v) => fmt(perTime(get(tsmpiKey.pp(v.id, 'typed', s)), s))),
         fmt(perTime(get(refKey.zmq('pp', s)), s)),
+        fmt(perTime(get(refKey.zmq('pp', s, false, true)), s)),
         fmt(perTime(get(refKey.mpi4py(2, 'pp_buf', s)), s)),
         fmt(perTime(get(refKey.mpi4py(2, 'pp_obj', s)), s)),
         fmt(perTime(get(refKey.mp('pipe', s)), s)),
       ]),
     );
   }
-  L.push('', '### Streaming', '', ...header(['size', ...cols(vs, 'Float64Array'), ...cols(obj, 'object'), 'zeromq.js', 'mpi4py buffers', 'mpi4py objects']));
+  L.push(
+    '',
+    '### Streaming',
+    '',
+    ...header(['size', ...cols(vs, 'Float64Array'), ...cols(obj, 'object'), 'zeromq.js', 'zeromq.js CURVE', 'mpi4py buffers', 'mpi4py objects']),
+  );
   for (const s of cfg.sizes) {
     L.push(
       row([
@@ -226,6 +253,7 @@ function bandwidth(cfg: BenchConfig, vs: Variant[]): string[] {
         ...vs.map((v) => fmt(get(tsmpiKey.stream(v.id, 'typed', s)))),
         ...obj.map((v) => fmt(get(tsmpiKey.stream(v.id, 'object', s)))),
         fmt(get(refKey.zmq('stream', s))),
+        fmt(get(refKey.zmq('stream', s, false, true))),
         fmt(get(refKey.mpi4py(2, 'stream_buf', s))),
         fmt(get(refKey.mpi4py(2, 'stream_obj', s))),
       ]),
@@ -238,10 +266,10 @@ function collectives(cfg: BenchConfig, vs: Variant[]): string[] {
   const L = [
     '## Collectives (µs per call, slowest rank, automatic algorithm)',
     '',
-    "Size: the root's value (bcast), each operand (reduce, allreduce: Float64Array), or the whole array of np chunks (scatter, gather, allgather, alltoall: Uint8Array chunks of size/np bytes), or each rank's Float64Array cut into np blocks (scatterv, gatherv, allgatherv, alltoallv, reduce_scatter, reduce_scatter_block). mpi4py: bcast and allreduce of a numpy Float64 array as objects (pickled) and buffers; its barrier beside tsmpi's barrier; its small-object scatter/gather beside tsmpi's 8 B ones; Alltoallv and Reduce_scatter of numpy buffers beside alltoallv and reduce_scatter.",
+    "Size: the root's value (bcast), each operand (reduce, allreduce: Float64Array), or the whole array of np chunks (scatter, gather, allgather, alltoall: Uint8Array chunks of size/np bytes), or each rank's Float64Array cut into np blocks (scatterv, gatherv, allgatherv, alltoallv, reduce_scatter, reduce_scatter_block). mpi4py: bcast and allreduce of a numpy Float64 array as objects (pickled) and buffers; its barrier beside tsmpi's barrier; its small-object scatter/gather/allgather/alltoall beside tsmpi's 8 B ones; Alltoallv and Reduce_scatter of numpy buffers beside alltoallv and reduce_scatter.",
   ];
   for (const np of cfg.nps) {
-    const here = vs.filter((v) => !v.partial || np === 4);
+    const here = vs.filter((v) => !v.partial || np === 4 || np === 2);
     L.push('', `### np=${np}`, '', ...header(['collective', 'size', ...here.map((v) => `tsmpi ${v.id}`), 'mpi4py objects', 'mpi4py buffers']));
     for (const c of kColls) {
       for (const s of c === 'barrier' ? [0] : cfg.collSizesAt(np)) {
@@ -254,7 +282,7 @@ function collectives(cfg: BenchConfig, vs: Variant[]): string[] {
           o = get(refKey.mpi4py(np, `${c}_obj`, s));
           b = get(refKey.mpi4py(np, `${c}_buf`, s));
         } else if (c === 'alltoallv' || c === 'reduce_scatter') b = get(refKey.mpi4py(np, `${c}_buf`, s));
-        else if ((c === 'scatter' || c === 'gather') && s === 8) o = get(refKey.mpi4py(np, `${c}_obj`, 0));
+        else if ((c === 'scatter' || c === 'gather' || c === 'allgather' || c === 'alltoall') && s === 8) o = get(refKey.mpi4py(np, `${c}_obj`, 0));
         L.push(row([c, c === 'barrier' ? '—' : sizeName(s), ...mine.map((x) => fmt(x)), fmt(o), fmt(b)]));
       }
     }
@@ -277,12 +305,20 @@ function forced(cfg: BenchConfig, vs: Variant[]): string[] {
   return L;
 }
 
+/** The tsmpirun runners of the start-up tables: each variant, then each on Node 24 when it ran. */
+function startupRunners(vs: Variant[]): { name: string; id: string }[] {
+  return [
+    ...vs.map((v) => ({ name: `tsmpirun, ${v.label}`, id: v.id })),
+    ...(node24.path ? vs.map((v) => ({ name: `tsmpirun on Node ${node24.version.slice(1)}, ${v.label}`, id: node24Id(v.id) })) : []),
+  ];
+}
+
 function startup(cfg: BenchConfig, vs: Variant[]): string[] {
   const ns = cfg.startup.map((s) => s.n);
   const runners: [string, (w: 'wall' | 'ready' | 'rss' | 'allreduce', n: number) => Stat | null][] = [
-    ...vs.map((v): [string, (w: 'wall' | 'ready' | 'rss' | 'allreduce', n: number) => Stat | null] => [
-      `tsmpirun, ${v.label}`,
-      (w, n) => get(tsmpiKey.startup(v.id, w, n)),
+    ...startupRunners(vs).map(({ name, id }): [string, (w: 'wall' | 'ready' | 'rss' | 'allreduce', n: number) => Stat | null] => [
+      name,
+      (w, n) => get(tsmpiKey.startup(id, w, n)),
     ]),
     ['mpirun python3 (mpi4py, numpy)', (w, n) => get(refKey.startup(w, n))],
   ];
@@ -307,6 +343,106 @@ function startup(cfg: BenchConfig, vs: Variant[]): string[] {
     );
   }
   return L;
+}
+
+function phases(cfg: BenchConfig, vs: Variant[]): string[] {
+  const L = [
+    '## Start-up by phase (ms)',
+    '',
+    "Where the launch-to-exit time of the start-up jobs goes. Each cell: the phase's duration, and in parentheses the time since the launch at its end; both the median over launches of the slowest rank's (bench/programs/startup.ts; durations are medians of each launch's own difference, so they need not add up exactly). mpirun's program only reports the end of its first barrier.",
+  ];
+  const spans: [StartupPhase, StartupPhase | 'wall', string][] = [
+    ['spawn', 'nodeStart', "launcher start and spawn → rank's Node started"],
+    ['boot', 'programStart', "Node boot, preload, TypeScript loader → program's first line"],
+    ['world', 'worldReady', 'tsmpi import and rendezvous → world ready'],
+    ['barrier', 'barrierEnd', 'first barrier'],
+    ['exit', 'wall', 'exit (launch to exit − barrier end)'],
+  ];
+  const ms = (x: Stat | null) => (x ? num(x.median) : '—');
+  for (const { n } of cfg.startup) {
+    const runners = startupRunners(vs).filter(({ id }) => get(tsmpiKey.phase(id, 'barrierEnd', n)) !== null);
+    const mp = get(refKey.startup('ready', n));
+    if (runners.length === 0 && !mp) continue;
+    L.push('', `### -n ${n}`, '', ...header(['runner', ...spans.map(([, , name]) => name)]));
+    for (const { name, id } of runners) {
+      L.push(
+        row([
+          name,
+          ...spans.map(
+            ([span, point]) =>
+              `${ms(get(tsmpiKey.phase(id, span, n)))} (${ms(get(point === 'wall' ? tsmpiKey.startup(id, 'wall', n) : tsmpiKey.phase(id, point, n)))})`,
+          ),
+        ]),
+      );
+    }
+    if (mp)
+      L.push(
+        row([
+          'mpirun python3 (mpi4py, numpy)',
+          '—',
+          '—',
+          '—',
+          `— (${ms(mp)})`,
+          `${ms(get(refKey.startup('exit', n)))} (${ms(get(refKey.startup('wall', n)))})`,
+        ]),
+      );
+  }
+  return L;
+}
+
+function betweenHosts(vs: Variant[]): string[] {
+  const big = 16 * MiB;
+  const ts = vs.filter((v) => v.id === 'zmq');
+  const L = [
+    '## Between two test hosts (np=2, one rank or end on each; ZeroMQ over TCP)',
+    '',
+    "Ping-pong and streaming between two network-namespace hosts of the test cluster (test/cluster, a veth bridge on this machine): tsmpi through `tsmpirun --host h1:1,h2:1` (CURVE: tsmpirun refuses TSMPI_ENCRYPTION=off between hosts), raw zeromq.js PAIR over TCP with and without CURVE. Ratio: tsmpi's time / zeromq.js CURVE's.",
+    '',
+  ];
+  const rows: [string, (v: string) => Stat | null, (curve: boolean) => Stat | null, boolean][] = [
+    ['8 B half round trip (µs)', (v) => get(tsmpiKey.hosts(v, 'pp', 8)), (c) => get(refKey.zmqHosts('pp', 8, c)), false],
+    ['16 MiB half round trip (µs)', (v) => get(tsmpiKey.hosts(v, 'pp', big)), (c) => get(refKey.zmqHosts('pp', big, c)), false],
+    ['16 MiB streaming (MB/s)', (v) => get(tsmpiKey.hosts(v, 'stream', big)), (c) => get(refKey.zmqHosts('stream', big, c)), true],
+  ];
+  if (!rows.some(([, t, r]) => r(true) || r(false) || ts.some((v) => t(v.id))))
+    return [...L, 'Not measured in this run (see Notes: the test hosts need root and network namespaces).'];
+  L.push(...header(['figure', ...ts.map((v) => `tsmpi ${v.id}`), 'zeromq.js CURVE', 'zeromq.js plain', ...ts.map((v) => `ratio ${v.id}`)]));
+  for (const [name, t, r, rate] of rows) {
+    L.push(
+      row([
+        name,
+        ...ts.map((v) => fmt(t(v.id))),
+        fmt(r(true)),
+        fmt(r(false)),
+        ...ts.map((v) => rfmt(rate ? ratio(r(true), t(v.id)) : ratio(t(v.id), r(true)))),
+      ]),
+    );
+  }
+  return L;
+}
+
+function loadedTable(vs: Variant[]): string[] {
+  const L = [
+    `## Collectives beside ${kBusyLoops} busy loops (np=4, 8 B, µs per call)`,
+    '',
+    `The 8 B collectives of step "coll np=4" measured again while ${kBusyLoops} busy-looping Node processes compete for the CPUs (step "coll np=4 loaded"); quiet → loaded, and the slowdown (loaded / quiet). mpi4py: objects (its barrier: Barrier).`,
+    '',
+    ...header(['collective', ...vs.map((v) => `tsmpi ${v.id}`), 'mpi4py objects']),
+  ];
+  let any = false;
+  for (const c of kLoadedColls) {
+    const size = c === 'barrier' ? 0 : 8,
+      metric = c === 'barrier' ? 'barrier' : `${c}_obj`,
+      refSize = c === 'bcast' || c === 'allreduce' ? 8 : 0;
+    const cell = (q: Stat | null, l: Stat | null) => (q || l ? `${time(q?.median ?? NaN)} → ${time(l?.median ?? NaN)} (×${num(ratio(l, q))})` : '—');
+    const cells = [
+      ...vs.map((v) => cell(get(tsmpiKey.coll(v.id, 'auto', 4, c, size)), get(tsmpiKey.loaded(v.id, 4, c, size)))),
+      cell(get(refKey.mpi4py(4, metric, refSize)), get(refKey.mpi4pyLoaded(4, metric, refSize))),
+    ];
+    any ||= vs.some((v) => get(tsmpiKey.loaded(v.id, 4, c, size))) || get(refKey.mpi4pyLoaded(4, metric, refSize)) !== null;
+    L.push(row([c, ...cells]));
+  }
+  return any ? L : L.slice(0, 2).concat(['Not measured in this run.']);
 }
 
 function sharedTable(vs: Variant[]): string[] {

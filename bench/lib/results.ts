@@ -6,8 +6,13 @@
 //   tsmpi/<variant>/pinned/pp/<kind>/<size>            µs, launcher and ranks under taskset -c 0
 //   tsmpi/<variant>/coll/<algorithm>/np<N>/<coll>/<size>  µs per call (algorithm: auto or forced)
 //   tsmpi/<variant>/startup/{wall,ready,rss,allreduce}/np<N>  ms, ms, MiB per rank, µs
-//   zeromq.js/{pp,stream}/<size>, mp/{pipe,queue}/<size>, mpi4py/np<N>/<metric>/<size>,
-//   mpi4py/startup/{wall,ready,rss,allreduce}/np<N>; pinned references under pinned/...
+//   tsmpi/<variant>/startup/phase/<StartupPhase>/np<N>  ms (slowest rank's time point, or a span)
+//   tsmpi/<variant>-node24/startup/...                 the same, tsmpirun run by Node 24
+//   tsmpi/<variant>/loaded/np<N>/<coll>/<size>         µs per call beside two busy loops
+//   tsmpi/<variant>/hosts/{pp,stream}/typed/<size>     µs, MB/s; one rank on each of two test hosts
+//   zeromq.js/{pp,stream}/<size>, zeromq.js+curve/{pp,stream}/<size>, mp/{pipe,queue}/<size>,
+//   mpi4py/np<N>/<metric>/<size>, mpi4py/startup/{wall,ready,rss,allreduce,exit}/np<N>;
+//   pinned references under pinned/..., loaded ones under loaded/..., between hosts under hosts/...
 //   tsmpi/<variant>/shared/<metric>, python/shared/<metric>   (SharedMetric)
 import { stat, type Stat } from './stats.js';
 
@@ -27,17 +32,34 @@ export const tsmpiKey = {
   pinned: (v: string, kind: string, size: number) => key('tsmpi', v, 'pinned', 'pp', kind, size),
   coll: (v: string, algorithm: string, np: number, coll: string, size: number) => key('tsmpi', v, 'coll', algorithm, `np${np}`, coll, size),
   startup: (v: string, what: StartupMetric, np: number) => key('tsmpi', v, 'startup', what, `np${np}`),
+  phase: (v: string, what: StartupPhase, np: number) => key('tsmpi', v, 'startup', 'phase', what, `np${np}`),
+  loaded: (v: string, np: number, coll: string, size: number) => key('tsmpi', v, 'loaded', `np${np}`, coll, size),
+  hosts: (v: string, metric: 'pp' | 'stream', size: number) => key('tsmpi', v, 'hosts', metric, 'typed', size),
   shared: (v: string, what: SharedMetric) => key('tsmpi', v, 'shared', what),
 };
 /** Shared arrays (issue 16): ms for 4 ranks each adding to one counter, allocating, filling, summing 64 MiB; lock hand-offs/s. */
 export type SharedMetric = 'counterMs' | 'handoffsPerS' | 'allocateMs' | 'fillMs' | 'sumMs';
 export const kSharedMetrics: readonly SharedMetric[] = ['counterMs', 'handoffsPerS', 'allocateMs', 'fillMs', 'sumMs'];
-export type StartupMetric = 'wall' | 'ready' | 'rss' | 'allreduce';
+export type StartupMetric = 'wall' | 'ready' | 'rss' | 'allreduce' | 'exit';
+/**
+ * Start-up split by phase, per launch the slowest rank's, in ms since the launch: time points
+ * (the rank's Node process started, its program's first line ran, tsmpi's import resolved, the
+ * first barrier ended) and the spans between them (bench/programs/startup.ts).
+ */
+export type StartupPhase = 'nodeStart' | 'programStart' | 'worldReady' | 'barrierEnd' | 'spawn' | 'boot' | 'world' | 'barrier' | 'exit';
+export const kPhasePoints = ['nodeStart', 'programStart', 'worldReady', 'barrierEnd'] as const;
+/** The id under which a variant's start-up on Node 24 is recorded. */
+export const node24Id = (v: string): string => `${v}-node24`;
 
 export const refKey = {
-  zmq: (metric: 'pp' | 'stream', size: number, pinned = false) => key(...(pinned ? ['pinned'] : []), 'zeromq.js', metric, size),
+  zmq: (metric: 'pp' | 'stream', size: number, pinned = false, curve = false) =>
+    key(...(pinned ? ['pinned'] : []), curve ? 'zeromq.js+curve' : 'zeromq.js', metric, size),
+  /** zeromq.js PAIR over TCP between two test hosts. */
+  zmqHosts: (metric: 'pp' | 'stream', size: number, curve: boolean) => key('hosts', curve ? 'zeromq.js+curve' : 'zeromq.js', metric, size),
   mp: (kind: 'pipe' | 'queue', size: number, pinned = false) => key(...(pinned ? ['pinned'] : []), 'mp', kind, size),
   mpi4py: (np: number, metric: string, size: number, pinned = false) => key(...(pinned ? ['pinned'] : []), 'mpi4py', `np${np}`, metric, size),
+  /** mpi4py beside two busy loops (the step "coll np=4 loaded"). */
+  mpi4pyLoaded: (np: number, metric: string, size: number) => key('loaded', 'mpi4py', `np${np}`, metric, size),
   startup: (what: StartupMetric, np: number) => key('mpi4py', 'startup', what, `np${np}`),
   shared: (what: SharedMetric) => key('python', 'shared', what),
 };

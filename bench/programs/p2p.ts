@@ -4,6 +4,7 @@
 // follows bench/lib/protocol.ts (BENCH_* environment), as the references do.
 // tsmpirun -n 2 bench/programs/p2p.ts --sizes 8,1024 --kinds typed,object --metrics latency,bandwidth
 //   --object-max BYTES: objects only up to this size (a 16 MiB object case takes tens of seconds)
+//   --stream-sizes 16777216: stream only these sizes (default: every size)
 import { COMM_WORLD as comm, waitall } from 'tsmpi';
 import { streamWindow } from '../lib/protocol.js';
 import { arg, emit, list, numbers, protocol, repeat } from './common.js';
@@ -12,6 +13,7 @@ const sizes = numbers('sizes', '8,1024,65536,1048576,16777216');
 const kinds = list('kinds', 'typed,object');
 const metrics = list('metrics', 'latency,bandwidth');
 const objectMax = Number(arg('object-max', 'Infinity'));
+const streamSizes = numbers('stream-sizes', sizes.join(','));
 
 function payload(kind: string, size: number): unknown {
   const n = Math.max(1, Math.floor(size / 8));
@@ -45,7 +47,7 @@ for (const kind of kinds) {
       const seconds = await repeat(pingPong(data), 2 * size);
       rows.push({ kind, size, metric: 'latency_us', reps: seconds.map((s) => (s / 2) * 1e6) });
     }
-    if (metrics.includes('bandwidth')) {
+    if (metrics.includes('bandwidth') && streamSizes.includes(size)) {
       const window = streamWindow(protocol, size);
       const seconds = await repeat(async () => {
         if (comm.rank === 0) {
