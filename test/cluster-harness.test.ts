@@ -17,6 +17,7 @@ import {
   ensureSlurm,
   processesOnHost,
   restoreHost,
+  whileCuttingHost,
   runOnHost,
   sshTo,
   startOnHost,
@@ -137,19 +138,21 @@ describe.skipIf(noHosts)(`test hosts${noHosts ? ` (skipped: ${hostsError})` : ''
   it('cutHost makes a host unreachable from another host, restoreHost brings it back', async () => {
     const [h1, , h3] = H().names;
     const a3 = H().addresses[2];
-    expect(await canConnect(h1, a3, 22)).toBe(true);
-    await cutHost(h3);
-    try {
-      expect(await canConnect(h1, a3, 22)).toBe(false);
-    } finally {
-      await restoreHost(h3);
-    }
-    expect(
-      await until(
-        () => canConnect(h1, a3, 22),
-        (ok) => ok,
-      ),
-    ).toBe(true);
+    await whileCuttingHost(h3, async () => {
+      expect(await canConnect(h1, a3, 22)).toBe(true);
+      await cutHost(h3);
+      try {
+        expect(await canConnect(h1, a3, 22)).toBe(false);
+      } finally {
+        await restoreHost(h3);
+      }
+      expect(
+        await until(
+          () => canConnect(h1, a3, 22),
+          (ok) => ok,
+        ),
+      ).toBe(true);
+    });
   });
 });
 

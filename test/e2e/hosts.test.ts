@@ -13,7 +13,7 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { clusterSupport, cutHost, ensureHosts, processesOnHost, restoreHost, type TestHosts } from '../helpers/cluster.js';
+import { clusterSupport, cutHost, ensureHosts, processesOnHost, restoreHost, whileCuttingHost, type TestHosts } from '../helpers/cluster.js';
 import { jobDirsOwnedBy } from '../helpers/leftovers.js';
 import { fixture, isAlive, onTransport, pidsIn, runMpi, startMpi, tempDir, type MpiRun, type RunOptions } from '../helpers/run-mpi.js';
 import { loadShmNative } from '../../src/comm/transport/shm-native.js';
@@ -388,38 +388,39 @@ describe.skipIf(!support.ok)(`ranks on several hosts over ssh${skipReason}`, () 
     });
 
     it('a host cut off the network: the job ends, the host is named; its agent kills its ranks', async () => {
-      const dir = await pidDir();
-      const token = newToken();
       const cut = hosts.names[2];
-      onTestFinished(() => restoreHost(cut));
-      const { mpi, known } = await startJob('barriers.ts', ['forever'], dir, token);
-      const t0 = Date.now();
-      await cutHost(cut);
-      const run = await mpi.result;
-      const ms = Date.now() - t0;
-      expect(run.code).not.toBe(0);
-      expect(run.stderr).toMatch(new RegExp(`^tsmpirun: lost host ${hosts.addresses[2].replaceAll('.', '\\.')} \\(ranks 4,5\\): no word from its agent`));
-      expect(ms).toBeLessThan(10_000);
-      // The other hosts are clean at once; the cut host's agent hears nothing for 5 s, then
-      // kills its ranks and leaves (an sshd session there may wait for its TCP connection).
-      const others = await sweep(
-        token,
-        known.filter((p) => p.where !== cut),
-        undefined,
-        5000,
-        hosts.names.filter((h) => h !== cut),
-      );
-      expect(others.left).toEqual([]);
-      const onCut = known.filter((p) => p.where === cut && !p.command.startsWith('sshd:'));
-      const ranksGone = await sweep(token, onCut, dir, 8000);
-      expect(ranksGone.left).toEqual([]);
-      const cutGoneMs = Date.now() - t0;
-      await restoreHost(cut);
-      const all = await sweep(token, known, dir, 8000);
-      expect(all.left).toEqual([]);
-      note(
-        `host cut off: launcher exited after ${ms} ms; the cut host's agent and ranks gone ${cutGoneMs} ms after the cut; after restoreHost everything (ssh session too) gone within ${all.ms} ms`,
-      );
+      await whileCuttingHost(cut, async () => {
+        const dir = await pidDir();
+        const token = newToken();
+        const { mpi, known } = await startJob('barriers.ts', ['forever'], dir, token);
+        const t0 = Date.now();
+        await cutHost(cut);
+        const run = await mpi.result;
+        const ms = Date.now() - t0;
+        expect(run.code).not.toBe(0);
+        expect(run.stderr).toMatch(new RegExp(`^tsmpirun: lost host ${hosts.addresses[2].replaceAll('.', '\\.')} \\(ranks 4,5\\): no word from its agent`));
+        expect(ms).toBeLessThan(10_000);
+        // The other hosts are clean at once; the cut host's agent hears nothing for 5 s, then
+        // kills its ranks and leaves (an sshd session there may wait for its TCP connection).
+        const others = await sweep(
+          token,
+          known.filter((p) => p.where !== cut),
+          undefined,
+          5000,
+          hosts.names.filter((h) => h !== cut),
+        );
+        expect(others.left).toEqual([]);
+        const onCut = known.filter((p) => p.where === cut && !p.command.startsWith('sshd:'));
+        const ranksGone = await sweep(token, onCut, dir, 8000);
+        expect(ranksGone.left).toEqual([]);
+        const cutGoneMs = Date.now() - t0;
+        await restoreHost(cut);
+        const all = await sweep(token, known, dir, 8000);
+        expect(all.left).toEqual([]);
+        note(
+          `host cut off: launcher exited after ${ms} ms; the cut host's agent and ranks gone ${cutGoneMs} ms after the cut; after restoreHost everything (ssh session too) gone within ${all.ms} ms`,
+        );
+      });
     });
 
     it('tsmpirun SIGKILLed: every host is clean within 10 s; its own job directory goes with the next tsmpirun', async () => {
