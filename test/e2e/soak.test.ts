@@ -77,7 +77,10 @@ describe.concurrent.each(kTransports)('soak over %s: nothing lost under load', (
     expect(result).toMatchObject({ ok: true, expected: 6000, received: 6000, lost: 0, duplicated: 0, outOfOrder: 0, corrupt: 0 });
     expect(result!.bytesSent).toBeGreaterThan(200 * 2 ** 20);
     // Without flow control (TSMPI_RECV_BUFFER=unlimited) the receiver grew by 243 MiB of the
-    // 235 MiB sent; with it by 45 MiB: the window plus garbage not yet collected.
-    for (const p of result!.peaks) expect((p.rss - p.startRss) / 2 ** 20, `rank ${p.rank} grew (MiB)`).toBeLessThan(80);
+    // 235 MiB sent; with it by 45 MiB on Node 20 and 82-104 MiB on Node 24 (the window plus
+    // garbage not yet collected: Node 24 collects the received arrays later). Backpressure is
+    // what keeps every rank under half of what was flooded at it.
+    const half = result!.bytesSent / 2 / 2 ** 20;
+    for (const p of result!.peaks) expect((p.rss - p.startRss) / 2 ** 20, `rank ${p.rank} grew (MiB)`).toBeLessThan(half);
   });
 });
