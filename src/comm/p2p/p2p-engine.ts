@@ -256,7 +256,7 @@ export class P2PEngine {
       return Promise.resolve(msg);
     }
     this.#begin();
-    return new Promise<Incoming>((resolve, reject) => this.#rendezvous.pull(msg, msg.src, msg.rendezvous!, resolve, reject)).finally(this.#end);
+    return new Promise<Incoming>((resolve, reject) => this.#rendezvous.pull(msg, resolve, reject)).finally(this.#end);
   }
 
   #consumed(msg: Incoming): void {
@@ -381,7 +381,7 @@ export class P2PEngine {
         this.#consumed(msg);
         waiter.resolve(msg);
       } else {
-        this.#rendezvous.pull(msg, msg.src, msg.rendezvous, waiter.resolve, waiter.reject);
+        this.#rendezvous.pull(msg, waiter.resolve, waiter.reject);
       }
       return;
     }

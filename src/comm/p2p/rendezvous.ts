@@ -26,7 +26,13 @@ interface Pulling<M> {
   reject(e: unknown): void;
 }
 
-export class Rendezvous<M> {
+/** An announced message as the engine holds it: its sender and, until pulled, its sequence number. */
+interface Announced {
+  readonly src: number;
+  readonly rendezvous?: number;
+}
+
+export class Rendezvous<M extends Announced> {
   readonly #link: EngineLink;
   readonly #acks: Acknowledgements;
   /** Sent as a rendezvous, waiting for the receiver to pull, by message key. */
@@ -73,12 +79,13 @@ export class Rendezvous<M> {
     this.#unmatched.add(messageKey(peer, seq));
   }
 
-  /** A receive matched announced message `msg` (`seq`): pulls its packets. */
-  pull(msg: M, peer: number, seq: number, resolve: (m: M) => void, reject: (e: unknown) => void): void {
-    const k = messageKey(peer, seq);
+  /** A receive matched announced message `msg`: pulls its packets. */
+  pull(msg: M, resolve: (m: M) => void, reject: (e: unknown) => void): void {
+    const seq = msg.rendezvous!;
+    const k = messageKey(msg.src, seq);
     this.#unmatched.delete(k);
     this.#pulling.set(k, { msg, resolve, reject });
-    this.#link.signal(peer, kKind.pull, seq);
+    this.#link.signal(msg.src, kKind.pull, seq);
   }
 
   /** The pulled message whose packets just came, taken out; undefined if none was pulled. */
