@@ -34,6 +34,7 @@ import type { SharedHost } from './shared/shared-host.js';
 import { createSharedLock, type SharedLock } from './shared/shared-lock.js';
 import { Errors, MpiError } from './errors.js';
 import { intoRecvbuf, recvbufFor } from './recvbuf.js';
+import { ScratchPool } from './coll/scratch-pool.js';
 import { fillStatus, type Received, type Status } from './status.js';
 import { assertColor, assertExitCode, assertInteger, assertRank, assertRecvTag, assertRoot, assertSource, assertTag } from './validate.js';
 
@@ -114,6 +115,7 @@ export class Communicator {
   readonly #name: string;
   readonly #guard: CollGuard;
   readonly #host: SharedHost | undefined;
+  #copiesToAll: boolean | undefined;
 
   /** @internal */
   constructor(parts: CommunicatorParts) {
@@ -138,6 +140,7 @@ export class Communicator {
       rank: parts.rank,
       size: parts.group.length,
       algorithms: parts.algorithms,
+      scratch: new ScratchPool(),
       channel: (signature) => self.#channel(signature),
       get hostMemory() {
         return hosts().memory;
@@ -176,6 +179,7 @@ export class Communicator {
     return {
       rank: this.#rank,
       size: group.length,
+      sendCopies: this.#sendCopies(),
       send: (peer, packets) => {
         guard.sentTo(peer, tag);
         return engine.send(ctx, group[peer], tag, packets, signature);
@@ -189,6 +193,15 @@ export class Communicator {
         return packets;
       },
     };
+  }
+
+  /** Whether the transport copies every send to the other ranks before it resolves (all behind shared memory). */
+  #sendCopies(): boolean {
+    if (this.#copiesToAll === undefined) {
+      const me = this.#group[this.#rank];
+      this.#copiesToAll = this.#group.every((peer) => peer === me || this.#engine.copiesBeforeResolving(peer));
+    }
+    return this.#copiesToAll;
   }
 
   #received<T>(m: Incoming): Received<T> {
@@ -376,7 +389,7 @@ export class Communicator {
     const o = toOp(op);
     assertRoot(root, this.size);
     const out = this.#rank === root ? recvbufFor('reduce', options, data, true) : undefined;
-    return intoRecvbuf('reduce', await coll.reduce(this.#coll, data, o, root), out) as T | undefined;
+    return intoRecvbuf('reduce', await coll.reduce(this.#coll, data, o, root, out), out) as T | undefined;
   }
 
   /**
@@ -390,7 +403,7 @@ export class Communicator {
   async allreduce<T = unknown>(data: T, op: OpLike = SUM, options?: RecvbufOptions): Promise<T> {
     const o = toOp(op);
     const out = recvbufFor('allreduce', options, data, true);
-    return intoRecvbuf('allreduce', await coll.allreduce(this.#coll, data, o), out) as T;
+    return intoRecvbuf('allreduce', await coll.allreduce(this.#coll, data, o, out), out) as T;
   }
 
   /** Inclusive prefix reduction: rank i gets op over ranks 0..i. */
@@ -465,7 +478,7 @@ export class Communicator {
     const o = toOp(op);
     assertRoot(root, this.size);
     const out = this.#rank === root ? recvbufFor('ireduce', options, data, true) : undefined;
-    return collRequest(coll.reduce(this.#coll, data, o, root).then((v) => intoRecvbuf('ireduce', v, out) as T | undefined));
+    return collRequest(coll.reduce(this.#coll, data, o, root, out).then((v) => intoRecvbuf('ireduce', v, out) as T | undefined));
   }
 
   /**
@@ -480,7 +493,7 @@ export class Communicator {
   iallreduce<T = unknown>(data: T, op: OpLike = SUM, options?: RecvbufOptions): Request<T> {
     const o = toOp(op);
     const out = recvbufFor('iallreduce', options, data, true);
-    return collRequest(coll.allreduce(this.#coll, data, o).then((v) => intoRecvbuf('iallreduce', v, out) as T));
+    return collRequest(coll.allreduce(this.#coll, data, o, out).then((v) => intoRecvbuf('iallreduce', v, out) as T));
   }
 
   /**

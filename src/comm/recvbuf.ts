@@ -1,7 +1,9 @@
 /**
  * The `recvbuf` option of the collectives that already existed (bcast, reduce, allreduce, scan,
- * exscan): their typed-array result written into the caller's array instead of a new one. The
- * variable-size collectives and reduce-scatter take it inside their algorithms (coll/vector.ts).
+ * exscan): their typed-array result written into the caller's array instead of a new one.
+ * Reduce and allreduce pass it to their algorithms, which build the result there where they can
+ * (coll/accumulator.ts); the variable-size collectives and reduce-scatter take it inside their
+ * algorithms (coll/vector.ts); otherwise the result is copied in here.
  *
  * A recvbuf that cannot take the result for sure (not a typed array, another element type than
  * the data, shorter than the data of a reduction) is a TypeError/RangeError on that rank before
@@ -42,6 +44,7 @@ export function intoRecvbuf(call: string, result: unknown, recvbuf: TypedArray |
     );
   }
   if (result.length > recvbuf.length) throw Errors.truncate(call, result.length, recvbuf.length);
-  (recvbuf as Uint8Array).set(result as Uint8Array);
+  // The algorithms that can build the result in recvbuf itself did.
+  if (result.buffer !== recvbuf.buffer || result.byteOffset !== recvbuf.byteOffset) (recvbuf as Uint8Array).set(result as Uint8Array);
   return filled(recvbuf, result.length);
 }

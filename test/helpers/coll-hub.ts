@@ -12,6 +12,7 @@
 import type { CollChannel, CollHost, ForcedAlgorithms } from '../../src/comm/coll/channel.js';
 import type { Packet } from '../../src/comm/serialization/packet.js';
 import { HostScratch } from '../../src/comm/transport/host-scratch.js';
+import { ScratchPool } from '../../src/comm/coll/scratch-pool.js';
 
 export interface CollWorldOptions {
   algorithms?: ForcedAlgorithms;
@@ -134,6 +135,7 @@ export function createCollHub(size: number, options: CollWorldOptions = {}): Hub
       rank,
       size,
       algorithms: options.algorithms ?? {},
+      scratch: new ScratchPool(),
       hostMemory,
       hostOf,
       get opened() {
@@ -144,6 +146,8 @@ export function createCollHub(size: number, options: CollWorldOptions = {}): Hub
         return {
           rank,
           size,
+          // Like shared memory: the bytes are copied at the call.
+          sendCopies: true,
           send(peer: number, packets: readonly Packet[]): Promise<void> {
             check(peer, 'sends to');
             // Copy now, as a transport captures the bytes when send is called.

@@ -28,19 +28,27 @@ const kReduceBlock = 8192;
 
 type ViewCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => TypedArray;
 
-export async function allreduceSharedMemory(ch: CollChannel, value: unknown, op: Op, fault: Fault, shared?: SharedTurn): Promise<unknown> {
+/** `into`: the caller's recvbuf, which takes the result when it fits (see resultMemory). */
+export async function allreduceSharedMemory(ch: CollChannel, value: unknown, op: Op, fault: Fault, shared?: SharedTurn, into?: TypedArray): Promise<unknown> {
   const array = value as TypedArray;
-  if (shared === undefined || op.applyInto === undefined) return allreduceRing(ch, value, op, fault);
+  if (shared === undefined || op.applyInto === undefined) return allreduceRing(ch, value, op, fault, into);
   await shared.ready;
-  if (!(await agreeOnShape(ch, array, op, fault))) return fault.failed ? undefined : allreduceRecursiveDoubling(ch, value, op, fault);
-  return reduceThroughHost(ch, array, op, shared, 'all');
+  if (!(await agreeOnShape(ch, array, op, fault))) return fault.failed ? undefined : allreduceRecursiveDoubling(ch, value, op, fault, into);
+  return reduceThroughHost(ch, array, op, shared, 'all', into);
 }
 
 /**
  * The reduction proper, once the ranks agree on the array's type and length and it is this
  * call's turn: the result on every rank (`'all'`), or only on rank `at` (undefined elsewhere).
  */
-export async function reduceThroughHost(ch: CollChannel, array: TypedArray, op: Op, shared: SharedTurn, at: number | 'all'): Promise<TypedArray | undefined> {
+export async function reduceThroughHost(
+  ch: CollChannel,
+  array: TypedArray,
+  op: Op,
+  shared: SharedTurn,
+  at: number | 'all',
+  into?: TypedArray,
+): Promise<TypedArray | undefined> {
   const { rank, size } = ch;
   const applyInto = op.applyInto!;
   const width = array.BYTES_PER_ELEMENT;
@@ -54,7 +62,11 @@ export async function reduceThroughHost(ch: CollChannel, array: TypedArray, op: 
   const View = (globalThis as unknown as Record<string, ViewCtor>)[array[Symbol.toStringTag]];
   const wanted = at === 'all' || at === rank;
   // Every byte of the result is written below: memory that need not be zeroed first.
-  const output = new Uint8Array(wanted ? shared.allocate(n * width) : new ArrayBuffer(0));
+  const result = wanted && fits(into, array) ? into!.subarray(0, n) : undefined;
+  const output =
+    result !== undefined
+      ? new Uint8Array(result.buffer, result.byteOffset, result.byteLength)
+      : new Uint8Array(wanted ? shared.allocate(n * width) : new ArrayBuffer(0));
   for (let first = 0; first < n; first += chunk) {
     const m = Math.min(chunk, n - first);
     memory.set(input.subarray(first * width, (first + m) * width), rank * slotBytes);
@@ -73,5 +85,12 @@ export async function reduceThroughHost(ch: CollChannel, array: TypedArray, op: 
     if (wanted) output.set(memory.subarray(size * slotBytes, size * slotBytes + m * width), first * width);
   }
   await barrierDissemination(ch);
-  return wanted ? new View(output.buffer, 0, n) : undefined;
+  if (!wanted) return undefined;
+  return result ?? new View(output.buffer, 0, n);
+}
+
+/** True when `into` can take the reduction of `array`: its element type, long enough, not its memory. */
+function fits(into: TypedArray | undefined, array: TypedArray): boolean {
+  if (into === undefined || into[Symbol.toStringTag] !== array[Symbol.toStringTag] || into.length < array.length) return false;
+  return into.buffer !== array.buffer || into.byteOffset >= array.byteOffset + array.byteLength || array.byteOffset >= into.byteOffset + into.byteLength;
 }

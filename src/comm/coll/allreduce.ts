@@ -29,24 +29,30 @@
 import type { TypedArray } from '../ops/elementwise.js';
 import type { Op } from '../ops/op.js';
 import type { Packet } from '../serialization/packet.js';
+import { Accumulator, resultMemory } from './accumulator.js';
 import type { CollChannel } from './channel.js';
 import { bcastBinomial } from './bcast.js';
 import { type Fault, controlPacket, isControlPacket, readControl } from './fault.js';
 import { reduceBinomial } from './reduce.js';
+import type { ScratchPool } from './scratch-pool.js';
 import { recursiveDoubling, ringNeighbours } from './topo.js';
 
 type Part = { kind: 'value'; value: unknown } | { kind: 'ring'; type: string; length: number } | { kind: 'mixed' };
 
-export async function allreduceRecursiveDoubling(ch: CollChannel, value: unknown, op: Op, fault: Fault): Promise<unknown> {
-  let part = await doubling(ch, { kind: 'value', value }, op, fault);
-  if (part.kind === 'mixed') part = await doubling(ch, { kind: 'value', value }, op, fault);
+/**
+ * `into`: the caller's recvbuf, where the result is built when it fits (else in an array of
+ * this call); the result may or may not be in it (the Communicator copies when not).
+ */
+export async function allreduceRecursiveDoubling(ch: CollChannel, value: unknown, op: Op, fault: Fault, into?: TypedArray): Promise<unknown> {
+  let part = await doubling(ch, { kind: 'value', value }, fault, new Accumulator(op, fault, { into }));
+  if (part.kind === 'mixed') part = await doubling(ch, { kind: 'value', value }, fault, new Accumulator(op, fault));
   return fault.failed || part.kind !== 'value' ? undefined : part.value;
 }
 
-export async function allreduceRing(ch: CollChannel, value: unknown, op: Op, fault: Fault): Promise<unknown> {
+export async function allreduceRing(ch: CollChannel, value: unknown, op: Op, fault: Fault, into?: TypedArray, pool?: ScratchPool): Promise<unknown> {
   const array = value as TypedArray;
-  if (!(await agreeOnShape(ch, array, op, fault))) return fault.failed ? undefined : allreduceRecursiveDoubling(ch, value, op, fault);
-  return ring(ch, array, op, fault);
+  if (!(await agreeOnShape(ch, array, op, fault))) return fault.failed ? undefined : allreduceRecursiveDoubling(ch, value, op, fault, into);
+  return ring(ch, array, op, fault, into, pool);
 }
 
 /**
@@ -55,7 +61,7 @@ export async function allreduceRing(ch: CollChannel, value: unknown, op: Op, fau
  * undefined if `fault` failed, else falls back to recursive doubling (see allreduceRing).
  */
 export async function agreeOnShape(ch: CollChannel, array: TypedArray, op: Op, fault: Fault): Promise<boolean> {
-  const agreed = await doubling(ch, { kind: 'ring', type: array[Symbol.toStringTag], length: array.length }, op, fault);
+  const agreed = await doubling(ch, { kind: 'ring', type: array[Symbol.toStringTag], length: array.length }, fault, new Accumulator(op, fault));
   return !fault.failed && agreed.kind === 'ring';
 }
 
@@ -68,9 +74,10 @@ export async function allreduceReduceBcast(ch: CollChannel, value: unknown, op: 
 }
 
 /** One recursive-doubling pass over parts (values, ring descriptors, or the 'mixed' verdict). */
-async function doubling(ch: CollChannel, mine: Part, op: Op, fault: Fault): Promise<Part> {
+async function doubling(ch: CollChannel, mine: Part, fault: Fault, acc: Accumulator): Promise<Part> {
   const s = recursiveDoubling(ch.rank, ch.size);
-  const pack = (p: Part): Packet[] => fault.message(() => [p.kind === 'value' ? fault.encode(p.value) : controlPacket(p)]);
+  // Each round's send resolves before the partial changes: no copy where the transport copies.
+  const pack = (p: Part): Packet[] => fault.message(() => [p.kind === 'value' ? fault.encode(p.value, !ch.sendCopies) : controlPacket(p)]);
   const unpack = (msg: Packet[]): Part | undefined => {
     if (fault.absorb(msg) || fault.failed) return undefined;
     if (isControlPacket(msg[0])) return readControl<Part>(msg[0]);
@@ -78,7 +85,7 @@ async function doubling(ch: CollChannel, mine: Part, op: Op, fault: Fault): Prom
     return fault.failed ? undefined : { kind: 'value', value };
   };
   const merge = (lower: Part, higher: Part): Part => {
-    if (lower.kind === 'value' && higher.kind === 'value') return { kind: 'value', value: fault.apply(op, lower.value, higher.value) };
+    if (lower.kind === 'value' && higher.kind === 'value') return { kind: 'value', value: acc.combine(lower.value, higher.value) };
     if (lower.kind === 'ring' && higher.kind === 'ring' && lower.type === higher.type && lower.length === higher.length) return lower;
     return { kind: 'mixed' };
   };
@@ -101,29 +108,31 @@ async function doubling(ch: CollChannel, mine: Part, op: Op, fault: Fault): Prom
 }
 
 /** Reduce-scatter + allgather over `size` chunks; every rank has the same type and length. */
-async function ring(ch: CollChannel, array: TypedArray, op: Op, fault: Fault): Promise<unknown> {
+async function ring(ch: CollChannel, array: TypedArray, op: Op, fault: Fault, into: TypedArray | undefined, pool: ScratchPool | undefined): Promise<unknown> {
   const { rank, size } = ch;
   const { left, right } = ringNeighbours(rank, size);
   const n = array.length;
   const start = (i: number): number => Math.floor((i * n) / size);
   const chunk = (i: number): TypedArray => array.subarray(start(i), start(i + 1));
   // Reduce-scatter: in round s, pass on the partial of chunk rank-s, fold in chunk rank-s-1.
+  const acc = new Accumulator(op, fault, { pool });
+  const copy = !ch.sendCopies;
   let partial: unknown = chunk(rank);
   for (let s = 0; s < size - 1; s++) {
     const [, msg] = await Promise.all([
       ch.send(
         right,
-        fault.message(() => [fault.encode(partial)]),
+        fault.message(() => [fault.encode(partial, copy)]),
       ),
       ch.recv(left),
     ]);
     if (fault.absorb(msg) || fault.failed) continue;
     const got = fault.decode(msg[0]);
-    if (!fault.failed) partial = fault.apply(op, got, chunk((rank - s - 1 + size) % size));
+    if (!fault.failed) partial = acc.combine(got, chunk((rank - s - 1 + size) % size));
   }
   // Allgather: this rank holds chunk rank+1 complete; pass complete chunks on, undecoded.
   const done = new Array<Packet>(size);
-  done[(rank + 1) % size] = fault.message(() => [fault.encode(partial)])[0];
+  done[(rank + 1) % size] = fault.message(() => [fault.encode(partial, copy)])[0];
   for (let s = 0; s < size - 1; s++) {
     const out = done[(rank + 1 - s + size) % size];
     const [, msg] = await Promise.all([
@@ -136,10 +145,8 @@ async function ring(ch: CollChannel, array: TypedArray, op: Op, fault: Fault): P
     fault.absorb(msg);
     done[(rank - s + size) % size] = msg[0];
   }
-  if (fault.failed) return undefined;
-  // A plain array of the input's element type, as the built-in ops return (a Buffer gives a Uint8Array).
-  const Ctor = (globalThis as unknown as Record<string, new (n: number) => TypedArray>)[array[Symbol.toStringTag]];
-  const result = new Ctor(n);
+  if (fault.failed) return acc.release();
+  const result = resultMemory(into, array, n);
   for (let i = 0; i < size && !fault.failed; i++) {
     const part = fault.decode(done[i]);
     try {
@@ -148,5 +155,6 @@ async function ring(ch: CollChannel, array: TypedArray, op: Op, fault: Fault): P
       fault.fail(err);
     }
   }
+  acc.release();
   return fault.failed ? undefined : result;
 }

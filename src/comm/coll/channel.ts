@@ -8,6 +8,7 @@
 import type { Stamp } from '../p2p/envelope.js';
 import type { HostMemory } from '../host-memory.js';
 import type { Packet } from '../serialization/packet.js';
+import type { ScratchPool } from './scratch-pool.js';
 
 export interface CollChannel {
   readonly rank: number;
@@ -16,6 +17,12 @@ export interface CollChannel {
   send(peer: number, packets: readonly Packet[]): Promise<void>;
   /** The next message from `peer` on this channel. */
   recv(peer: number): Promise<Packet[]>;
+  /**
+   * True when every send of this channel has copied its bytes by the time it resolves (peers
+   * behind shared memory): an algorithm may then send views on memory it changes or hands
+   * back after awaiting the send, instead of a copy made at the call.
+   */
+  readonly sendCopies: boolean;
 }
 
 /** A communicator as the collectives see it: where to get channels and which algorithms are forced. */
@@ -29,6 +36,8 @@ export interface CollHost {
    */
   channel(signature: Stamp): CollChannel;
   readonly algorithms: ForcedAlgorithms;
+  /** Working memory the communicator's collectives borrow for one call. */
+  readonly scratch: ScratchPool;
   /**
    * Memory this rank shares with the communicator's other ranks on its host (all of them when
    * the communicator lives on one host), behind shared memory; undefined when it has none.

@@ -42,6 +42,7 @@ function subChannel(ch: CollChannel, members: readonly number[]): CollChannel {
     size: members.length,
     send: (peer, packets) => ch.send(members[peer], packets),
     recv: (peer) => ch.recv(members[peer]),
+    sendCopies: ch.sendCopies,
   };
 }
 

@@ -11,9 +11,10 @@ import type { Packet } from '../serialization/packet.js';
 import { Errors } from '../errors.js';
 import type { Op } from '../ops/op.js';
 import { BAND, BOR, BXOR, LAND, LOR, LXOR, MAX, MIN, PROD, SUM } from '../ops/builtin.js';
-import { isTypedArray } from '../ops/elementwise.js';
+import { isTypedArray, type TypedArray } from '../ops/elementwise.js';
 import type { SharedTurn } from '../host-memory.js';
 import type { CollChannel, CollHost } from './channel.js';
+import type { ScratchPool } from './scratch-pool.js';
 import { allgatherBruck, allgatherGatherBcast, allgatherRing } from './allgather.js';
 import { allreduceRecursiveDoubling, allreduceReduceBcast, allreduceRing } from './allreduce.js';
 import { allreduceSharedMemory } from './allreduce-shared.js';
@@ -30,7 +31,15 @@ import { type Algorithm, type PayloadFacts, selectAlgorithm } from './select.js'
 import { collSignature } from './signature.js';
 
 type Rooted = (ch: CollChannel, packet: Packet | undefined, root: number, shared?: SharedTurn, hostOf?: readonly number[]) => Promise<Packet>;
-type Reduction = (ch: CollChannel, value: unknown, op: Op, fault: Fault, shared?: SharedTurn, hostOf?: readonly number[]) => Promise<unknown>;
+/** Where a reduction may work and put its result. */
+interface ReductionWhere {
+  shared?: SharedTurn;
+  hostOf?: readonly number[];
+  /** The caller's recvbuf, where the result is built when the algorithm can. */
+  into?: TypedArray;
+  pool: ScratchPool;
+}
+type Reduction = (ch: CollChannel, value: unknown, op: Op, fault: Fault, where: ReductionWhere) => Promise<unknown>;
 
 const kBarrier: Record<Algorithm<'barrier'>, (ch: CollChannel) => Promise<void>> = { dissemination: barrierDissemination, linear: barrierLinear };
 const kBcast: Record<Algorithm<'bcast'>, Rooted> = {
@@ -46,10 +55,10 @@ const kAllgather: Record<Algorithm<'allgather'>, typeof allgatherRing> = { bruck
 const kAlltoall: Record<Algorithm<'alltoall'>, typeof alltoallPairwise> = { pairwise: alltoallPairwise, linear: alltoallLinear };
 const kReduce: Record<Algorithm<'reduce'>, typeof reduceBinomial> = { binomial: reduceBinomial, linear: reduceLinear };
 const kAllreduce: Record<Algorithm<'allreduce'>, Reduction> = {
-  'recursive-doubling': allreduceRecursiveDoubling,
-  ring: allreduceRing,
-  'shared-memory': allreduceSharedMemory,
-  hierarchical: (ch, value, op, fault, shared, hostOf) => allreduceHierarchical(ch, value, op, fault, shared, hostOf!),
+  'recursive-doubling': (ch, value, op, fault, w) => allreduceRecursiveDoubling(ch, value, op, fault, w.into),
+  ring: (ch, value, op, fault, w) => allreduceRing(ch, value, op, fault, w.into, w.pool),
+  'shared-memory': (ch, value, op, fault, w) => allreduceSharedMemory(ch, value, op, fault, w.shared, w.into),
+  hierarchical: (ch, value, op, fault, w) => allreduceHierarchical(ch, value, op, fault, w.shared, w.hostOf!),
   'reduce-bcast': allreduceReduceBcast,
 };
 const kScan: Record<Algorithm<'scan'>, Reduction> = { 'recursive-doubling': scanRecursiveDoubling, linear: scanLinear };
@@ -135,11 +144,12 @@ export async function alltoall(host: CollHost, data: unknown[]): Promise<unknown
 }
 
 /** op over all values on the root; the root and the ranks where something failed raise. */
-export async function reduce(host: CollHost, value: unknown, op: Op, root: number): Promise<unknown> {
+/** `into`: the root's recvbuf, where the result is built when it fits (see Accumulator). */
+export async function reduce(host: CollHost, value: unknown, op: Op, root: number, into?: TypedArray): Promise<unknown> {
   const ch = host.channel(collSignature('reduce', root, value));
   const fault = checked(ch, value, op);
   const run = kReduce[selectAlgorithm('reduce', { size: ch.size }, host.algorithms)];
-  const result = await run(ch, value, op, root, fault);
+  const result = await run(ch, value, op, root, fault, { into, pool: host.scratch });
   if (ch.rank !== root) {
     fault.throwIfLocal();
     return undefined;
@@ -147,7 +157,8 @@ export async function reduce(host: CollHost, value: unknown, op: Op, root: numbe
   return finish(result, value, fault);
 }
 
-export async function allreduce(host: CollHost, value: unknown, op: Op): Promise<unknown> {
+/** `into`: the caller's recvbuf, where the result is built when the algorithm can (the Communicator copies otherwise). */
+export async function allreduce(host: CollHost, value: unknown, op: Op, into?: TypedArray): Promise<unknown> {
   const ch = host.channel(collSignature('allreduce', -1, value));
   const fault = checked(ch, value, op);
   const typed = isTypedArray(value);
@@ -162,7 +173,7 @@ export async function allreduce(host: CollHost, value: unknown, op: Op): Promise
   const algorithm = selectAlgorithm('allreduce', facts, host.algorithms);
   const shared = algorithm === 'shared-memory' || algorithm === 'hierarchical' ? host.hostMemory?.enter() : undefined;
   try {
-    return finish(await kAllreduce[algorithm](ch, value, op, fault, shared, host.hostOf), value, fault);
+    return finish(await kAllreduce[algorithm](ch, value, op, fault, { shared, hostOf: host.hostOf, into, pool: host.scratch }), value, fault);
   } finally {
     shared?.done();
   }
@@ -171,7 +182,7 @@ export async function allreduce(host: CollHost, value: unknown, op: Op): Promise
 export async function scan(host: CollHost, value: unknown, op: Op): Promise<unknown> {
   const ch = host.channel(collSignature('scan', -1, value));
   const fault = checked(ch, value, op);
-  const result = await kScan[selectAlgorithm('scan', { size: ch.size }, host.algorithms)](ch, value, op, fault);
+  const result = await kScan[selectAlgorithm('scan', { size: ch.size }, host.algorithms)](ch, value, op, fault, { pool: host.scratch });
   return finish(result, value, fault);
 }
 
@@ -179,7 +190,7 @@ export async function scan(host: CollHost, value: unknown, op: Op): Promise<unkn
 export async function exscan(host: CollHost, value: unknown, op: Op): Promise<unknown> {
   const ch = host.channel(collSignature('exscan', -1, value));
   const fault = checked(ch, value, op);
-  const result = await kExscan[selectAlgorithm('exscan', { size: ch.size }, host.algorithms)](ch, value, op, fault);
+  const result = await kExscan[selectAlgorithm('exscan', { size: ch.size }, host.algorithms)](ch, value, op, fault, { pool: host.scratch });
   if (ch.rank > 0) return finish(result, value, fault);
   fault.throwIfFailed();
   return undefined;

@@ -52,9 +52,12 @@ export function displacements(counts: readonly number[]): number[] {
   return displs;
 }
 
-/** One packet per rank: piece i holds counts[i] elements, all slices of one captured copy. */
-export function cutPieces(data: TypedArray, counts: readonly number[]): Packet[] {
-  const whole = encode(data);
+/**
+ * One packet per rank: piece i holds counts[i] elements, all slices of one captured copy, or
+ * with `copy` false of `data` itself (for a channel whose sends copy; see CollChannel.sendCopies).
+ */
+export function cutPieces(data: TypedArray, counts: readonly number[], copy = true): Packet[] {
+  const whole = encode(data, copy);
   const width = data.BYTES_PER_ELEMENT;
   const displs = displacements(counts);
   return counts.map((_, i) => ({ code: whole.code, bytes: whole.bytes.subarray(displs[i] * width, displs[i + 1] * width) }));

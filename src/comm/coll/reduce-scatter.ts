@@ -26,6 +26,7 @@
 import type { TypedArray } from '../ops/elementwise.js';
 import type { Op } from '../ops/op.js';
 import type { Packet } from '../serialization/packet.js';
+import { Accumulator, type AccumulatorMemory, resultMemory } from './accumulator.js';
 import type { CollChannel } from './channel.js';
 import type { Fault } from './fault.js';
 import { cutPieces, displacements } from './pieces.js';
@@ -33,22 +34,48 @@ import { reduceBinomial } from './reduce.js';
 import { scatterBinomial } from './scatter.js';
 import { largestPowerOfTwoAtMost, ringNeighbours } from './topo.js';
 
-/** `data` and `counts` are only read when the fault is clear (a failed rank's may be anything). */
-export type ReduceScatterAlgorithm = (ch: CollChannel, data: TypedArray, counts: readonly number[], op: Op, fault: Fault) => Promise<TypedArray | undefined>;
+/**
+ * `data` and `counts` are only read when the fault is clear (a failed rank's may be anything).
+ * The result is this rank's block in `memory.into` when it fits, else in a new array; partials
+ * in between live in memory borrowed from `memory.pool`.
+ */
+export type ReduceScatterAlgorithm = (
+  ch: CollChannel,
+  data: TypedArray,
+  counts: readonly number[],
+  op: Op,
+  fault: Fault,
+  memory?: AccumulatorMemory,
+) => Promise<TypedArray | undefined>;
 
 /** Combines a received partial with this rank's own, recording failures. */
-function combine(msg: Packet[], mine: TypedArray, op: Op, fault: Fault): TypedArray | undefined {
+function combine(msg: Packet[], mine: TypedArray, acc: Accumulator, fault: Fault): TypedArray | undefined {
   if (fault.absorb(msg) || fault.failed) return undefined;
   const got = fault.decode(msg[0]);
   if (fault.failed) return undefined;
-  const out = fault.apply(op, got, mine) as TypedArray | undefined;
+  const out = acc.combine(got, mine) as TypedArray | undefined;
   return fault.failed ? undefined : out;
 }
 
-const send = (fault: Fault, value: () => TypedArray): Packet[] => fault.message(() => [fault.encode(value())]);
+/** Each round's send resolves before its memory changes: no copy where the transport copies. */
+const send = (ch: CollChannel, fault: Fault, value: () => TypedArray): Packet[] => fault.message(() => [fault.encode(value(), !ch.sendCopies)]);
 
-export const reduceScatterRing: ReduceScatterAlgorithm = async (ch, data, counts, op, fault) => {
+/** The block as the call's result (in `into` when it fits), then the working memory back to the pool. */
+function settle(block: TypedArray | undefined, data: TypedArray, into: TypedArray | undefined, acc: Accumulator): TypedArray | undefined {
+  let result: TypedArray | undefined;
+  if (block !== undefined) {
+    // Every send is done and data read: a recvbuf that is data's own memory takes the block too
+    // (set copies overlapping memory correctly).
+    result = resultMemory(into, data, block.length, true);
+    (result as Uint8Array).set(block as Uint8Array);
+  }
+  acc.release();
+  return result;
+}
+
+export const reduceScatterRing: ReduceScatterAlgorithm = async (ch, data, counts, op, fault, memory = {}) => {
   const { rank, size } = ch;
+  const acc = new Accumulator(op, fault, { pool: memory.pool });
   const { left, right } = ringNeighbours(rank, size);
   const displs = fault.failed ? [] : displacements(counts);
   const block = (i: number): TypedArray => data.subarray(displs[i], displs[i + 1]);
@@ -57,31 +84,32 @@ export const reduceScatterRing: ReduceScatterAlgorithm = async (ch, data, counts
     const [, msg] = await Promise.all([
       ch.send(
         right,
-        send(fault, () => partial!),
+        send(ch, fault, () => partial!),
       ),
       ch.recv(left),
     ]);
-    partial = fault.failed ? (fault.absorb(msg), undefined) : combine(msg, block((rank - s - 2 + 2 * size) % size), op, fault);
+    partial = fault.failed ? (fault.absorb(msg), undefined) : combine(msg, block((rank - s - 2 + 2 * size) % size), acc, fault);
   }
-  return fault.failed ? undefined : partial;
+  return settle(fault.failed ? undefined : partial, data, memory.into, acc);
 };
 
-export const reduceScatterRecursiveHalving: ReduceScatterAlgorithm = async (ch, data, counts, op, fault) => {
+export const reduceScatterRecursiveHalving: ReduceScatterAlgorithm = async (ch, data, counts, op, fault, memory = {}) => {
   const { rank, size } = ch;
+  const acc = new Accumulator(op, fault, { pool: memory.pool });
   const pof2 = largestPowerOfTwoAtMost(size);
   const rem = size - pof2;
   // Fold: even ranks below 2·rem hand their array to the odd rank above and wait for their block.
   if (rank < 2 * rem && rank % 2 === 0) {
     await ch.send(
       rank + 1,
-      send(fault, () => data),
+      send(ch, fault, () => data),
     );
     const msg = await ch.recv(rank + 1);
     if (fault.absorb(msg) || fault.failed) return undefined;
-    return fault.decode(msg[0]) as TypedArray;
+    return settle(fault.decode(msg[0]) as TypedArray, data, memory.into, acc);
   }
-  let acc: TypedArray | undefined = fault.failed ? undefined : data;
-  if (rank < 2 * rem) acc = combine(await ch.recv(rank - 1), data, op, fault);
+  let part: TypedArray | undefined = fault.failed ? undefined : data;
+  if (rank < 2 * rem) part = combine(await ch.recv(rank - 1), data, acc, fault);
   const newrank = rank < 2 * rem ? rank >> 1 : rank - rem;
   // The original rank where pof2-rank n's run starts; first(pof2) = size.
   const first = (n: number): number => (n < rem ? 2 * n : n + rem);
@@ -93,33 +121,34 @@ export const reduceScatterRecursiveHalving: ReduceScatterAlgorithm = async (ch, 
     const partner = newrank ^ mask;
     const peer = partner < rem ? 2 * partner + 1 : partner + rem;
     const [sendFrom, sendTo, keepFrom, keepTo] = lower ? [lo + mask, lo + 2 * mask, lo, lo + mask] : [lo, lo + mask, lo + mask, lo + 2 * mask];
-    const slice = (from: number, to: number): TypedArray => acc!.subarray(at(from) - at(lo), at(to) - at(lo));
+    const slice = (from: number, to: number): TypedArray => part!.subarray(at(from) - at(lo), at(to) - at(lo));
     const [, msg] = await Promise.all([
       ch.send(
         peer,
-        send(fault, () => slice(sendFrom, sendTo)),
+        send(ch, fault, () => slice(sendFrom, sendTo)),
       ),
       ch.recv(peer),
     ]);
-    acc = fault.failed ? (fault.absorb(msg), undefined) : combine(msg, slice(keepFrom, keepTo), op, fault);
+    part = fault.failed ? (fault.absorb(msg), undefined) : combine(msg, slice(keepFrom, keepTo), acc, fault);
     lo = keepFrom;
   }
-  // acc now covers this pof2-rank's run: one block, or the blocks of an (even, odd) pair.
+  // part now covers this pof2-rank's run: one block, or the blocks of an (even, odd) pair.
   if (rank < 2 * rem) {
     const evenPart = fault.failed ? 0 : counts[rank - 1];
     await ch.send(
       rank - 1,
-      send(fault, () => acc!.subarray(0, evenPart)),
+      send(ch, fault, () => part!.subarray(0, evenPart)),
     );
-    return fault.failed ? undefined : acc!.subarray(evenPart);
+    return settle(fault.failed ? undefined : part!.subarray(evenPart), data, memory.into, acc);
   }
-  return acc;
+  return settle(fault.failed ? undefined : part, data, memory.into, acc);
 };
 
-export const reduceScatterReduceScatterv: ReduceScatterAlgorithm = async (ch, data, counts, op, fault) => {
-  const whole = (await reduceBinomial(ch, fault.failed ? undefined : data, op, 0, fault)) as TypedArray | undefined;
+export const reduceScatterReduceScatterv: ReduceScatterAlgorithm = async (ch, data, counts, op, fault, memory = {}) => {
+  const whole = (await reduceBinomial(ch, fault.failed ? undefined : data, op, 0, fault, { pool: memory.pool })) as TypedArray | undefined;
   const items = ch.rank !== 0 ? undefined : fault.failed ? [fault.packet] : cutPieces(whole!, counts);
   const own = await scatterBinomial(ch, items, 0);
   if (fault.absorb([own]) || fault.failed) return undefined;
-  return fault.decode(own) as TypedArray;
+  const block = fault.decode(own) as TypedArray;
+  return fault.failed ? undefined : settle(block, data, memory.into, new Accumulator(op, fault));
 };

@@ -18,13 +18,21 @@
  *   N-1 messages into the root. Only for forcing.
  */
 import type { Op } from '../ops/op.js';
+import { Accumulator, type AccumulatorMemory } from './accumulator.js';
 import type { CollChannel } from './channel.js';
 import type { Fault } from './fault.js';
 import { binomialTree } from './topo.js';
 
-/** The root gets the result (undefined when failed); other ranks undefined. */
-export async function reduceBinomial(ch: CollChannel, value: unknown, op: Op, root: number, fault: Fault): Promise<unknown> {
+/**
+ * The root gets the result (undefined when failed); other ranks undefined. `memory`: the root's
+ * recvbuf (`into`) and the pool for the partials of the other ranks (see Accumulator).
+ */
+export async function reduceBinomial(ch: CollChannel, value: unknown, op: Op, root: number, fault: Fault, memory: AccumulatorMemory = {}): Promise<unknown> {
   const { rank, size } = ch;
+  const isRoot = rank === root;
+  // The root's hi chain ends as the result, the caller's; everything else is working memory.
+  const hiAcc = new Accumulator(op, fault, isRoot ? { into: memory.into } : { pool: memory.pool });
+  const loAcc = new Accumulator(op, fault, { pool: memory.pool });
   const tree = binomialTree(rank, size, root);
   const wrap = size - root; // vranks below `wrap` are ranks root..size-1, the rest 0..root-1
   let hi: unknown;
@@ -42,28 +50,32 @@ export async function reduceBinomial(ch: CollChannel, value: unknown, op: Op, ro
     // A child's range starts above ours, so if it has ranks ≥ root, so do we: `hi` exists.
     if (first < wrap) {
       const part = fault.decode(msg[k++]);
-      if (!fault.failed) hi = fault.apply(op, hi, part);
+      if (!fault.failed) hi = hiAcc.combine(hi, part);
     }
     if (first + tree.childSizes[i] > wrap && !fault.failed) {
       const part = fault.decode(msg[k]);
-      if (!fault.failed) lo = hasLo ? fault.apply(op, lo, part) : part;
+      if (!fault.failed) lo = hasLo ? loAcc.combine(lo, part) : part;
       hasLo = true;
     }
   }
   if (tree.parent >= 0) {
+    const copy = !ch.sendCopies;
     await ch.send(
       tree.parent,
       fault.message(() => {
         const parts = [];
-        if (tree.vrank < wrap) parts.push(fault.encode(hi));
-        if (hasLo) parts.push(fault.encode(lo));
+        if (tree.vrank < wrap) parts.push(fault.encode(hi, copy));
+        if (hasLo) parts.push(fault.encode(lo, copy));
         return parts;
       }),
     );
+    hiAcc.release();
+    loAcc.release();
     return undefined;
   }
-  if (fault.failed) return undefined;
-  return hasLo ? fault.apply(op, lo, hi) : hi;
+  const result = fault.failed ? undefined : hasLo ? hiAcc.combine(lo, hi) : hi;
+  loAcc.release();
+  return result;
 }
 
 export async function reduceLinear(ch: CollChannel, value: unknown, op: Op, root: number, fault: Fault): Promise<unknown> {

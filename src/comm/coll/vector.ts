@@ -4,8 +4,9 @@
  * from its bytes, so nobody sends counts first) and reduce-scatter. As in index.ts, each opens
  * its channel first (synchronously), checks its arguments into a Fault (so a rank's bad
  * argument makes every rank that depends on it raise instead of hang), cuts its data into
- * packets once and lets the algorithm forward them as raw bytes; the result is joined into a
- * fresh array or the caller's `recvbuf`.
+ * packets once (views on the caller's array where the channel's sends copy) and lets the
+ * algorithm forward them as raw bytes; the result is joined into a fresh array or the caller's
+ * `recvbuf`. Every algorithm awaits its sends, so the caller's array is read before the call ends.
  *
  * The movement reuses the packet algorithms of scatter, gather, allgather and alltoall (they
  * never look inside a packet, so a piece of any length travels like any item), under their own
@@ -21,7 +22,7 @@ import { alltoallLinear, alltoallPairwise } from './alltoall.js';
 import { Fault } from './fault.js';
 import { gatherBinomial, gatherLinear } from './gather.js';
 import { kElementwise } from './index.js';
-import { allocSame, checkCounts, checkRecvbuf, checkTyped, cutPieces, filled, joinPieces, ownPiece } from './pieces.js';
+import { checkCounts, checkRecvbuf, checkTyped, cutPieces, joinPieces, ownPiece } from './pieces.js';
 import { type ReduceScatterAlgorithm, reduceScatterRecursiveHalving, reduceScatterReduceScatterv, reduceScatterRing } from './reduce-scatter.js';
 import { scatterBinomial, scatterLinear } from './scatter.js';
 import { type Algorithm, selectAlgorithm } from './select.js';
@@ -63,7 +64,7 @@ export async function scatterv(host: CollHost, data: unknown, counts: unknown, r
   if (isRoot) {
     items = attempt(fault, () => {
       const typed = checkTyped('scatterv', 'data', data);
-      return cutPieces(typed, checkCounts('scatterv', counts, ch.size, typed.length));
+      return cutPieces(typed, checkCounts('scatterv', counts, ch.size, typed.length), !ch.sendCopies);
     }) ?? [fault.packet];
   }
   const own = await kScatterv[selectAlgorithm('scatterv', { size: ch.size }, host.algorithms)](ch, items, root);
@@ -78,7 +79,7 @@ export async function gatherv(host: CollHost, data: unknown, root: number, recvb
   const fault = new Fault(ch.rank);
   const typed = attempt(fault, () => checkTyped('gatherv', 'data', data));
   const out = ch.rank === root && typed !== undefined ? attempt(fault, () => checkRecvbuf('gatherv', recvbuf, typed)) : undefined;
-  const own = fault.failed ? fault.packet : encode(typed);
+  const own = fault.failed ? fault.packet : encode(typed, !ch.sendCopies);
   const got = await kGatherv[selectAlgorithm('gatherv', { size: ch.size }, host.algorithms)](ch, own, root);
   fault.throwIfLocal();
   if (got === undefined) return undefined;
@@ -93,7 +94,7 @@ export async function allgatherv(host: CollHost, data: unknown, recvbuf?: unknow
   const fault = new Fault(ch.rank);
   const typed = attempt(fault, () => checkTyped('allgatherv', 'data', data));
   const out = typed !== undefined ? attempt(fault, () => checkRecvbuf('allgatherv', recvbuf, typed)) : undefined;
-  const own = fault.failed ? fault.packet : encode(typed);
+  const own = fault.failed ? fault.packet : encode(typed, !ch.sendCopies);
   const got = await kAllgatherv[selectAlgorithm('allgatherv', { size: ch.size }, host.algorithms)](ch, own);
   fault.absorb(got);
   fault.throwIfFailed();
@@ -107,7 +108,7 @@ export async function alltoallv(host: CollHost, data: unknown, counts: unknown, 
   const typed = attempt(fault, () => checkTyped('alltoallv', 'data', data));
   const out = typed !== undefined ? attempt(fault, () => checkRecvbuf('alltoallv', recvbuf, typed)) : undefined;
   const items =
-    (fault.failed ? undefined : attempt(fault, () => cutPieces(typed!, checkCounts('alltoallv', counts, ch.size, typed!.length)))) ??
+    (fault.failed ? undefined : attempt(fault, () => cutPieces(typed!, checkCounts('alltoallv', counts, ch.size, typed!.length), !ch.sendCopies))) ??
     new Array<Packet>(ch.size).fill(fault.packet);
   const got = await kAlltoallv[selectAlgorithm('alltoallv', { size: ch.size }, host.algorithms)](ch, items);
   fault.absorb(got);
@@ -161,24 +162,12 @@ async function reduceScatterCall(
   };
   const name = call === 'reduceScatter' ? 'reduce_scatter' : 'reduce_scatter_block';
   const run = kReduceScatter[selectAlgorithm(name, facts, host.algorithms)];
-  let result = await run(ch, typed, blocks ?? [], op, fault);
+  const result = await run(ch, typed, blocks ?? [], op, fault, { into: out, pool: host.scratch });
   fault.throwIfFailed();
-  if (out !== undefined) {
-    (out as Uint8Array).set(result as Uint8Array);
-    return filled(out, result!.length);
-  }
-  // On one rank (or when nothing was combined) the block is a view of the input: copy it.
-  if (result!.buffer === typed.buffer) result = copyOf(result!);
   return result!;
 }
 
 function equalBlocks(length: number, size: number): number[] {
   if (length % size !== 0) throw new RangeError(`reduceScatterBlock: data has ${length} elements, not a multiple of the ${size} ranks`);
   return new Array<number>(size).fill(length / size);
-}
-
-function copyOf(a: TypedArray): TypedArray {
-  const c = allocSame(a, a.length);
-  (c as Uint8Array).set(a as Uint8Array);
-  return c;
 }
