@@ -50,7 +50,7 @@
 namespace {
 
 constexpr uint32_t kMagic = 0x314d5354;  // "TSM1"
-constexpr uint32_t kVersion = 4;
+constexpr uint32_t kVersion = 5;
 constexpr size_t kControlBytes = 4096;
 constexpr size_t kRingHeaderBytes = 256;
 // An envelope and at most 255 packets (p2p/envelope.ts).
@@ -594,7 +594,8 @@ napi_value Write(napi_env env, napi_callback_info info) {
 }
 
 // ---------------------------------------------------------------------------------------
-// poll(endpoint, spinNs) -> [[rank, header, [packets...]], ...] | undefined
+// poll(endpoint, spinNs, spare?) -> [batch, [rank, header, [packets...]], ...] | undefined
+// `spare`: a batch Buffer the caller no longer references, written again when large enough.
 
 // Small messages of one poll are gathered in `stage` and handed over as one Buffer (a Node
 // Buffer per frame costs about a microsecond; a view on a shared one a tenth of that); larger
@@ -784,8 +785,8 @@ bool drainRing(Reader* r, uint32_t slot) {
 }
 
 napi_value Poll(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
   Endpoint* ep = getEndpoint(env, argv[0]);
   if (ep == nullptr) return nullptr;
@@ -824,9 +825,20 @@ napi_value Poll(napi_env env, napi_callback_info info) {
     // [u32 count][meta][padding to 8][frames]; meta offsets become offsets in this buffer.
     uint32_t batched = r.count - r.large;
     uint64_t metaBytes = align8(4 + 4 * uint64_t(r.meta.size()));
+    uint64_t total = metaBytes + r.stage.size();
     uint8_t* dst = nullptr;
-    if (napi_create_buffer(env, metaBytes + r.stage.size(), reinterpret_cast<void**>(&dst), &batch) != napi_ok) {
-      return throwMsg(env, "cannot allocate a receive buffer of " + std::to_string(metaBytes + r.stage.size()) + " bytes");
+    // The caller's spare buffer (a batch it has finished with) when it is large enough.
+    bool isBuffer = false;
+    if (argc > 2 && napi_is_buffer(env, argv[2], &isBuffer) == napi_ok && isBuffer) {
+      void* spare = nullptr;
+      size_t spareBytes = 0;
+      if (napi_get_buffer_info(env, argv[2], &spare, &spareBytes) == napi_ok && spareBytes >= total) {
+        dst = static_cast<uint8_t*>(spare);
+        batch = argv[2];
+      }
+    }
+    if (dst == nullptr && napi_create_buffer(env, total, reinterpret_cast<void**>(&dst), &batch) != napi_ok) {
+      return throwMsg(env, "cannot allocate a receive buffer of " + std::to_string(total) + " bytes");
     }
     for (size_t i = 0; i < r.meta.size();) {
       uint32_t frames = r.meta[i + 1];

@@ -55,6 +55,8 @@ export function provideCartComm(make: (parts: CommunicatorParts, grid: Grid) => 
 
 /** What a receive from PROC_NULL gives, at once. */
 const kFromProcNull: Received<undefined> = { value: undefined, source: PROC_NULL, tag: ANY_TAG, count: 0 };
+/** What a receive that copied its message out resolves with. */
+const kNoPackets: Packet[] = [];
 
 /**
  * The option of the typed-array collectives that writes the result into an array of the
@@ -272,9 +274,21 @@ export class Communicator {
       return 0;
     }
     assertSource('source', source, this.size);
-    const m = await this.#engine.recv(this.#ctx, this.#worldSource(source), tag);
+    // Copied as the message is matched, so the transport may reuse the memory it arrived in.
+    let written: { count: number } | { error: unknown } = { count: 0 };
+    const capture = (packets: Packet[]): Packet[] => {
+      try {
+        written = { count: copyPacketInto(buf, packets[0], 0, 'recvInto') };
+      } catch (error) {
+        written = { error };
+      }
+      return kNoPackets;
+    };
+    const m = await this.#engine.recv(this.#ctx, this.#worldSource(source), tag, capture);
     fillStatus(status, { source: this.#rankOf.get(m.src) ?? -1, tag: m.tag, count: m.bytes });
-    return copyPacketInto(buf, m.packets[0], 0, 'recvInto');
+    const done = written as { count: number } | { error: unknown };
+    if ('error' in done) throw done.error;
+    return done.count;
   }
 
   /** Nonblocking send. Argument errors throw at once; send failures surface on `wait`. */

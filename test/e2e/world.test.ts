@@ -66,6 +66,12 @@ describe.each(kTransports)('over %s', (transport) => {
       expect(r.code).toBe(0);
     }, 60_000);
 
+    it('receives that copy let the receive memory be reused; received arrays kept by recv still hold what was sent', async () => {
+      const r = await runMpi([...onTransport(transport), '-n', '3', fixture('receive-reuse.ts')]);
+      expect(r.stdout).toContain('receive-reuse ok 600');
+      expect(r.code).toBe(0);
+    }, 60_000);
+
     it('a 256 MiB Float64Array round-trips intact', async () => {
       const r = await runMpi([...onTransport(transport), '-n', '2', fixture('big-message.ts')], { killAfterMs: 120_000 });
       expect(r.stdout).toContain(`big-message ok ${256 * 1024 * 1024} bytes`);

@@ -67,9 +67,23 @@ export interface MessageRecorder {
  */
 const kZeroCopyReceiveBytes = 128;
 
+/**
+ * What a receive does with a message's packets the moment it is matched: copies them where its
+ * caller wants them and gives the packets the receive resolves with (none after recvInto's
+ * copy). It runs synchronously as the message arrives, so the transport may write the frames'
+ * memory again as soon as its handler returns. It must not throw.
+ */
+export type Capture = (packets: Packet[]) => Packet[];
+
 interface Waiter extends Posted {
+  /** With a capture, has copied what it needs from the packets by the time it returns. */
   resolve(m: Incoming): void;
   reject(e: unknown): void;
+  readonly captures?: boolean;
+}
+
+function captured(m: Incoming, capture: Capture): Incoming {
+  return { src: m.src, tag: m.tag, packets: capture(m.packets), bytes: m.bytes, seq: m.seq };
 }
 
 export class P2PEngine {
@@ -215,20 +229,20 @@ export class P2PEngine {
   }
 
   /** `src` may be -1 (any source) and `tag` -1 (any user tag). */
-  recv(ctx: number, src: number, tag: number): Promise<Incoming> {
+  recv(ctx: number, src: number, tag: number, capture?: Capture): Promise<Incoming> {
     const recorder = this.#recorder;
-    if (recorder === undefined) return this.#recv(ctx, src, tag);
+    if (recorder === undefined) return this.#recv(ctx, src, tag, capture);
     const start = performance.now();
-    return this.#recv(ctx, src, tag).then((m) => {
+    return this.#recv(ctx, src, tag, capture).then((m) => {
       recorder.recordRecv(m.src, m.tag, m.bytes, m.seq, start, performance.now());
       return m;
     });
   }
 
-  #recv(ctx: number, src: number, tag: number): Promise<Incoming> {
+  #recv(ctx: number, src: number, tag: number, capture: Capture | undefined): Promise<Incoming> {
     if (this.#failure) return Promise.reject(this.#failure);
     const hit = this.#match.take(ctx, src, tag);
-    if (hit !== undefined) return this.#taken(hit.msg);
+    if (hit !== undefined) return this.#taken(hit.msg, capture);
     this.#begin();
     // The count ends as the waiter settles, not in a finally(): that is two more promises and
     // a microtask hop on every receive.
@@ -237,9 +251,10 @@ export class P2PEngine {
         ctx,
         src,
         tag,
+        captures: capture !== undefined,
         resolve: (m) => {
           this.#end();
-          resolve(m);
+          resolve(capture === undefined ? m : captured(m, capture));
         },
         reject: (e) => {
           this.#end();
@@ -250,13 +265,14 @@ export class P2PEngine {
   }
 
   /** A matched message: eager ones give back window, rendezvous ones are pulled first. */
-  #taken(msg: Incoming): Promise<Incoming> {
+  #taken(msg: Incoming, capture: Capture | undefined): Promise<Incoming> {
     if (msg.rendezvous === undefined) {
       this.#consumed(msg);
-      return Promise.resolve(msg);
+      return Promise.resolve(capture === undefined ? msg : captured(msg, capture));
     }
     this.#begin();
-    return new Promise<Incoming>((resolve, reject) => this.#rendezvous.pull(msg, resolve, reject)).finally(this.#end);
+    const pulled = new Promise<Incoming>((resolve, reject) => this.#rendezvous.pull(msg, resolve, reject)).finally(this.#end);
+    return capture === undefined ? pulled : pulled.then((m) => captured(m, capture));
   }
 
   #consumed(msg: Incoming): void {
@@ -279,38 +295,45 @@ export class P2PEngine {
     }).finally(this.#end);
   }
 
-  #onFrames(peer: number, header: Buffer, frames: Buffer[], owned: boolean): void {
+  /** True when nothing of the frames was kept (see MessageHandler): a signal, or packets a capturing receive copied. */
+  #onFrames(peer: number, header: Buffer, frames: Buffer[], owned: boolean): boolean {
     const problem = envelopeProblem(header, frames.length);
     if (problem !== undefined) {
       process.emitWarning(`tsmpi: rank ${this.rank} ignored a malformed message from rank ${peer}: ${problem}`);
-      return;
+      return true;
     }
     const env = decodeEnvelope(header);
     if (env.src !== peer) {
       process.emitWarning(`tsmpi: rank ${this.rank} ignored a message claiming to be from rank ${env.src} on rank ${peer}'s connection`);
-      return;
+      return true;
     }
     switch (env.kind) {
       case kKind.data:
         return this.#onData(peer, env, frames, owned);
       case kKind.payload:
-        return this.#onPayload(peer, env, frames, owned);
+        this.#onPayload(peer, env, frames, owned);
+        return false;
       case kKind.ack:
-        return this.#acks.acknowledged(peer, env.seq);
+        this.#acks.acknowledged(peer, env.seq);
+        break;
       case kKind.pull:
-        return this.#rendezvous.pulled(peer, env.seq);
+        this.#rendezvous.pulled(peer, env.seq);
+        break;
       case kKind.decline:
-        return this.#rendezvous.declined(peer, env.seq);
+        this.#rendezvous.declined(peer, env.seq);
+        break;
       case kKind.credit:
-        return this.#window.refund(peer, env.seq);
+        this.#window.refund(peer, env.seq);
+        break;
     }
+    return true;
   }
 
-  #onData(peer: number, env: Envelope, frames: Buffer[], owned: boolean): void {
+  #onData(peer: number, env: Envelope, frames: Buffer[], owned: boolean): boolean {
     const expected = this.#recvSeq[peer];
     if (env.seq !== expected) {
       this.fail(Errors.sequence(peer, expected, env.seq));
-      return;
+      return true;
     }
     this.#recvSeq[peer] = expected + 1;
     let msg: Incoming;
@@ -320,7 +343,7 @@ export class P2PEngine {
         process.emitWarning(
           `tsmpi: rank ${this.rank} ignored a malformed message from rank ${peer}: ${env.codes.length} packet sizes announced in ${sizes.length} bytes`,
         );
-        return;
+        return true;
       }
       let bytes = 0;
       for (let i = 0; i < env.codes.length; i++) bytes += sizes.readDoubleLE(8 * i);
@@ -331,8 +354,9 @@ export class P2PEngine {
       const packets = this.#packets(env, frames, owned);
       msg = { src: peer, tag: env.tag, packets, bytes: sizeOf(packets), seq: env.seq };
     }
-    if (env.stamp !== undefined && !this.#watchers.admit(env.ctx, env.stamp, msg, this.#dropped)) return;
-    this.#arrive(env.ctx, msg);
+    if (env.stamp !== undefined && !this.#watchers.admit(env.ctx, env.stamp, msg, this.#dropped)) return false;
+    // A rendezvous header kept only numbers; an eager message's packets, unless a receive copied them.
+    return this.#arrive(env.ctx, msg) || msg.rendezvous !== undefined;
   }
 
   #onPayload(peer: number, env: Envelope, frames: Buffer[], owned: boolean): void {
@@ -374,18 +398,20 @@ export class P2PEngine {
     }
   }
 
-  #arrive(ctx: number, msg: Incoming): void {
+  /** True when a capturing receive took the message's packets (see Capture). */
+  #arrive(ctx: number, msg: Incoming): boolean {
     const waiter = this.#match.deliver(ctx, msg.src, msg.tag, msg);
     if (waiter !== undefined) {
       if (msg.rendezvous === undefined) {
         this.#consumed(msg);
         waiter.resolve(msg);
-      } else {
-        this.#rendezvous.pull(msg, waiter.resolve, waiter.reject);
+        return waiter.captures === true;
       }
-      return;
+      this.#rendezvous.pull(msg, waiter.resolve, waiter.reject);
+      return false;
     }
     if (this.#probers.length > 0) this.#wakeProbers(ctx, msg.src, msg.tag, msg);
+    return false;
   }
 
   #wakeProbers(ctx: number, src: number, tag: number, msg: Incoming): void {

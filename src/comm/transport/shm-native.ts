@@ -36,9 +36,11 @@ export interface ShmNative {
   write(handle: ShmHandle, slot: number, frames: Buffer[], offset: number, spinNs: number): true | number;
   /**
    * Every message that has arrived whole, polling up to `spinNs` for one (a negative budget
-   * polls yielding the CPU between looks); undefined if none.
+   * polls yielding the CPU between looks); undefined if none. `spare`: a batch Buffer of an
+   * earlier poll that nothing references any more, which holds the new batch when it is large
+   * enough (then the batch is `spare` itself).
    */
-  poll(handle: ShmHandle, spinNs: number): ShmPoll | undefined;
+  poll(handle: ShmHandle, spinNs: number, spare?: Buffer): ShmPoll | undefined;
   /** Asks writers to ring the bell from now on; true if something arrived meanwhile (poll first). */
   arm(handle: ShmHandle): boolean;
   /** Marks the segment closed (blocked writers give up), unmaps everything, removes this rank's files. */
@@ -63,7 +65,7 @@ export interface ShmNative {
 }
 
 /** The native part's interface version this code needs (native/shm.cc kVersion). */
-const kNativeVersion = 4;
+const kNativeVersion = 5;
 
 export type ShmAvailability = { available: true; native: ShmNative; file: string } | { available: false; reason: string };
 

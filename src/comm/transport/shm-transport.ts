@@ -68,6 +68,9 @@ const kDone: Promise<void> = Promise.resolve();
 /** At most this long a send polls for room before returning (the peer may be sending to us). */
 const kWriteSpinNs = 50_000;
 
+/** A spare receive batch larger than this goes back to the garbage collector (batches are rarely this large). */
+const kSpareMaxBytes = 1024 * 1024;
+
 export class ShmTransport {
   readonly #native: ShmNative;
   readonly #handle: ShmHandle;
@@ -86,6 +89,8 @@ export class ShmTransport {
   readonly #ownFiles = new Set<string>();
   #blocked = 0;
   #handler: MessageHandler | undefined;
+  /** A batch Buffer no handler kept, for the next poll to write (see #keepSpare). */
+  #spare: Buffer | undefined;
   #active = false;
   #immediate: NodeJS.Immediate | undefined;
   #closed = false;
@@ -226,12 +231,18 @@ export class ShmTransport {
   #drain(spinNs: number): boolean {
     let got = false;
     for (;;) {
-      const messages = this.#native.poll(this.#handle, spinNs);
-      if (messages === undefined) return got;
+      const spare = this.#spare;
+      this.#spare = undefined;
+      const messages = this.#native.poll(this.#handle, spinNs, spare);
+      if (messages === undefined) {
+        this.#spare = spare;
+        return got;
+      }
       got = true;
       spinNs = 0;
       const batch = messages[0];
-      if (batch !== undefined) this.#unpack(batch);
+      const free = batch === undefined || this.#unpack(batch);
+      this.#keepSpare(batch !== undefined && free ? batch : undefined, batch === spare ? undefined : spare);
       for (let i = 1; i < messages.length && !this.#closed; i++) {
         const [rank, header, packets] = messages[i] as ShmMessage;
         this.#handler!(rank, header, packets, true);
@@ -240,8 +251,19 @@ export class ShmTransport {
     }
   }
 
-  /** Hands on the small messages of a poll, each frame a view on the poll's one Buffer. */
-  #unpack(batch: Buffer): void {
+  /**
+   * The next poll writes its batch into a Buffer that no handler kept (the larger of the two
+   * free ones), so a loop whose receives copy what arrives (recvInto, the reductions) stops
+   * allocating one per poll.
+   */
+  #keepSpare(a: Buffer | undefined, b: Buffer | undefined): void {
+    const larger = a === undefined || (b !== undefined && b.length > a.length) ? b : a;
+    this.#spare = larger !== undefined && larger.length <= kSpareMaxBytes ? larger : undefined;
+  }
+
+  /** Hands on the small messages of a poll, each frame a view on the poll's one Buffer; true if no handler kept any. */
+  #unpack(batch: Buffer): boolean {
+    let free = true;
     const count = batch.readUInt32LE(0);
     let at = 4;
     for (let m = 0; m < count && !this.#closed; m++) {
@@ -255,8 +277,9 @@ export class ShmTransport {
         const offset = batch.readUInt32LE(at);
         packets[f] = batch.subarray(offset, offset + batch.readUInt32LE(at + 4));
       }
-      this.#handler!(rank, header, packets, true);
+      if (this.#handler!(rank, header, packets, true) !== true) free = false;
     }
+    return free && !this.#closed;
   }
 
   /** Continues the waiting writes as far as their rings have room; true if any byte went. */

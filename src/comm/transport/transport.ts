@@ -11,8 +11,11 @@ import type { HostMemory } from '../host-memory.js';
 /**
  * `owned`: the frames are ordinary Node memory, the receiver's to keep and forward. Otherwise
  * (ZeroMQ's zero-copy frames) they are only borrowed: copy before sending them on.
+ * The handler returns true when it kept no reference to the header or frames (it copied what
+ * it needed, or needed nothing): a transport may then write that memory again for later
+ * messages. Anything else leaves the memory to the handler.
  */
-export type MessageHandler = (peer: number, header: Buffer, packets: Buffer[], owned?: boolean) => void;
+export type MessageHandler = (peer: number, header: Buffer, packets: Buffer[], owned?: boolean) => boolean | void;
 
 export interface Transport {
   /** This rank's address, as other ranks connect to it. */

@@ -9,7 +9,6 @@ import { describe, expect, it } from 'vitest';
 import * as coll from '../../../src/comm/coll/index.js';
 import * as vcoll from '../../../src/comm/coll/vector.js';
 import { MAX, SUM } from '../../../src/comm/ops/builtin.js';
-import type { TypedArray } from '../../../src/comm/ops/elementwise.js';
 import { valuesOnEveryRank } from '../../helpers/coll-hub.js';
 import { algorithmsOf, kSizes, ranksOf, worldFor } from './corpus.js';
 

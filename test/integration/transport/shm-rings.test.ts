@@ -34,7 +34,9 @@ function host(n: number, spinUs = 0): { ts: ShmTransport[]; inbox: Got[][]; dir:
   const inbox: Got[][] = ts.map(() => []);
   ts.forEach((t, r) => {
     t.setPeers(r, ranks, segments);
-    t.onMessage((from, header, packets) => inbox[r].push({ from, frames: [header, ...packets] }));
+    t.onMessage((from, header, packets) => {
+      inbox[r].push({ from, frames: [header, ...packets] });
+    });
   });
   return { ts, inbox, dir };
 }
