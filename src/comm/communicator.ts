@@ -186,11 +186,11 @@ export class Communicator {
         guard.sentTo(peer, tag);
         return engine.send(ctx, group[peer], tag, packets, signature);
       },
-      recv: (peer) => {
+      recv: (peer, capture) => {
         // An algorithm may leave a receive unawaited once another of its receives failed (a
         // mismatch rejects them all at once): that one must not become an unhandled rejection.
         const failed = guard.failureOf(tag);
-        const packets = failed !== undefined ? Promise.reject(failed) : engine.recv(ctx, group[peer], tag).then(packetsOf);
+        const packets = failed !== undefined ? Promise.reject(failed) : engine.recv(ctx, group[peer], tag, capture).then(packetsOf);
         packets.catch(ignore);
         return packets;
       },

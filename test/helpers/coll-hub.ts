@@ -50,6 +50,16 @@ interface Waiter {
   resolve(msg: Packet[]): void;
 }
 
+/**
+ * As a transport that writes its receive memory again once a capture ran: whatever the capture
+ * did not copy is overwritten, so a result left pointing there shows.
+ */
+function captureAndSpoil(msg: Packet[], capture: (packets: Packet[]) => Packet[]): Packet[] {
+  const got = capture(msg);
+  for (const p of msg) p.bytes.fill(0xee);
+  return got;
+}
+
 class Mailbox {
   readonly queue: Packet[][] = [];
   readonly waiters: Waiter[] = [];
@@ -160,15 +170,15 @@ export function createCollHub(size: number, options: CollWorldOptions = {}): Hub
             schedule(rank, peer, () => deliver(k, rank, peer, msg));
             return Promise.resolve();
           },
-          recv(peer: number): Promise<Packet[]> {
+          recv(peer: number, capture?: (packets: Packet[]) => Packet[]): Promise<Packet[]> {
             check(peer, 'receives from');
             const b = box(k, peer, rank);
             const msg = b.queue.shift();
             if (msg !== undefined) {
               stats.received++;
-              return Promise.resolve(msg);
+              return Promise.resolve(capture === undefined ? msg : captureAndSpoil(msg, capture));
             }
-            return new Promise((resolve) => b.waiters.push({ resolve }));
+            return new Promise((resolve) => b.waiters.push({ resolve: capture === undefined ? resolve : (m) => resolve(captureAndSpoil(m, capture)) }));
           },
         };
       },

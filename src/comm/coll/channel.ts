@@ -15,8 +15,11 @@ export interface CollChannel {
   readonly size: number;
   /** Resolves once the packets are handed to the transport (never waits for the peer's recv). */
   send(peer: number, packets: readonly Packet[]): Promise<void>;
-  /** The next message from `peer` on this channel. */
-  recv(peer: number): Promise<Packet[]>;
+  /**
+   * The next message from `peer` on this channel. `capture` runs as the message is matched and
+   * gives the packets the receive resolves with (see CapturedReceives).
+   */
+  recv(peer: number, capture?: (packets: Packet[]) => Packet[]): Promise<Packet[]>;
   /**
    * True when every send of this channel has copied its bytes by the time it resolves (peers
    * behind shared memory): an algorithm may then send views on memory it changes or hands

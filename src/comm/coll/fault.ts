@@ -59,7 +59,8 @@ export class Fault {
 
   #merge(packet: Packet, rank: number): void {
     if (rank < this.#packetRank) {
-      this.#packet = packet;
+      // A copy: a received packet's memory may be reused once the call ends (CapturedReceives).
+      this.#packet = { code: packet.code, bytes: Buffer.from(packet.bytes) };
       this.#packetRank = rank;
     }
   }

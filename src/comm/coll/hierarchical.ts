@@ -41,7 +41,7 @@ function subChannel(ch: CollChannel, members: readonly number[]): CollChannel {
     rank: members.indexOf(ch.rank),
     size: members.length,
     send: (peer, packets) => ch.send(members[peer], packets),
-    recv: (peer) => ch.recv(members[peer]),
+    recv: (peer, capture) => ch.recv(members[peer], capture),
     sendCopies: ch.sendCopies,
   };
 }

@@ -27,6 +27,7 @@ import { gatherBinomial, gatherLinear } from './gather.js';
 import { reduceBinomial, reduceLinear } from './reduce.js';
 import { scatterBinomial, scatterLinear } from './scatter.js';
 import { exscanLinear, exscanRecursiveDoubling, scanLinear, scanRecursiveDoubling } from './scan.js';
+import { CapturedReceives } from './captured-receives.js';
 import { type Algorithm, type PayloadFacts, selectAlgorithm } from './select.js';
 import { collSignature } from './signature.js';
 
@@ -149,7 +150,8 @@ export async function reduce(host: CollHost, value: unknown, op: Op, root: numbe
   const ch = host.channel(collSignature('reduce', root, value));
   const fault = checked(ch, value, op);
   const run = kReduce[selectAlgorithm('reduce', { size: ch.size }, host.algorithms)];
-  const result = await run(ch, value, op, root, fault, { into, pool: host.scratch });
+  const receives = new CapturedReceives(host.scratch);
+  const result = receives.release(await run(receives.channel(ch), value, op, root, fault, { into, pool: host.scratch }), into);
   if (ch.rank !== root) {
     fault.throwIfLocal();
     return undefined;
@@ -172,11 +174,14 @@ export async function allreduce(host: CollHost, value: unknown, op: Op, into?: T
   };
   const algorithm = selectAlgorithm('allreduce', facts, host.algorithms);
   const shared = algorithm === 'shared-memory' || algorithm === 'hierarchical' ? host.hostMemory?.enter() : undefined;
+  const receives = new CapturedReceives(host.scratch);
+  let result: unknown;
   try {
-    return finish(await kAllreduce[algorithm](ch, value, op, fault, { shared, hostOf: host.hostOf, into, pool: host.scratch }), value, fault);
+    result = await kAllreduce[algorithm](receives.channel(ch), value, op, fault, { shared, hostOf: host.hostOf, into, pool: host.scratch });
   } finally {
     shared?.done();
   }
+  return finish(receives.release(result, into), value, fault);
 }
 
 export async function scan(host: CollHost, value: unknown, op: Op): Promise<unknown> {

@@ -19,6 +19,7 @@ import type { Op } from '../ops/op.js';
 import type { CollHost } from './channel.js';
 import { allgatherBruck, allgatherGatherBcast, allgatherRing } from './allgather.js';
 import { alltoallLinear, alltoallPairwise } from './alltoall.js';
+import { CapturedReceives } from './captured-receives.js';
 import { Fault } from './fault.js';
 import { gatherBinomial, gatherLinear } from './gather.js';
 import { kElementwise } from './index.js';
@@ -95,10 +96,15 @@ export async function allgatherv(host: CollHost, data: unknown, recvbuf?: unknow
   const typed = attempt(fault, () => checkTyped('allgatherv', 'data', data));
   const out = typed !== undefined ? attempt(fault, () => checkRecvbuf('allgatherv', recvbuf, typed)) : undefined;
   const own = fault.failed ? fault.packet : encode(typed, !ch.sendCopies);
-  const got = await kAllgatherv[selectAlgorithm('allgatherv', { size: ch.size }, host.algorithms)](ch, own);
-  fault.absorb(got);
-  fault.throwIfFailed();
-  return joinPieces('allgatherv', got, typed!, out);
+  const receives = new CapturedReceives(host.scratch);
+  const got = await kAllgatherv[selectAlgorithm('allgatherv', { size: ch.size }, host.algorithms)](receives.channel(ch), own);
+  try {
+    fault.absorb(got);
+    fault.throwIfFailed();
+    return joinPieces('allgatherv', got, typed!, out);
+  } finally {
+    receives.release(undefined);
+  }
 }
 
 /** counts[j] elements to rank j, in order; the result joins what every rank sent here, in rank order. */
@@ -110,10 +116,15 @@ export async function alltoallv(host: CollHost, data: unknown, counts: unknown, 
   const items =
     (fault.failed ? undefined : attempt(fault, () => cutPieces(typed!, checkCounts('alltoallv', counts, ch.size, typed!.length), !ch.sendCopies))) ??
     new Array<Packet>(ch.size).fill(fault.packet);
-  const got = await kAlltoallv[selectAlgorithm('alltoallv', { size: ch.size }, host.algorithms)](ch, items);
-  fault.absorb(got);
-  fault.throwIfFailed();
-  return joinPieces('alltoallv', got, typed!, out);
+  const receives = new CapturedReceives(host.scratch);
+  const got = await kAlltoallv[selectAlgorithm('alltoallv', { size: ch.size }, host.algorithms)](receives.channel(ch), items);
+  try {
+    fault.absorb(got);
+    fault.throwIfFailed();
+    return joinPieces('alltoallv', got, typed!, out);
+  } finally {
+    receives.release(undefined);
+  }
 }
 
 /** Element-wise op over equal-length arrays cut into `size` equal blocks; rank i gets block i. */
@@ -162,7 +173,8 @@ async function reduceScatterCall(
   };
   const name = call === 'reduceScatter' ? 'reduce_scatter' : 'reduce_scatter_block';
   const run = kReduceScatter[selectAlgorithm(name, facts, host.algorithms)];
-  const result = await run(ch, typed, blocks ?? [], op, fault, { into: out, pool: host.scratch });
+  const receives = new CapturedReceives(host.scratch);
+  const result = receives.release(await run(receives.channel(ch), typed, blocks ?? [], op, fault, { into: out, pool: host.scratch }), out);
   fault.throwIfFailed();
   return result!;
 }
