@@ -74,6 +74,9 @@ describe.each(kSizes)('reductions into recvbuf on %i ranks', (size) => {
         const got = await valuesOnEveryRank(hub.hosts, (h, r) => coll.reduce(h, inputs[r], SUM, root, r === root ? out : undefined));
         expectArray(got[root], want, `${algorithm}, n ${n}, root ${root}`);
         inputs.forEach((a, r) => expectArray(a, input(r, n), `input of rank ${r} untouched`));
+        // In place at the root: its input is its recvbuf.
+        const again = await valuesOnEveryRank(hub.hosts, (h, r) => coll.reduce(h, inputs[r], SUM, root, r === root ? inputs[r] : undefined));
+        expectArray(again[root], want, `${algorithm}, n ${n}, root ${root}, in place`);
       }
     }
   });
@@ -92,7 +95,7 @@ describe.each(kSizes)('reductions into recvbuf on %i ranks', (size) => {
         got.forEach((v, r) => {
           const at = `${algorithm}, ${per} per block, recvbuf ${where}, rank ${r}`;
           expectArray(v, summed(size, n, displs[r], displs[r] + counts[r]), at);
-          if (outs[r] !== undefined) expect((v).buffer, `${at}: in recvbuf`).toBe(outs[r].buffer);
+          if (outs[r] !== undefined) expect(v.buffer, `${at}: in recvbuf`).toBe(outs[r].buffer);
           if (where !== 'in place') expectArray(inputs[r], input(r, n), `${at}: input untouched`);
         });
       }
