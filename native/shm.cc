@@ -594,8 +594,9 @@ napi_value Write(napi_env env, napi_callback_info info) {
 }
 
 // ---------------------------------------------------------------------------------------
-// poll(endpoint, spinNs, spare?) -> [batch, [rank, header, [packets...]], ...] | undefined
-// `spare`: a batch Buffer the caller no longer references, written again when large enough.
+// poll(endpoint, spinNs, spare?, spareFrames?) -> [batch, [rank, header, [packets...]], ...] | undefined
+// `spare`: a batch Buffer the caller no longer references, written again when large enough;
+// `spareFrames`: an array of frame Buffers of earlier large messages likewise (see fillBuffer).
 
 // Small messages of one poll are gathered in `stage` and handed over as one Buffer (a Node
 // Buffer per frame costs about a microsecond; a view on a shared one a tenth of that); larger
@@ -613,7 +614,30 @@ struct Reader {
   std::vector<uint32_t>& meta;  // per batched message: rank, frames, (offset, length) per frame
   std::vector<uint8_t>& stage;  // their frames, each at an 8-byte aligned offset
   std::vector<uint8_t>& blocked;  // slots that handed over a large message in this poll
+  napi_value spares = nullptr;     // the caller's spare frame Buffers (an array), or none
+  uint32_t spareCount = 0;
 };
+
+// A Buffer for a large frame of `length` bytes: one of the caller's spares of exactly that
+// length (taken out of its array, which then holds undefined there), else a new one. A loop
+// that receives arrays of one size and copies them out gets the same memory back each time.
+napi_status fillBuffer(Reader* r, size_t length, void** data, napi_value* result) {
+  napi_env env = r->env;
+  for (uint32_t i = 0; i < r->spareCount; i++) {
+    napi_value v;
+    bool isBuffer = false;
+    if (napi_get_element(env, r->spares, i, &v) != napi_ok || napi_is_buffer(env, v, &isBuffer) != napi_ok || !isBuffer) continue;
+    void* p = nullptr;
+    size_t bytes = 0;
+    if (napi_get_buffer_info(env, v, &p, &bytes) != napi_ok || bytes != length) continue;
+    napi_value none;
+    if (napi_get_undefined(env, &none) != napi_ok || napi_set_element(env, r->spares, i, none) != napi_ok) break;
+    *data = p;
+    *result = v;
+    return napi_ok;
+  }
+  return createFillBuffer(env, length, data, result);
+}
 
 void copyOut(const uint8_t* ring, uint64_t mask, uint64_t tail, uint8_t* dst, uint64_t n) {
   uint64_t pos = tail & mask;
@@ -702,7 +726,7 @@ bool drainRing(Reader* r, uint32_t slot) {
         uint64_t at = tail + headerBytes;
         for (uint32_t i = 0; i < frames; i++) {
           void* dst = nullptr;
-          if (createFillBuffer(env, lengths[i], &dst, &values[i]) != napi_ok) {
+          if (fillBuffer(r, lengths[i], &dst, &values[i]) != napi_ok) {
             fail(r, "cannot allocate a receive buffer of " + std::to_string(lengths[i]) + " bytes");
             return false;
           }
@@ -731,7 +755,7 @@ bool drainRing(Reader* r, uint32_t slot) {
       for (uint32_t i = 0; i < frames; i++) {
         void* dst = nullptr;
         napi_value value;
-        if (createFillBuffer(env, lengths[i], &dst, &value) != napi_ok ||
+        if (fillBuffer(r, lengths[i], &dst, &value) != napi_ok ||
             napi_create_reference(env, value, 1, &p.refs[i]) != napi_ok) {
           fail(r, "cannot allocate a receive buffer of " + std::to_string(lengths[i]) + " bytes");
           return false;
@@ -785,8 +809,8 @@ bool drainRing(Reader* r, uint32_t slot) {
 }
 
 napi_value Poll(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
   Endpoint* ep = getEndpoint(env, argv[0]);
   if (ep == nullptr) return nullptr;
@@ -799,6 +823,11 @@ napi_value Poll(napi_env env, napi_callback_info info) {
   ep->stage.clear();
   ep->blocked.assign(ep->own.slots, 0);
   Reader r{env, ep, nullptr, 0, 0, 0, false, ep->meta, ep->stage, ep->blocked};
+  bool isArray = false;
+  if (argc > 3 && napi_is_array(env, argv[3], &isArray) == napi_ok && isArray &&
+      napi_get_array_length(env, argv[3], &r.spareCount) == napi_ok) {
+    r.spares = argv[3];
+  }
   CHECK(env, napi_create_array(env, &r.results));
   uint64_t deadline = 0;
   const uint32_t slots = ep->own.slots;

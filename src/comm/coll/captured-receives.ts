@@ -14,10 +14,10 @@ import type { ScratchPool } from './scratch-pool.js';
 const kBytes = new Uint8Array(0);
 
 /**
- * Larger messages arrive in memory of their own (the shared-memory transport batches only
- * records up to 64 KiB), which nobody reuses: copying them would gain nothing.
+ * Larger messages are left where they arrived: the copy would cost more than the allocation
+ * it saves (and more than the pool keeps).
  */
-const kCapturedBytes = 64 * 1024;
+const kCapturedBytes = 1024 * 1024;
 const align8 = (n: number): number => (n + 7) & ~7;
 
 export class CapturedReceives {

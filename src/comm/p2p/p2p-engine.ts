@@ -268,7 +268,11 @@ export class P2PEngine {
   #taken(msg: Incoming, capture: Capture | undefined): Promise<Incoming> {
     if (msg.rendezvous === undefined) {
       this.#consumed(msg);
-      return Promise.resolve(capture === undefined ? msg : captured(msg, capture));
+      if (capture === undefined) return Promise.resolve(msg);
+      const copied = captured(msg, capture);
+      // It waited as unexpected in the memory it arrived in, which nothing else holds now.
+      if (msg.src !== this.rank) this.#transport?.recycle?.(msg.src, bytesOf(msg.packets));
+      return Promise.resolve(copied);
     }
     this.#begin();
     const pulled = new Promise<Incoming>((resolve, reject) => this.#rendezvous.pull(msg, resolve, reject)).finally(this.#end);
@@ -459,4 +463,10 @@ function sizeOf(packets: readonly Packet[]): number {
   let bytes = 0;
   for (const p of packets) bytes += p.bytes.length;
   return bytes;
+}
+
+function bytesOf(packets: readonly Packet[]): Buffer[] {
+  const out = new Array<Buffer>(packets.length);
+  for (let i = 0; i < packets.length; i++) out[i] = packets[i].bytes;
+  return out;
 }

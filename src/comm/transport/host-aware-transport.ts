@@ -82,6 +82,10 @@ export class HostAwareTransport implements Transport {
     return this.#shm?.hostMemory(group, name);
   }
 
+  recycle(peer: number, frames: readonly Buffer[]): void {
+    if (this.#viaShm[peer] === true) this.#shm!.recycle(peer, frames);
+  }
+
   onMessage(handler: MessageHandler): void {
     this.#zmq.onMessage(handler);
     this.#shm?.onMessage(handler);

@@ -38,9 +38,11 @@ export interface ShmNative {
    * Every message that has arrived whole, polling up to `spinNs` for one (a negative budget
    * polls yielding the CPU between looks); undefined if none. `spare`: a batch Buffer of an
    * earlier poll that nothing references any more, which holds the new batch when it is large
-   * enough (then the batch is `spare` itself).
+   * enough (then the batch is `spare` itself). `spareFrames`: frame Buffers of earlier large
+   * messages likewise; one of exactly a new large frame's length is filled again and replaced
+   * by undefined in the array.
    */
-  poll(handle: ShmHandle, spinNs: number, spare?: Buffer): ShmPoll | undefined;
+  poll(handle: ShmHandle, spinNs: number, spare?: Buffer, spareFrames?: Array<Buffer | undefined>): ShmPoll | undefined;
   /** Asks writers to ring the bell from now on; true if something arrived meanwhile (poll first). */
   arm(handle: ShmHandle): boolean;
   /** Marks the segment closed (blocked writers give up), unmaps everything, removes this rank's files. */

@@ -70,6 +70,10 @@ const kWriteSpinNs = 50_000;
 
 /** A spare receive batch larger than this goes back to the garbage collector (batches are rarely this large). */
 const kSpareMaxBytes = 1024 * 1024;
+/** Spare frames: only large ones (smaller messages travel in batches), a few, up to 64 MiB in all. */
+const kSpareFrameMinBytes = 32 * 1024;
+const kSpareFramesKept = 16;
+const kSpareFramesMaxBytes = 64 * 1024 * 1024;
 
 export class ShmTransport {
   readonly #native: ShmNative;
@@ -91,6 +95,10 @@ export class ShmTransport {
   #handler: MessageHandler | undefined;
   /** A batch Buffer no handler kept, for the next poll to write (see #keepSpare). */
   #spare: Buffer | undefined;
+  /** Frames of large messages no handler kept, for the next polls to fill again. */
+  readonly #spareFrames = new SpareFrames();
+  /** Batches with messages their handlers kept, and how many are not yet given back (see recycle). */
+  readonly #keptBatches = new WeakMap<ArrayBufferLike, { batch: Buffer; messages: number }>();
   #active = false;
   #immediate: NodeJS.Immediate | undefined;
   #closed = false;
@@ -233,11 +241,12 @@ export class ShmTransport {
     for (;;) {
       const spare = this.#spare;
       this.#spare = undefined;
-      const messages = this.#native.poll(this.#handle, spinNs, spare);
+      const messages = this.#native.poll(this.#handle, spinNs, spare, this.#spareFrames.count > 0 ? this.#spareFrames.list : undefined);
       if (messages === undefined) {
         this.#spare = spare;
         return got;
       }
+      this.#spareFrames.dropTaken();
       got = true;
       spinNs = 0;
       const batch = messages[0];
@@ -245,7 +254,7 @@ export class ShmTransport {
       this.#keepSpare(batch !== undefined && free ? batch : undefined, batch === spare ? undefined : spare);
       for (let i = 1; i < messages.length && !this.#closed; i++) {
         const [rank, header, packets] = messages[i] as ShmMessage;
-        this.#handler!(rank, header, packets, true);
+        if (this.#handler!(rank, header, packets, true) === true) this.#spareFrames.keep(packets);
       }
       if (this.#closed) return got;
     }
@@ -261,9 +270,24 @@ export class ShmTransport {
     this.#spare = larger !== undefined && larger.length <= kSpareMaxBytes ? larger : undefined;
   }
 
+  /** A message its handler kept is given back: its batch becomes the spare once all its kept messages are. */
+  recycle(_peer: number, frames: readonly Buffer[]): void {
+    for (const f of frames) {
+      const kept = this.#keptBatches.get(f.buffer);
+      if (kept !== undefined) {
+        if (--kept.messages === 0) {
+          this.#keptBatches.delete(f.buffer);
+          this.#keepSpare(kept.batch, this.#spare);
+        }
+        return;
+      }
+    }
+    this.#spareFrames.keep(frames);
+  }
+
   /** Hands on the small messages of a poll, each frame a view on the poll's one Buffer; true if no handler kept any. */
   #unpack(batch: Buffer): boolean {
-    let free = true;
+    let kept = 0;
     const count = batch.readUInt32LE(0);
     let at = 4;
     for (let m = 0; m < count && !this.#closed; m++) {
@@ -277,9 +301,10 @@ export class ShmTransport {
         const offset = batch.readUInt32LE(at);
         packets[f] = batch.subarray(offset, offset + batch.readUInt32LE(at + 4));
       }
-      if (this.#handler!(rank, header, packets, true) !== true) free = false;
+      if (this.#handler!(rank, header, packets, true) !== true) kept++;
     }
-    return free && !this.#closed;
+    if (kept > 0) this.#keptBatches.set(batch.buffer, { batch, messages: kept });
+    return kept === 0 && !this.#closed;
   }
 
   /** Continues the waiting writes as far as their rings have room; true if any byte went. */
@@ -323,5 +348,41 @@ export class ShmTransport {
   async close(): Promise<void> {
     process.removeListener('exit', this.#closeNow);
     this.#closeNow();
+  }
+}
+
+/**
+ * Frame Buffers of large messages (their own memory, not a batch's) whose handler copied them
+ * out: the native poll fills one again for a frame of exactly its length (taking it out of the
+ * list), so a loop receiving arrays of one size into its own memory stops allocating them.
+ */
+class SpareFrames {
+  readonly list: Array<Buffer | undefined> = [];
+  #bytes = 0;
+
+  get count(): number {
+    return this.list.length;
+  }
+
+  keep(frames: readonly Buffer[]): void {
+    for (const f of frames) {
+      if (f.length < kSpareFrameMinBytes || this.list.length >= kSpareFramesKept || this.#bytes + f.length > kSpareFramesMaxBytes) continue;
+      // A frame is its Buffer's whole memory (the native part creates one per frame).
+      if (f.byteOffset !== 0 || f.length !== f.buffer.byteLength) continue;
+      this.list.push(f);
+      this.#bytes += f.length;
+    }
+  }
+
+  /** Forgets the ones the last poll took (it left undefined in their place). */
+  dropTaken(): void {
+    let at = 0;
+    for (const f of this.list) {
+      if (f === undefined) continue;
+      this.list[at++] = f;
+    }
+    this.list.length = at;
+    this.#bytes = 0;
+    for (let i = 0; i < at; i++) this.#bytes += this.list[i]!.length;
   }
 }

@@ -33,6 +33,11 @@ export interface Transport {
   copiesBeforeResolving?(peer: number): boolean;
   onMessage(handler: MessageHandler): void;
   /**
+   * The frames of a message from `peer` that its handler kept (it did not return true) and
+   * that nothing references any more: the transport may write their memory again.
+   */
+  recycle?(peer: number, frames: readonly Buffer[]): void;
+  /**
    * Memory shared by the ranks `group` (COMM_WORLD ranks, first one first) when they all run on
    * this rank's host behind shared memory; `name` tells communicators apart.
    */
