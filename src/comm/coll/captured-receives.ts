@@ -18,11 +18,15 @@ const kBytes = new Uint8Array(0);
  * it saves (and more than the pool keeps).
  */
 const kCapturedBytes = 1024 * 1024;
+/** The slab small messages share (see #room). */
+const kSlabBytes = 64 * 1024;
 const align8 = (n: number): number => (n + 7) & ~7;
 
 export class CapturedReceives {
   readonly #pool: ScratchPool;
   readonly #borrowed: TypedArray[] = [];
+  #slab: TypedArray | undefined;
+  #slabUsed = 0;
 
   constructor(pool: ScratchPool) {
     this.#pool = pool;
@@ -44,10 +48,9 @@ export class CapturedReceives {
     let bytes = 0;
     for (const p of packets) bytes += align8(p.bytes.length);
     if (bytes === 0 || bytes > kCapturedBytes) return packets;
-    const memory = this.#pool.borrow(kBytes, bytes);
-    this.#borrowed.push(memory);
+    const [memory, start] = this.#room(bytes);
     const out = new Array<Packet>(packets.length);
-    let at = 0;
+    let at = start;
     for (let i = 0; i < packets.length; i++) {
       const { code, bytes: from } = packets[i];
       const to = Buffer.from(memory.buffer, at, from.length);
@@ -57,6 +60,27 @@ export class CapturedReceives {
     }
     return out;
   };
+
+  /**
+   * Where `bytes` go: small messages one after another in a slab borrowed for the call (a call's
+   * control messages and small pieces then take one pooled buffer, not one each), larger ones
+   * in memory of their own.
+   */
+  #room(bytes: number): [TypedArray, number] {
+    if (bytes > kSlabBytes / 4) {
+      const own = this.#pool.borrow(kBytes, bytes);
+      this.#borrowed.push(own);
+      return [own, 0];
+    }
+    if (this.#slab === undefined || this.#slabUsed + bytes > kSlabBytes) {
+      this.#slab = this.#pool.borrow(kBytes, kSlabBytes);
+      this.#borrowed.push(this.#slab);
+      this.#slabUsed = 0;
+    }
+    const at = this.#slabUsed;
+    this.#slabUsed += bytes;
+    return [this.#slab, at];
+  }
 
   /**
    * `result` as the call may return it: a typed array that lies in borrowed memory is copied
@@ -71,6 +95,7 @@ export class CapturedReceives {
       out = copy;
     }
     for (const m of this.#borrowed.splice(0)) this.#pool.giveBack(m);
+    this.#slab = undefined;
     return out as T;
   }
 }

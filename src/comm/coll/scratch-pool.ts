@@ -8,7 +8,7 @@
 import { type TypedArray } from '../ops/elementwise.js';
 
 const kKeptBytes = 16 * 1024 * 1024;
-const kKeptBuffers = 8;
+const kKeptBuffers = 16;
 
 type ViewCtor = new (buffer: ArrayBuffer, byteOffset: number, length: number) => TypedArray;
 
