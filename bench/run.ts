@@ -137,10 +137,11 @@ async function runStep(step: (typeof steps)[number]): Promise<void> {
 const pct = (x: number): string => (Number.isFinite(x) ? `${Math.round(x * 100)}%` : '?');
 for (const step of steps) {
   // With --wait-quiet, a step that other processes disturbed is measured again (its figures
-  // replaced), up to kTries times: on a shared machine bursts of other work come and go.
-  const kTries = waitS > 0 ? 3 : 1;
+  // replaced), up to kTries times: on a shared machine bursts of other work come and go. A step
+  // that measures no time (step.untimed) neither waits nor runs again.
+  const kTries = waitS > 0 && !step.untimed ? 3 : 1;
   for (let attempt = 1; ; attempt++) {
-    const quiet = waitS > 0 ? await waitQuiet(waitS) : { busy: await othersBusy(), waitedS: 0 };
+    const quiet = waitS > 0 && !step.untimed ? await waitQuiet(waitS) : { busy: await othersBusy(), waitedS: 0 };
     console.log(`${step.name}${attempt > 1 ? `, attempt ${attempt}` : ''} (others' CPU use ${pct(quiet.busy)})`);
     const restore = snapshot(),
       failuresBefore = log.failures.length;
@@ -172,6 +173,7 @@ for (const step of steps) {
       busyDuring: during(),
       waitedS: quiet.waitedS,
       attempts: attempt,
+      ...(step.untimed ? { untimed: true } : {}),
     };
     console.log(`  (${num(info.seconds)} s; others' CPU use during the step ${pct(info.busyDuring)})`);
     if (disturbed([info]).length === 0 || attempt >= kTries) {

@@ -28,6 +28,8 @@ export interface Step {
   rounds: number;
   jobs: Job[];
   setup?: () => Promise<StepSetup>;
+  /** A step that measures no time (allocation): others' CPU use does not disturb it, so it neither waits for quiet nor runs again. */
+  untimed?: boolean;
 }
 
 const refJob = (label: string, run: () => Promise<void>): Job => ({ label, reference: true, run });
@@ -36,9 +38,9 @@ const tsJob = (v: Variant, run: () => Promise<void>): Job => ({ label: `tsmpi ${
 export function plan(cfg: BenchConfig, variants: Variant[], referencesOnly: boolean): Step[] {
   const fullVariants = variants.filter((v) => !v.partial);
   const steps: Step[] = [];
-  const add = (name: string, rounds: number, jobs: Job[], setup?: Step['setup']) => {
+  const add = (name: string, rounds: number, jobs: Job[], setup?: Step['setup'], untimed = false) => {
     const kept = referencesOnly ? jobs.filter((j) => j.reference) : jobs;
-    if (kept.length) steps.push({ name, rounds, jobs: kept, ...(setup ? { setup } : {}) });
+    if (kept.length) steps.push({ name, rounds, jobs: kept, ...(setup ? { setup } : {}), ...(untimed ? { untimed } : {}) });
   };
 
   add('p2p np=2', cfg.launches, [
