@@ -3,9 +3,11 @@
 // ZeroMQ, plus ZeroMQ without CURVE for the headline cases; bench/lib/config.ts) beside the
 // reference programs of bench/anchors (raw zeromq.js always; mpi4py and Python multiprocessing
 // when installed, see bench/setup-references.sh), all under one timing protocol
-// (bench/lib/protocol.ts), then writes bench/report/latest.md (headline targets, the reference
-// check, every table), latest.json (every repetition), SVG charts, and a copy of the JSON in
-// bench/report/runs/ (not committed) for bench/usual-spread.ts.
+// (bench/lib/protocol.ts), and the bytes tsmpi allocates per solver iteration (a measurement of
+// allocation: no reference, no ratio; bench/programs/alloc-per-iteration.ts), then writes
+// bench/report/latest.md (headline targets, the reference check, every table), latest.json
+// (every repetition), SVG charts, and a copy of the JSON in bench/report/runs/ (not committed)
+// for bench/usual-spread.ts.
 // Options:
 //   --full                  more sizes, 16 MiB objects, np=16, mpirun -n 64, longer repetitions
 //   --forced                also every collective algorithm forced in turn (a tuning sweep; long)

@@ -107,6 +107,15 @@ export function plan(cfg: BenchConfig, variants: Variant[], referencesOnly: bool
     1,
     fullVariants.map((v) => tsJob(v, () => tsmpi.memoryJob(cfg, v))),
   );
+  // Bytes allocated per solver iteration, with and without recvbuf/recvInto: tsmpi only (no
+  // reference), one launch per element count, no time measured.
+  add(
+    `allocations per solver iteration np=${tsmpi.kAllocNp}`,
+    1,
+    fullVariants.map((v) => tsJob(v, () => tsmpi.allocations(cfg, v))),
+    undefined,
+    true,
+  );
   // Forced algorithms: launch k forces the k-th algorithm of every collective that has one.
   const most = Math.max(0, ...Object.values(cfg.forced).map((a) => a.length));
   for (const np of cfg.nps) {
