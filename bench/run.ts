@@ -3,9 +3,11 @@
 // ZeroMQ, plus ZeroMQ without CURVE for the headline cases; bench/lib/config.ts) beside the
 // reference programs of bench/anchors (raw zeromq.js always; mpi4py and Python multiprocessing
 // when installed, see bench/setup-references.sh), all under one timing protocol
-// (bench/lib/protocol.ts), then writes bench/report/latest.md (headline targets, the reference
-// check, every table), latest.json (every repetition), SVG charts, and a copy of the JSON in
-// bench/report/runs/ (not committed) for bench/usual-spread.ts.
+// (bench/lib/protocol.ts), and the bytes tsmpi allocates per solver iteration (a measurement of
+// allocation: no reference, no ratio; bench/programs/alloc-per-iteration.ts), then writes
+// bench/report/latest.md (headline targets, the reference check, every table), latest.json
+// (every repetition), SVG charts, and a copy of the JSON in bench/report/runs/ (not committed)
+// for bench/usual-spread.ts.
 // Options:
 //   --full                  more sizes, 16 MiB objects, np=16, mpirun -n 64, longer repetitions
 //   --forced                also every collective algorithm forced in turn (a tuning sweep; long)
@@ -137,10 +139,11 @@ async function runStep(step: (typeof steps)[number]): Promise<void> {
 const pct = (x: number): string => (Number.isFinite(x) ? `${Math.round(x * 100)}%` : '?');
 for (const step of steps) {
   // With --wait-quiet, a step that other processes disturbed is measured again (its figures
-  // replaced), up to kTries times: on a shared machine bursts of other work come and go.
-  const kTries = waitS > 0 ? 3 : 1;
+  // replaced), up to kTries times: on a shared machine bursts of other work come and go. A step
+  // that measures no time (step.untimed) neither waits nor runs again.
+  const kTries = waitS > 0 && !step.untimed ? 3 : 1;
   for (let attempt = 1; ; attempt++) {
-    const quiet = waitS > 0 ? await waitQuiet(waitS) : { busy: await othersBusy(), waitedS: 0 };
+    const quiet = waitS > 0 && !step.untimed ? await waitQuiet(waitS) : { busy: await othersBusy(), waitedS: 0 };
     console.log(`${step.name}${attempt > 1 ? `, attempt ${attempt}` : ''} (others' CPU use ${pct(quiet.busy)})`);
     const restore = snapshot(),
       failuresBefore = log.failures.length;
@@ -172,6 +175,7 @@ for (const step of steps) {
       busyDuring: during(),
       waitedS: quiet.waitedS,
       attempts: attempt,
+      ...(step.untimed ? { untimed: true } : {}),
     };
     console.log(`  (${num(info.seconds)} s; others' CPU use during the step ${pct(info.busyDuring)})`);
     if (disturbed([info]).length === 0 || attempt >= kTries) {

@@ -41,6 +41,8 @@ export interface BenchConfig {
   /** -n of the start-up jobs, with how many launches each; node24: also tsmpirun on Node 24 when there is one. */
   startup: { n: number; launches: number; reference: boolean; node24?: boolean }[];
   memIters: number;
+  /** Float64 elements per call of the allocation step (bench/programs/alloc-per-iteration.ts), one launch each. */
+  allocElements: number[];
   /** Every algorithm forced, per collective (--forced: a tuning sweep, about half an hour more in full mode). */
   forced: Record<string, readonly string[]>;
 }
@@ -69,6 +71,7 @@ export function config(full: boolean, forced = false): BenchConfig {
         { n: 64, launches: 3, reference: true },
       ],
       memIters: 10000,
+      allocElements: [8, 1024, 16384],
       forced: forced ? kAlgorithms : {},
     };
   }
@@ -93,6 +96,7 @@ export function config(full: boolean, forced = false): BenchConfig {
       { n: 64, launches: 1, reference: false },
     ],
     memIters: 10000,
+    allocElements: [8, 1024, 16384],
     forced: forced ? kAlgorithms : {},
   };
 }

@@ -28,6 +28,8 @@ export interface Step {
   rounds: number;
   jobs: Job[];
   setup?: () => Promise<StepSetup>;
+  /** A step that measures no time (allocation): others' CPU use does not disturb it, so it neither waits for quiet nor runs again. */
+  untimed?: boolean;
 }
 
 const refJob = (label: string, run: () => Promise<void>): Job => ({ label, reference: true, run });
@@ -36,9 +38,9 @@ const tsJob = (v: Variant, run: () => Promise<void>): Job => ({ label: `tsmpi ${
 export function plan(cfg: BenchConfig, variants: Variant[], referencesOnly: boolean): Step[] {
   const fullVariants = variants.filter((v) => !v.partial);
   const steps: Step[] = [];
-  const add = (name: string, rounds: number, jobs: Job[], setup?: Step['setup']) => {
+  const add = (name: string, rounds: number, jobs: Job[], setup?: Step['setup'], untimed = false) => {
     const kept = referencesOnly ? jobs.filter((j) => j.reference) : jobs;
-    if (kept.length) steps.push({ name, rounds, jobs: kept, ...(setup ? { setup } : {}) });
+    if (kept.length) steps.push({ name, rounds, jobs: kept, ...(setup ? { setup } : {}), ...(untimed ? { untimed } : {}) });
   };
 
   add('p2p np=2', cfg.launches, [
@@ -104,6 +106,15 @@ export function plan(cfg: BenchConfig, variants: Variant[], referencesOnly: bool
     `memory np=4, ${cfg.memIters} allreduces`,
     1,
     fullVariants.map((v) => tsJob(v, () => tsmpi.memoryJob(cfg, v))),
+  );
+  // Bytes allocated per solver iteration, with and without recvbuf/recvInto: tsmpi only (no
+  // reference), one launch per element count, no time measured.
+  add(
+    `allocations per solver iteration np=${tsmpi.kAllocNp}`,
+    1,
+    fullVariants.map((v) => tsJob(v, () => tsmpi.allocations(cfg, v))),
+    undefined,
+    true,
   );
   // Forced algorithms: launch k forces the k-th algorithm of every collective that has one.
   const most = Math.max(0, ...Object.values(cfg.forced).map((a) => a.length));

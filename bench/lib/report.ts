@@ -6,10 +6,22 @@ import { headlineTable, kIssues, memoryGrowth, time, type TargetRow } from './he
 import { kBusyLoops } from './load.js';
 import { log } from './proc.js';
 import { kBusyLimit } from './quiet.js';
-import { get, kSharedMetrics, memory, node24Id, refKey, tsmpiKey, type Sample, type SharedMetric, type StartupPhase } from './results.js';
+import {
+  get,
+  kAllocCalls,
+  kSharedMetrics,
+  memory,
+  node24Id,
+  refKey,
+  tsmpiKey,
+  type AllocCall,
+  type Sample,
+  type SharedMetric,
+  type StartupPhase,
+} from './results.js';
 import { spreadTable, type SpreadCheck, type UsualSpread } from './spread.js';
 import { fmt, MiB, num, perTime, ratio, rfmt, sizeName, stat, type Stat } from './stats.js';
-import { kLoadedColls, node24 } from './tsmpi.js';
+import { kAllocNp, kLoadedColls, node24 } from './tsmpi.js';
 
 /** A step as it ran: others' share of the CPUs before it (idle window) and during it. */
 export interface StepInfo {
@@ -19,10 +31,12 @@ export interface StepInfo {
   busyDuring: number;
   waitedS: number;
   attempts?: number;
+  /** The step measures no time (allocation): others' CPU use does not disturb its figures. */
+  untimed?: boolean;
 }
 
-/** Steps whose figures other processes disturbed. */
-export const disturbed = (steps: StepInfo[]): StepInfo[] => steps.filter((s) => Math.max(s.busyBefore, s.busyDuring) >= kBusyLimit);
+/** Steps whose figures other processes disturbed (a step that measures no time never is). */
+export const disturbed = (steps: StepInfo[]): StepInfo[] => steps.filter((s) => !s.untimed && Math.max(s.busyBefore, s.busyDuring) >= kBusyLimit);
 
 export interface ReportInput {
   cfg: BenchConfig;
@@ -108,7 +122,7 @@ export function buildReport(d: ReportInput): string {
     '',
   );
   if (Object.keys(cfg.forced).length) L.push(...forced(cfg, full), '');
-  L.push(...startup(cfg, full), '', ...phases(cfg, full), '', ...sharedTable(full), '', ...memoryTables(full), '');
+  L.push(...startup(cfg, full), '', ...phases(cfg, full), '', ...sharedTable(full), '', ...memoryTables(full), '', ...allocTable(cfg, full), '');
   L.push(
     '## Steps',
     '',
@@ -116,7 +130,7 @@ export function buildReport(d: ReportInput): string {
     '|---|---|---|---|',
     ...d.steps.map(
       (s) =>
-        `| ${s.name} | ${num(s.seconds)} | ${pct(s.busyBefore)}${s.waitedS > 1 ? ` (after waiting ${num(s.waitedS)} s)` : ''} | ${pct(s.busyDuring)}${(s.attempts ?? 1) > 1 ? ` (attempt ${s.attempts}; earlier ones disturbed, discarded)` : ''} |`,
+        `| ${s.name} | ${num(s.seconds)} | ${pct(s.busyBefore)}${s.waitedS > 1 ? ` (after waiting ${num(s.waitedS)} s)` : ''} | ${pct(s.busyDuring)}${(s.attempts ?? 1) > 1 ? ` (attempt ${s.attempts}; earlier ones disturbed, discarded)` : ''}${s.untimed ? ' (measures allocation, not time: not counted as disturbed)' : ''} |`,
     ),
     '',
   );
@@ -488,4 +502,31 @@ function memoryTables(vs: Variant[]): string[] {
     );
   }
   return L;
+}
+
+function allocTable(cfg: BenchConfig, vs: Variant[]): string[] {
+  const names: Record<AllocCall, string> = {
+    allreduce: '`allreduce(x, SUM)`',
+    alltoallv: '`alltoallv(x, equal counts)`',
+    reduceScatter: '`reduceScatter(x, equal counts, SUM)`',
+    ring: 'ring `send` + `recv` / `recvInto`',
+  };
+  const L = [
+    `## Allocations per solver iteration (bytes per iteration, np=${kAllocNp})`,
+    '',
+    "Bytes allocated per iteration of a loop of one call on a Float64Array x of the given elements (bench/programs/alloc-per-iteration.ts): V8 heap used plus ArrayBuffer memory read after every iteration, the mean over 30 windows of 10 iterations in which no garbage collection ran, the largest rank's. *new result*: the call returns a new array; *recvbuf / recvInto*: the result goes into memory the loop keeps (`{ recvbuf }`; the ring exchange `recvInto` instead of `recv`). One launch per transport and element count; a measurement of allocation, not of time: no spread, no ratio, no target.",
+    '',
+    ...header(['call', 'elements', ...vs.flatMap((v) => [`new result ${v.id}`, `recvbuf / recvInto ${v.id}`])]),
+  ];
+  const count = (x: number): string => Math.round(x).toLocaleString('en-US');
+  const bytes = (s: Stat | null): string => (s ? count(s.median) : '—');
+  let any = false;
+  for (const c of kAllocCalls) {
+    for (const n of cfg.allocElements) {
+      const cells = vs.flatMap((v) => [get(tsmpiKey.alloc(v.id, kAllocNp, c, n, 'new')), get(tsmpiKey.alloc(v.id, kAllocNp, c, n, 'into'))]);
+      any ||= cells.some((x) => x);
+      L.push(row([names[c], `${count(n)} (${sizeName(n * 8)})`, ...cells.map(bytes)]));
+    }
+  }
+  return any ? L : L.slice(0, 2).concat(['Not measured in this run.']);
 }

@@ -14,6 +14,8 @@
 //   mpi4py/np<N>/<metric>/<size>, mpi4py/startup/{wall,ready,rss,allreduce,exit}/np<N>;
 //   pinned references under pinned/..., loaded ones under loaded/..., between hosts under hosts/...
 //   tsmpi/<variant>/shared/<metric>, python/shared/<metric>   (SharedMetric)
+//   tsmpi/<variant>/alloc/np<N>/<call>/<elements>/{new,into}   bytes allocated per iteration
+//                                                      (AllocCall; not a time: no ratio reads it)
 import { stat, type Stat } from './stats.js';
 
 export const figures: Record<string, number[]> = {};
@@ -36,10 +38,18 @@ export const tsmpiKey = {
   loaded: (v: string, np: number, coll: string, size: number) => key('tsmpi', v, 'loaded', `np${np}`, coll, size),
   hosts: (v: string, metric: 'pp' | 'stream', size: number) => key('tsmpi', v, 'hosts', metric, 'typed', size),
   shared: (v: string, what: SharedMetric) => key('tsmpi', v, 'shared', what),
+  alloc: (v: string, np: number, call: AllocCall, elements: number, result: AllocResult) => key('tsmpi', v, 'alloc', `np${np}`, call, elements, result),
 };
 /** Shared arrays (issue 16): ms for 4 ranks each adding to one counter, allocating, filling, summing 64 MiB; lock hand-offs/s. */
 export type SharedMetric = 'counterMs' | 'handoffsPerS' | 'allocateMs' | 'fillMs' | 'sumMs';
 export const kSharedMetrics: readonly SharedMetric[] = ['counterMs', 'handoffsPerS', 'allocateMs', 'fillMs', 'sumMs'];
+/**
+ * The calls of bench/programs/alloc-per-iteration.ts, each measured twice: returning a new result
+ * ('new') and into memory the caller keeps (recvbuf; the ring exchange: recvInto) ('into').
+ */
+export type AllocCall = 'allreduce' | 'alltoallv' | 'reduceScatter' | 'ring';
+export const kAllocCalls: readonly AllocCall[] = ['allreduce', 'alltoallv', 'reduceScatter', 'ring'];
+export type AllocResult = 'new' | 'into';
 export type StartupMetric = 'wall' | 'ready' | 'rss' | 'allreduce' | 'exit';
 /**
  * Start-up split by phase, per launch the slowest rank's, in ms since the launch: time points

@@ -6,7 +6,7 @@ import { kColls, type BenchConfig, type Variant } from './config.js';
 import type { TwoHosts } from './hosts.js';
 import { failed, records, root, run } from './proc.js';
 import { protocolEnv } from './protocol.js';
-import { kPhasePoints, kSharedMetrics, memory, node24Id, push, raw, tsmpiKey, type MemoryRecord } from './results.js';
+import { kPhasePoints, kSharedMetrics, memory, node24Id, push, raw, tsmpiKey, type AllocCall, type MemoryRecord } from './results.js';
 import { MiB } from './stats.js';
 
 export const launcher = path.join('dist', 'launcher', 'cli.js');
@@ -202,4 +202,27 @@ export async function shared(cfg: BenchConfig, v: Variant): Promise<void> {
   const got = await launch(cfg, v, 'shared np=4', { np: 4, program: 'shared.ts', args: ['--adds', '1000000', '--mib', '64', '--reps', '3'], timeoutS: 300 });
   const rec = got?.records[0];
   if (rec) for (const m of kSharedMetrics) push(tsmpiKey.shared(v.id, m), rec[m]);
+}
+
+/** The ranks of the allocation step. */
+export const kAllocNp = 4;
+
+/**
+ * Bytes allocated per iteration of solver-style calls at np=4, returning a new result and into
+ * recvbuf/recvInto (bench/programs/alloc-per-iteration.ts): one launch per element count.
+ */
+export async function allocations(cfg: BenchConfig, v: Variant): Promise<void> {
+  for (const n of cfg.allocElements) {
+    const got = await launch(cfg, v, `allocations np=${kAllocNp}, ${n} elements`, {
+      np: kAllocNp,
+      program: 'alloc-per-iteration.ts',
+      args: [String(n)],
+      timeoutS: 300,
+    });
+    const rec = got?.records[0];
+    for (const r of (rec?.rows ?? []) as { call: AllocCall; fresh: number; into: number }[]) {
+      push(tsmpiKey.alloc(v.id, rec.np, r.call, rec.elements, 'new'), [r.fresh]);
+      push(tsmpiKey.alloc(v.id, rec.np, r.call, rec.elements, 'into'), [r.into]);
+    }
+  }
 }

@@ -3,9 +3,14 @@
 // Buffers, received frames) is read after every iteration; a window of 10 iterations counts
 // only if neither reading went down in it (a garbage collection would hide what was
 // allocated), and the figure is the mean over 30 such windows, the largest over the ranks.
-// Not part of `npm run bench`.
-//   npm run build && npx tsmpirun -n 4 bench/alloc-per-iteration.ts [elements]
+// A measurement of allocation, not of time. Rank 0 prints a markdown table and one BENCH line
+// (JSON) for bench/run.ts, whose step "allocations per solver iteration" runs it at np=4 on
+// each transport for 8, 1024 and 16384 elements (bench/lib/plan.ts). By hand:
+//   npm run build && npx tsmpirun -n 4 bench/programs/alloc-per-iteration.ts [elements]
+//   (TSMPI_TRANSPORT=zmq npx tsmpirun ... for the ZeroMQ transport; elements default 1024)
 import { COMM_WORLD as comm, MAX, SUM } from 'tsmpi';
+import type { AllocCall } from '../lib/results.js';
+import { emit } from './common.js';
 
 const n = Number(process.argv[2] ?? 1024);
 const kWindow = 10;
@@ -51,26 +56,28 @@ const right = (rank + 1) % size;
 const left = (rank - 1 + size) % size;
 const halo = new Float64Array(n);
 
-const cases: Array<[string, () => Promise<unknown>, () => Promise<unknown>]> = [
-  [`allreduce(Float64Array(${n}), SUM)`, () => comm.allreduce(data, SUM), () => comm.allreduce(data, SUM, { recvbuf: sum })],
-  [`alltoallv(Float64Array(${n}), equal counts)`, () => comm.alltoallv(data, counts), () => comm.alltoallv(data, counts, { recvbuf: exchanged })],
+const cases: Array<[AllocCall, string, () => Promise<unknown>, () => Promise<unknown>]> = [
+  ['allreduce', `allreduce(Float64Array(${n}), SUM)`, () => comm.allreduce(data, SUM), () => comm.allreduce(data, SUM, { recvbuf: sum })],
+  ['alltoallv', `alltoallv(Float64Array(${n}), equal counts)`, () => comm.alltoallv(data, counts), () => comm.alltoallv(data, counts, { recvbuf: exchanged })],
   [
+    'reduceScatter',
     `reduceScatter(Float64Array(${n}), equal counts, SUM)`,
     () => comm.reduceScatter(data, counts, SUM),
     () => comm.reduceScatter(data, counts, SUM, { recvbuf: block }),
   ],
   [
+    'ring',
     `ring exchange of Float64Array(${n}): recv / recvInto`,
     () => Promise.all([comm.send(data, right, 1), comm.recv(left, 1)]),
     () => Promise.all([comm.send(data, right, 1), comm.recvInto(halo, left, 1)]),
   ],
 ];
 
-const rows: string[] = [];
-for (const [name, fresh, into] of cases) {
-  const a = await measure(fresh);
-  const b = await measure(into);
-  rows.push(`| ${name} | ${Math.round(a)} | ${Math.round(b)} | ${Math.round(a - b)} |`);
+const rows: { call: AllocCall; name: string; fresh: number; into: number }[] = [];
+for (const [call, name, fresh, into] of cases) {
+  const a = Math.round(await measure(fresh));
+  const b = Math.round(await measure(into));
+  rows.push({ call, name, fresh: a, into: b });
 }
 if (rank === 0) {
   console.log(
@@ -78,5 +85,13 @@ if (rank === 0) {
   );
   console.log('| call | new result | recvbuf / recvInto | saved |');
   console.log('|---|---|---|---|');
-  for (const r of rows) console.log(r);
+  for (const r of rows) console.log(`| ${r.name} | ${r.fresh} | ${r.into} | ${r.fresh - r.into} |`);
 }
+emit({
+  program: 'alloc-per-iteration',
+  np: size,
+  elements: n,
+  window: kWindow,
+  windows: kWindows,
+  rows: rows.map(({ call, fresh, into }) => ({ call, fresh, into })),
+});
