@@ -71,7 +71,7 @@ export function config(full: boolean, forced = false): BenchConfig {
         { n: 64, launches: 3, reference: true },
       ],
       memIters: 10000,
-      allocElements: [8, 1024, 16384],
+      allocElements: [8, 1024, 16384, 65536],
       forced: forced ? kAlgorithms : {},
     };
   }
@@ -96,7 +96,7 @@ export function config(full: boolean, forced = false): BenchConfig {
       { n: 64, launches: 1, reference: false },
     ],
     memIters: 10000,
-    allocElements: [8, 1024, 16384],
+    allocElements: [8, 1024, 16384, 65536],
     forced: forced ? kAlgorithms : {},
   };
 }
