@@ -12,9 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
-import { kDiagEnv, kEnv } from '../comm/bootstrap/env.js';
 import { kKeyFileName, serverOptions, writeKeyFile, type JobKeys } from '../comm/bootstrap/keys.js';
-import { bindFromEnv, receiveBufferFromEnv, spinFromEnv, transportFromEnv } from '../comm/options.js';
 import type { LaunchOptions } from './args.js';
 import { LaunchError } from './errors.js';
 import { HangReporter, formatHangReport, kWaitsSignal, type ReportedRank } from './hang-report.js';
@@ -30,6 +28,7 @@ import { removeStaleJobDirs } from './stale-jobs.js';
 import { mapRanks, type Placement } from './mapping.js';
 import { drainForwarding, forwardLines, OutputSink } from './output.js';
 import { JobProfile } from './profile/job-profile.js';
+import { checkRankOptions, rankEnvironment, remoteEnvironment, terminalColumns } from './rank-environment.js';
 import { newJobKeys, RendezvousServer } from './rendezvous-server.js';
 import { forwardStdin, spawnLocalRank, type LocalJobSpec, type RankProcess } from './spawn/local.js';
 import type { JobEnd, JobResult } from './job-end.js';
@@ -279,60 +278,6 @@ function encryptionFrom(env: NodeJS.ProcessEnv): JobKeys['encryption'] {
   if (value === undefined || value === '' || value === 'on') return 'on';
   if (value === 'off') return 'off';
   throw new LaunchError('ERR_USAGE', Texts.badEncryption(value));
-}
-
-/** Rank options read from the environment, checked once here instead of failing in every rank. */
-function checkRankOptions(env: NodeJS.ProcessEnv): void {
-  try {
-    receiveBufferFromEnv(env);
-    transportFromEnv(env);
-    spinFromEnv(env, 1, 1);
-    bindFromEnv(env);
-  } catch (error) {
-    throw new LaunchError('ERR_USAGE', (error as Error).message, { cause: error });
-  }
-}
-
-/**
- * The width of `stream` when it is a terminal. Ranks' stderr is a pipe to the launcher, so
- * they learn from TSMPI_STDERR_COLUMNS that what they draw there reaches a terminal (a
- * progress bar), and the launcher passes their redrawn lines on as they change.
- */
-function terminalColumns(stream: Writable): number | undefined {
-  const tty = stream as Partial<NodeJS.WriteStream>;
-  return tty.isTTY === true ? (tty.columns ?? 80) : undefined;
-}
-
-/**
- * The launcher's environment plus `-x` exports (a bare `-x NAME` exports the launcher's value).
- * With --timeout the user asked for a hang report, so ranks record call sites (a cost on every
- * call, off otherwise) unless TSMPI_CALL_SITES was set explicitly.
- */
-function rankEnvironment(options: LaunchOptions, env: NodeJS.ProcessEnv, stderrColumns: number | undefined): NodeJS.ProcessEnv {
-  const result = { ...env };
-  // Set by this launcher alone: a value inherited from a surrounding job or shell would lie.
-  for (const name of [kEnv.stderrColumns, ...Object.values(kDiagEnv)]) delete result[name];
-  if (stderrColumns !== undefined) result[kEnv.stderrColumns] = String(stderrColumns);
-  if (options.timeout !== undefined && result.TSMPI_CALL_SITES === undefined) result.TSMPI_CALL_SITES = 'on';
-  for (const { name, value } of options.exports) {
-    const exported = value ?? env[name];
-    if (exported !== undefined) result[name] = exported;
-  }
-  return result;
-}
-
-/**
- * What ranks on other hosts get on top of their agent's environment: -x exports (as mpirun
- * forwards only those) and the TSMPI_* options of this one, so every rank runs the same way.
- */
-function remoteEnvironment(options: LaunchOptions, rankEnv: NodeJS.ProcessEnv): Record<string, string> {
-  const contract = new Set<string>(Object.values(kEnv));
-  const exported = new Set(options.exports.map((e) => e.name));
-  const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(rankEnv)) {
-    if (value !== undefined && (exported.has(name) || (name.startsWith('TSMPI_') && !contract.has(name)))) result[name] = value;
-  }
-  return result;
 }
 
 /** The job is over: the agent stops what is left and leaves; one that does not is cut off. */
