@@ -1,35 +1,30 @@
 /**
- * One job on this host: hosts → placements → job directory → control plane → ranks →
- * supervision → cleanup. Everything a job creates (processes, their process groups, the job
+ * One job on this host: plan (hosts → placements, job-plan.ts) → job directory → control
+ * plane → ranks → supervision → cleanup. Everything a job creates (processes, their process groups, the job
  * directory, the control socket) is released before runJob settles, and on a crash of the
  * launcher by the process 'exit' hook.
  */
-import { randomBytes } from 'node:crypto';
-import { constants as fsConstants, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { isIP } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
-import { kKeyFileName, serverOptions, writeKeyFile, type JobKeys } from '../comm/bootstrap/keys.js';
+import { kKeyFileName, serverOptions, writeKeyFile } from '../comm/bootstrap/keys.js';
 import type { LaunchOptions } from './args.js';
 import { LaunchError } from './errors.js';
 import { HangReporter, formatHangReport, kWaitsSignal, type ReportedRank } from './hang-report.js';
 import { describeFsError, diagnostic, Texts } from './help.js';
-import { totalSlots } from './hostfile.js';
-import { hostAddress, planHosts } from './hosts.js';
 import { makeJobDir } from './job-dir.js';
-import { addressToward, resolveIface } from './net/address.js';
+import { defaultIo, type JobIo } from './job-io.js';
+import { planJob } from './job-plan.js';
 import { kSilenceMs, kSilenceThroughSlurmMs } from './agent/protocol.js';
 import { agentCommand, isSrun, remoteArgv } from './spawn/launch-command.js';
 import { RemoteHost } from './spawn/remote.js';
 import { removeStaleJobDirs } from './stale-jobs.js';
-import { mapRanks, type Placement } from './mapping.js';
+import type { Placement } from './mapping.js';
 import { drainForwarding, forwardLines, OutputSink } from './output.js';
-import { JobProfile } from './profile/job-profile.js';
-import { checkRankOptions, rankEnvironment, remoteEnvironment, terminalColumns } from './rank-environment.js';
-import { newJobKeys, RendezvousServer } from './rendezvous-server.js';
+import { remoteEnvironment, terminalColumns } from './rank-environment.js';
+import { RendezvousServer } from './rendezvous-server.js';
 import { forwardStdin, spawnLocalRank, type LocalJobSpec, type RankProcess } from './spawn/local.js';
 import type { JobEnd, JobResult } from './job-end.js';
 import { exitStatusOf, kKillGraceMs, SignalForwarder, Supervisor } from './supervise.js';
@@ -43,24 +38,8 @@ import { exitStatusOf, kKillGraceMs, SignalForwarder, Supervisor } from './super
  */
 export const kReportSettleMs = 200;
 
-/** Where a job reads and writes; process's own streams by default. */
-export interface JobIo {
-  stdin: Readable;
-  stdout: Writable;
-  stderr: Writable;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-}
-
 export type { JobResult } from './job-end.js';
-
-const defaultIo = (): JobIo => ({
-  stdin: process.stdin,
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  cwd: process.cwd(),
-});
+export type { JobIo } from './job-io.js';
 
 /**
  * Runs `program` as a job. Rejects with a {@link LaunchError} when the job cannot start; a
@@ -71,31 +50,20 @@ const defaultIo = (): JobIo => ({
  * ```
  */
 export async function runJob(options: LaunchOptions, program: string, programArgs: readonly string[], io: JobIo = defaultIo()): Promise<JobResult> {
-  const plan = await planHosts(options, io.cwd, io.env);
-  const hosts = plan.hosts;
-  const n = options.np ?? (hosts ? totalSlots(hosts) : os.availableParallelism());
-  const here = os.hostname();
-  const placements = mapRanks(hosts ?? [{ name: here, slots: n }], n, options.mapBy, options.oversubscribe || !hosts);
-  const remoteNames = new Set((hosts ?? []).filter((h) => !h.local).map((h) => h.name));
-  const localPlacements = placements.filter((p) => !remoteNames.has(p.host));
-  const remotePlacements = placements.filter((p) => remoteNames.has(p.host));
-  const remoteHosts = [...new Set(remotePlacements.map((p) => p.host))];
-  const programPath = await checkProgram(program, io.cwd);
-  const encryption = encryptionFrom(io.env);
-  if (encryption === 'off' && remoteHosts.length > 0) throw new LaunchError('ERR_USAGE', Texts.encryptionOffRemote(remoteHosts));
-  const profile = JobProfile.of(options, io.cwd);
-  await profile?.prepare();
-  const env = { ...rankEnvironment(options, io.env, terminalColumns(io.stderr)), ...profile?.rankEnv() };
-  checkRankOptions(env);
-  // The address ranks on other hosts reach this one at, and that ranks here advertise to them.
-  // --iface NAME: that interface here and on every host; --iface ADDR: this host's address,
-  // and each other host advertises its interface toward it.
-  const launcherAddress =
-    remoteHosts.length === 0
-      ? undefined
-      : options.iface !== undefined
-        ? resolveIface(options.iface)
-        : await addressToward(await hostAddress(remoteHosts[0], plan.slurm));
+  const plan = await planJob(options, program, programArgs, io);
+  const {
+    size: n,
+    here,
+    local: localPlacements,
+    remote: remotePlacements,
+    remoteHosts,
+    program: programPath,
+    profile,
+    env,
+    launcherAddress,
+    keys,
+    jobId,
+  } = plan;
   const signals = new SignalForwarder();
   const jobDir = await makeJobDir().catch((error: unknown) => {
     signals.dispose();
@@ -119,7 +87,6 @@ export async function runJob(options: LaunchOptions, program: string, programArg
   let server: RendezvousServer | undefined;
   let sweep: Promise<string[]> | undefined;
   try {
-    const keys = newJobKeys(encryption);
     try {
       writeKeyFile(keyFile, keys);
     } catch (error) {
@@ -150,7 +117,6 @@ export async function runJob(options: LaunchOptions, program: string, programArg
       return { end, exitStatus: exitStatusOf(end), stopped: 0, size: n };
     }
     const joined = server;
-    const jobId = randomBytes(8).toString('hex');
     const spread = launcherAddress === undefined ? {} : { address: launcherAddress, node: here };
     const spec: LocalJobSpec = {
       program: programPath,
@@ -253,31 +219,6 @@ export async function runJob(options: LaunchOptions, program: string, programArg
     process.off('exit', cleanupOnExit);
     signals.dispose();
   }
-}
-
-/** The absolute path of a readable program file. */
-async function checkProgram(program: string, cwd: string): Promise<string> {
-  const absolute = path.resolve(cwd, program);
-  try {
-    const stat = await fs.stat(absolute);
-    if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    await fs.access(absolute, fsConstants.R_OK);
-    return absolute;
-  } catch (error) {
-    throw new LaunchError('ERR_PROGRAM', Texts.programUnreadable(program, describeFsError(error)), { cause: error });
-  }
-}
-
-/**
- * TSMPI_ENCRYPTION in the launcher's environment: "on" (default) or "off". Off keeps CURVE on
- * the control plane but drops it on the data plane, whose ipc endpoints are in the 0700 job
- * directory: for trusted single-host runs where encryption costs too much (see README).
- */
-function encryptionFrom(env: NodeJS.ProcessEnv): JobKeys['encryption'] {
-  const value = env.TSMPI_ENCRYPTION;
-  if (value === undefined || value === '' || value === 'on') return 'on';
-  if (value === 'off') return 'off';
-  throw new LaunchError('ERR_USAGE', Texts.badEncryption(value));
 }
 
 /** The job is over: the agent stops what is left and leaves; one that does not is cut off. */
