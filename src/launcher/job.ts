@@ -1,67 +1,21 @@
 /**
- * One job on this host: hosts → placements → job directory → control plane → ranks →
- * supervision → cleanup. Everything a job creates (processes, their process groups, the job
- * directory, the control socket) is released before runJob settles, and on a crash of the
- * launcher by the process 'exit' hook.
+ * One job on this host: plan (hosts → placements, job-plan.ts) → job directory (job-resources.ts)
+ * → control plane → ranks (job-start.ts) → supervision (job-watch.ts) → cleanup. Everything a
+ * job creates (processes, their process groups, the job directory, the control socket) is
+ * released before runJob settles, and on a crash of the launcher by the process 'exit' hook.
  */
-import { randomBytes } from 'node:crypto';
-import { constants as fsConstants, rmSync } from 'node:fs';
-import fs from 'node:fs/promises';
-import { isIP } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
-import { setTimeout as delay } from 'node:timers/promises';
-import { kDiagEnv, kEnv } from '../comm/bootstrap/env.js';
-import { kKeyFileName, serverOptions, writeKeyFile, type JobKeys } from '../comm/bootstrap/keys.js';
-import { bindFromEnv, receiveBufferFromEnv, spinFromEnv, transportFromEnv } from '../comm/options.js';
 import type { LaunchOptions } from './args.js';
-import { LaunchError } from './errors.js';
-import { HangReporter, formatHangReport, kWaitsSignal, type ReportedRank } from './hang-report.js';
-import { describeFsError, diagnostic, Texts } from './help.js';
-import { totalSlots } from './hostfile.js';
-import { hostAddress, planHosts } from './hosts.js';
-import { makeJobDir } from './job-dir.js';
-import { addressToward, resolveIface } from './net/address.js';
-import { kSilenceMs, kSilenceThroughSlurmMs } from './agent/protocol.js';
-import { agentCommand, isSrun, remoteArgv } from './spawn/launch-command.js';
-import { RemoteHost } from './spawn/remote.js';
-import { removeStaleJobDirs } from './stale-jobs.js';
-import { mapRanks, type Placement } from './mapping.js';
-import { drainForwarding, forwardLines, OutputSink } from './output.js';
-import { JobProfile } from './profile/job-profile.js';
-import { newJobKeys, RendezvousServer } from './rendezvous-server.js';
-import { forwardStdin, spawnLocalRank, type LocalJobSpec, type RankProcess } from './spawn/local.js';
+import type { LaunchError } from './errors.js';
 import type { JobEnd, JobResult } from './job-end.js';
-import { exitStatusOf, kKillGraceMs, SignalForwarder, Supervisor } from './supervise.js';
-
-/**
- * How long to wait, after a rank exited with a non-zero code, for its own failure report.
- * The exit (SIGCHLD) and the report (ZeroMQ's I/O thread) travel separately. A reporting rank
- * normally waits for the launcher's acknowledgement before exiting, so the report comes
- * first; this window covers the ranks that could not wait (abort() followed at once by
- * process.exit(), or an acknowledgement slower than the rank's bounded wait).
- */
-export const kReportSettleMs = 200;
-
-/** Where a job reads and writes; process's own streams by default. */
-export interface JobIo {
-  stdin: Readable;
-  stdout: Writable;
-  stderr: Writable;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-}
+import { defaultIo, type JobIo } from './job-io.js';
+import { planJob } from './job-plan.js';
+import { JobResources } from './job-resources.js';
+import { openControl, startRanks } from './job-start.js';
+import { watchJob } from './job-watch.js';
+import { exitStatusOf } from './supervise.js';
 
 export type { JobResult } from './job-end.js';
-
-const defaultIo = (): JobIo => ({
-  stdin: process.stdin,
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  cwd: process.cwd(),
-});
+export type { JobIo } from './job-io.js';
 
 /**
  * Runs `program` as a job. Rejects with a {@link LaunchError} when the job cannot start; a
@@ -72,292 +26,18 @@ const defaultIo = (): JobIo => ({
  * ```
  */
 export async function runJob(options: LaunchOptions, program: string, programArgs: readonly string[], io: JobIo = defaultIo()): Promise<JobResult> {
-  const plan = await planHosts(options, io.cwd, io.env);
-  const hosts = plan.hosts;
-  const n = options.np ?? (hosts ? totalSlots(hosts) : os.availableParallelism());
-  const here = os.hostname();
-  const placements = mapRanks(hosts ?? [{ name: here, slots: n }], n, options.mapBy, options.oversubscribe || !hosts);
-  const remoteNames = new Set((hosts ?? []).filter((h) => !h.local).map((h) => h.name));
-  const localPlacements = placements.filter((p) => !remoteNames.has(p.host));
-  const remotePlacements = placements.filter((p) => remoteNames.has(p.host));
-  const remoteHosts = [...new Set(remotePlacements.map((p) => p.host))];
-  const programPath = await checkProgram(program, io.cwd);
-  const encryption = encryptionFrom(io.env);
-  if (encryption === 'off' && remoteHosts.length > 0) throw new LaunchError('ERR_USAGE', Texts.encryptionOffRemote(remoteHosts));
-  const profile = JobProfile.of(options, io.cwd);
-  await profile?.prepare();
-  const env = { ...rankEnvironment(options, io.env, terminalColumns(io.stderr)), ...profile?.rankEnv() };
-  checkRankOptions(env);
-  // The address ranks on other hosts reach this one at, and that ranks here advertise to them.
-  // --iface NAME: that interface here and on every host; --iface ADDR: this host's address,
-  // and each other host advertises its interface toward it.
-  const launcherAddress =
-    remoteHosts.length === 0
-      ? undefined
-      : options.iface !== undefined
-        ? resolveIface(options.iface)
-        : await addressToward(await hostAddress(remoteHosts[0], plan.slurm));
-  const signals = new SignalForwarder();
-  const jobDir = await makeJobDir().catch((error: unknown) => {
-    signals.dispose();
-    throw error;
-  });
-  const control = `ipc://${path.join(jobDir, 'control')}`;
-  // The job secret (comm/bootstrap/keys.ts): fresh keys in a 0600 file of the 0700 job
-  // directory; ranks get the file's path, never the keys, in their environment.
-  const keyFile = path.join(jobDir, kKeyFileName);
-  let supervisor: Supervisor | undefined;
-  const agents: RemoteHost[] = [];
-  const leftUnjoined: RankProcess[] = [];
-  const notJoined = (r: RankProcess): void => supervisor?.fail({ kind: 'not-joined', rank: r.rank, pid: r.pid });
-  const cleanupOnExit = (): void => {
-    supervisor?.killAll();
-    // Their agents see the channel close and kill their hosts' ranks.
-    for (const agent of agents) agent.kill();
-    rmSync(jobDir, { recursive: true, force: true });
-  };
-  process.on('exit', cleanupOnExit);
-  let server: RendezvousServer | undefined;
-  let sweep: Promise<string[]> | undefined;
+  const plan = await planJob(options, program, programArgs, io);
+  const job = await JobResources.claim();
   try {
-    const keys = newJobKeys(encryption);
-    try {
-      writeKeyFile(keyFile, keys);
-    } catch (error) {
-      throw new LaunchError('ERR_CONTROL', Texts.jobDirFailed(describeFsError(error)), { cause: error });
+    const control = await openControl(plan, job);
+    // A signal that came while the job was being set up ends it here: no rank starts for it.
+    const signal = job.signals.received;
+    if (signal !== undefined) {
+      const end: JobEnd = { kind: 'interrupted', signal };
+      return { end, exitStatus: exitStatusOf(end), stopped: 0, size: plan.size };
     }
-    const hang = new HangReporter();
-    server = await RendezvousServer.bind(
-      control,
-      n,
-      {
-        // A rank that left without joining can never answer its peers: the job cannot form.
-        hello: (m) => {
-          profile?.startup.hello(m);
-          if (leftUnjoined.length > 0) notJoined(leftUnjoined[0]);
-        },
-        formed: () => profile?.startup.formed(),
-        failed: (m) => supervisor?.report({ kind: m.reason, rank: m.rank, stack: m.stack }),
-        abort: (m) => supervisor?.report({ kind: 'abort', rank: m.rank, code: m.code }),
-        waits: (m) => hang.receive(m),
-        diag: (m) => profile?.receive(m),
-      },
-      serverOptions(keys),
-    ).catch((error: unknown) => {
-      throw new LaunchError('ERR_CONTROL', Texts.controlFailed(control, describeFsError(error)), { cause: error });
-    });
-    if (signals.received !== undefined) {
-      const end: JobEnd = { kind: 'interrupted', signal: signals.received };
-      return { end, exitStatus: exitStatusOf(end), stopped: 0, size: n };
-    }
-    const joined = server;
-    const jobId = randomBytes(8).toString('hex');
-    const spread = launcherAddress === undefined ? {} : { address: launcherAddress, node: here };
-    const spec: LocalJobSpec = {
-      program: programPath,
-      programArgs,
-      cwd: io.cwd,
-      env,
-      job: { size: n, localSize: localPlacements[0]?.localSize ?? 0, jobId, control, jobDir, keys: keyFile, ...spread },
-    };
-    profile?.startup.spawning();
-    const local = spawnAll(spec, localPlacements);
-    // What killed jobs left here goes now, in the background while the ranks start.
-    sweep = removeStaleJobDirs();
-    if (launcherAddress !== undefined) {
-      const tcpControl = await server.bindAlso(`tcp://${launcherAddress}:*`).catch((error: unknown) => {
-        new Supervisor(local).killAll();
-        throw new LaunchError('ERR_CONTROL', Texts.controlFailed(`tcp://${launcherAddress}`, describeFsError(error)), { cause: error });
-      });
-      const command = agentCommand();
-      const remoteEnv = remoteEnvironment(options, env);
-      for (const host of remoteHosts) {
-        const mine = remotePlacements.filter((p) => p.host === host);
-        agents.push(
-          new RemoteHost({
-            argv: remoteArgv(plan.launch, host, command),
-            start: {
-              type: 'start',
-              host,
-              program: programPath,
-              programArgs: [...programArgs],
-              cwd: io.cwd,
-              env: remoteEnv,
-              job: { size: n, localSize: mine[0].localSize, jobId, control: tcpControl },
-              keys,
-              ranks: mine.map((p) => ({ rank: p.rank, localRank: p.localRank })),
-              ...(options.iface !== undefined && isIP(options.iface) === 0 ? { iface: options.iface } : {}),
-              launcherAddress,
-              silenceMs: isSrun(plan.launch) ? kSilenceThroughSlurmMs : kSilenceMs,
-            },
-          }),
-        );
-      }
-    }
-    const ranks = [...local, ...agents.flatMap((a) => a.ranks)].sort((a, b) => a.rank - b.rank);
-    supervisor = new Supervisor(ranks, {
-      onCleanExit: (r) => {
-        if (joined.hasJoined(r.rank)) return;
-        if (joined.joinedCount > 0) notJoined(r);
-        else leftUnjoined.push(r);
-      },
-    });
-    const stdout = new OutputSink(io.stdout);
-    const stderr = new OutputSink(io.stderr);
-    const tag = (r: RankProcess): string => (options.tagOutput ? `[${r.rank}] ` : '');
-    const live = { live: terminalColumns(io.stderr) !== undefined };
-    const outputs = ranks.flatMap((r) => [
-      r.stdout ? forwardLines(r.stdout, stdout, tag(r)) : Promise.resolve(),
-      r.stderr ? forwardLines(r.stderr, stderr, tag(r), live) : Promise.resolve(),
-    ]);
-    const stopStdin = forwardStdin(io.stdin, ranks[0]);
-    signals.attach(supervisor);
-    const running = supervisor;
-    const states = (): ReportedRank[] =>
-      ranks.map((r) => ({
-        rank: r.rank,
-        pid: r.pid,
-        alive: running.isAlive(r.rank),
-        joined: joined.hasJoined(r.rank),
-        ...(r.host === undefined ? {} : { ask: () => r.signal(kWaitsSignal) }),
-      }));
-    const hangReport = async (): Promise<string[]> => formatHangReport(await hang.collect(states));
-    // SIGUSR1: print the hang report and go on (Node's default for it, the inspector, is off meanwhile).
-    const onReportSignal = (): void => {
-      void hangReport().then((lines) => stderr.write(Buffer.from(lines.map(diagnostic).join(''))));
-    };
-    process.on('SIGUSR1', onReportSignal);
-    const seconds = options.timeout;
-    const timer =
-      seconds === undefined
-        ? undefined
-        : setTimeout(() => {
-            void hangReport().then((report) => running.fail({ kind: 'timeout', seconds, report }));
-          }, seconds * 1000);
-    try {
-      await supervisor.wait();
-      await Promise.all(agents.map(finishAgent));
-    } finally {
-      clearTimeout(timer);
-      process.off('SIGUSR1', onReportSignal);
-      stopStdin();
-    }
-    const pipes = ranks.flatMap((r) => [r.stdout, r.stderr].flatMap((p) => (p ? [p] : [])));
-    await Promise.all([drainForwarding(outputs, pipes, kKillGraceMs), settleReports(supervisor)]);
-    const profiled = await profile?.finish(n);
-    if (profiled) io.stderr.write(profiled);
-    const end = supervisor.end ?? { kind: 'ok' };
-    return { end, exitStatus: exitStatusOf(end), stopped: supervisor.stopped, size: n };
+    return await watchJob(plan, await startRanks(plan, job, control), job.signals, io);
   } finally {
-    server?.close();
-    await Promise.all([fs.rm(jobDir, { recursive: true, force: true }), sweep]);
-    process.off('exit', cleanupOnExit);
-    signals.dispose();
+    await job.release();
   }
-}
-
-/** The absolute path of a readable program file. */
-async function checkProgram(program: string, cwd: string): Promise<string> {
-  const absolute = path.resolve(cwd, program);
-  try {
-    const stat = await fs.stat(absolute);
-    if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    await fs.access(absolute, fsConstants.R_OK);
-    return absolute;
-  } catch (error) {
-    throw new LaunchError('ERR_PROGRAM', Texts.programUnreadable(program, describeFsError(error)), { cause: error });
-  }
-}
-
-/**
- * TSMPI_ENCRYPTION in the launcher's environment: "on" (default) or "off". Off keeps CURVE on
- * the control plane but drops it on the data plane, whose ipc endpoints are in the 0700 job
- * directory: for trusted single-host runs where encryption costs too much (see README).
- */
-function encryptionFrom(env: NodeJS.ProcessEnv): JobKeys['encryption'] {
-  const value = env.TSMPI_ENCRYPTION;
-  if (value === undefined || value === '' || value === 'on') return 'on';
-  if (value === 'off') return 'off';
-  throw new LaunchError('ERR_USAGE', Texts.badEncryption(value));
-}
-
-/** Rank options read from the environment, checked once here instead of failing in every rank. */
-function checkRankOptions(env: NodeJS.ProcessEnv): void {
-  try {
-    receiveBufferFromEnv(env);
-    transportFromEnv(env);
-    spinFromEnv(env, 1, 1);
-    bindFromEnv(env);
-  } catch (error) {
-    throw new LaunchError('ERR_USAGE', (error as Error).message, { cause: error });
-  }
-}
-
-/**
- * The width of `stream` when it is a terminal. Ranks' stderr is a pipe to the launcher, so
- * they learn from TSMPI_STDERR_COLUMNS that what they draw there reaches a terminal (a
- * progress bar), and the launcher passes their redrawn lines on as they change.
- */
-function terminalColumns(stream: Writable): number | undefined {
-  const tty = stream as Partial<NodeJS.WriteStream>;
-  return tty.isTTY === true ? (tty.columns ?? 80) : undefined;
-}
-
-/**
- * The launcher's environment plus `-x` exports (a bare `-x NAME` exports the launcher's value).
- * With --timeout the user asked for a hang report, so ranks record call sites (a cost on every
- * call, off otherwise) unless TSMPI_CALL_SITES was set explicitly.
- */
-function rankEnvironment(options: LaunchOptions, env: NodeJS.ProcessEnv, stderrColumns: number | undefined): NodeJS.ProcessEnv {
-  const result = { ...env };
-  // Set by this launcher alone: a value inherited from a surrounding job or shell would lie.
-  for (const name of [kEnv.stderrColumns, ...Object.values(kDiagEnv)]) delete result[name];
-  if (stderrColumns !== undefined) result[kEnv.stderrColumns] = String(stderrColumns);
-  if (options.timeout !== undefined && result.TSMPI_CALL_SITES === undefined) result.TSMPI_CALL_SITES = 'on';
-  for (const { name, value } of options.exports) {
-    const exported = value ?? env[name];
-    if (exported !== undefined) result[name] = exported;
-  }
-  return result;
-}
-
-/**
- * What ranks on other hosts get on top of their agent's environment: -x exports (as mpirun
- * forwards only those) and the TSMPI_* options of this one, so every rank runs the same way.
- */
-function remoteEnvironment(options: LaunchOptions, rankEnv: NodeJS.ProcessEnv): Record<string, string> {
-  const contract = new Set<string>(Object.values(kEnv));
-  const exported = new Set(options.exports.map((e) => e.name));
-  const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(rankEnv)) {
-    if (value !== undefined && (exported.has(name) || (name.startsWith('TSMPI_') && !contract.has(name)))) result[name] = value;
-  }
-  return result;
-}
-
-/** The job is over: the agent stops what is left and leaves; one that does not is cut off. */
-async function finishAgent(agent: RemoteHost): Promise<void> {
-  agent.finish();
-  const timer = setTimeout(() => agent.kill(), 3 * kKillGraceMs);
-  await agent.closed;
-  clearTimeout(timer);
-}
-
-/** Spawns every rank; if one cannot even be attempted, the ones started are killed. */
-function spawnAll(spec: LocalJobSpec, placements: readonly Placement[]): RankProcess[] {
-  const ranks: RankProcess[] = [];
-  try {
-    for (const p of placements) ranks.push(spawnLocalRank(spec, { rank: p.rank, localRank: p.localRank }));
-    return ranks;
-  } catch (error) {
-    new Supervisor(ranks).killAll();
-    throw new LaunchError('ERR_SPAWN', Texts.spawnFailed(ranks.length, (error as Error).message), { cause: error, rank: ranks.length });
-  }
-}
-
-async function settleReports(supervisor: Supervisor): Promise<void> {
-  if (supervisor.end?.kind !== 'exit') return;
-  await delay(kReportSettleMs);
-  // Let a frame that is already readable be handled (poll phase) before the verdict is read.
-  await new Promise((resolve) => setImmediate(resolve));
 }

@@ -4,7 +4,7 @@
  * SIGKILLed by Slurm, the OOM killer). They hold the dead job's secret keys and, with the
  * shared-memory transport, its segments, which on /dev/shm take memory until the next boot.
  *
- * Every tsmpirun and agent sweeps while its own job starts (job.ts, agent/main.ts), as Open MPI
+ * Every tsmpirun and agent sweeps while its own job starts (job-start.ts, agent/main.ts), as Open MPI
  * removes stale session directories. Only what is provably stale goes: a `tsmpi-XXXXXX`
  * directory of this user whose owner record (job-owner.ts) names only ended processes, however
  * young (the owner writes the record before anyone else can know of the directory, so a record

@@ -26,13 +26,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { formatRankEnv } from '../../comm/bootstrap/env.js';
-import { formatKeys, kKeyFileName, readKeyFile, serverOptions, writeKeyFile } from '../../comm/bootstrap/keys.js';
+import { formatKeys, kKeyFileName, readKeyFile, serverOptions, writeKeyFile, type JobKeys } from '../../comm/bootstrap/keys.js';
 import { MpiError } from '../../comm/errors.js';
 import { hostAddress } from '../hosts.js';
 import { makeJobDir, removeJobDir } from '../job-dir.js';
 import { addressToward } from '../net/address.js';
 import { newJobKeys, RendezvousServer } from '../rendezvous-server.js';
-import { stepFromEnv, stepRendezvousPort } from './environment.js';
+import { stepFromEnv, stepRendezvousPort, type SlurmStep } from './environment.js';
 
 /** How long a task waits for task 0's key file (nodes start tasks at different times). */
 const kKeyWaitMs = 60_000;
@@ -77,50 +77,13 @@ export async function joinSlurmStep(env: NodeJS.ProcessEnv): Promise<boolean> {
   const node = step.nodes[step.nodeId];
   const rootAddress = await hostAddress(rootNode, true);
   const keyDir = env.TSMPI_KEY_DIR || path.join(os.homedir(), '.tsmpi');
-  const shared = path.join(keyDir, `slurm-${step.jobId}.${step.stepId}.json`);
+  const shared: SharedKeys = { dir: keyDir, file: path.join(keyDir, `slurm-${step.jobId}.${step.stepId}.json`) };
   const jobDir = await makeJobDir();
   removeWhenEnded(jobDir);
   const keyFile = path.join(jobDir, kKeyFileName);
   try {
-    if (step.rank === 0) {
-      const keys = newJobKeys('on');
-      writeKeyFile(keyFile, keys);
-      const server = await RendezvousServer.bind(
-        `tcp://*:${port}`,
-        step.size,
-        {
-          formed: () => {
-            rmSync(shared, { force: true });
-            void server.flush().then(() => server.close());
-          },
-        },
-        serverOptions(keys),
-        kDirectoryLingerMs,
-      ).catch((error: unknown) => {
-        throw new MpiError(
-          'ERR_BOOTSTRAP',
-          `task 0 of Slurm step ${step.jobId}.${step.stepId} cannot serve the rendezvous on port ${port}: ${(error as Error).message}`,
-          { cause: error },
-        );
-      });
-      mkdirSync(keyDir, { recursive: true, mode: 0o700 });
-      // Written whole, then renamed, so a reader never sees half a file.
-      const partial = `${shared}.${randomBytes(4).toString('hex')}`;
-      writeFileSync(partial, formatKeys(keys), { mode: 0o600 });
-      renameSync(partial, shared);
-    } else {
-      const deadline = Date.now() + kKeyWaitMs;
-      while (!existsSync(shared)) {
-        if (Date.now() > deadline) {
-          throw new MpiError(
-            'ERR_BOOTSTRAP',
-            `task ${step.rank} of Slurm step ${step.jobId}.${step.stepId} waited ${kKeyWaitMs / 1000} s for ${shared}, which task 0 writes: is ${keyDir} shared by the nodes? Set TSMPI_KEY_DIR to a directory they share`,
-          );
-        }
-        await delay(50);
-      }
-      writeKeyFile(keyFile, readKeyFile(shared));
-    }
+    if (step.rank === 0) await serveRendezvous(step, port, keyFile, shared);
+    else writeKeyFile(keyFile, await readSharedKeys(step, shared));
   } catch (error) {
     await removeJobDir(jobDir);
     throw error;
@@ -141,4 +104,57 @@ export async function joinSlurmStep(env: NodeJS.ProcessEnv): Promise<boolean> {
     }),
   );
   return true;
+}
+
+/** The step's keys as task 0 hands them to the others: `file` in `dir`, which the nodes share. */
+interface SharedKeys {
+  dir: string;
+  file: string;
+}
+
+/**
+ * Task 0: fresh keys in its own key file, the rendezvous served with them, and the keys shared
+ * with the other tasks, then removed once the world has formed.
+ */
+async function serveRendezvous(step: SlurmStep, port: number, keyFile: string, shared: SharedKeys): Promise<void> {
+  const keys = newJobKeys('on');
+  writeKeyFile(keyFile, keys);
+  const server = await RendezvousServer.bind(
+    `tcp://*:${port}`,
+    step.size,
+    {
+      formed: () => {
+        rmSync(shared.file, { force: true });
+        void server.flush().then(() => server.close());
+      },
+    },
+    serverOptions(keys),
+    kDirectoryLingerMs,
+  ).catch((error: unknown) => {
+    throw new MpiError(
+      'ERR_BOOTSTRAP',
+      `task 0 of Slurm step ${step.jobId}.${step.stepId} cannot serve the rendezvous on port ${port}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  });
+  mkdirSync(shared.dir, { recursive: true, mode: 0o700 });
+  // Written whole, then renamed, so a reader never sees half a file.
+  const partial = `${shared.file}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(partial, formatKeys(keys), { mode: 0o600 });
+  renameSync(partial, shared.file);
+}
+
+/** Every other task: the keys task 0 shares, once they are there. */
+async function readSharedKeys(step: SlurmStep, shared: SharedKeys): Promise<JobKeys> {
+  const deadline = Date.now() + kKeyWaitMs;
+  while (!existsSync(shared.file)) {
+    if (Date.now() > deadline) {
+      throw new MpiError(
+        'ERR_BOOTSTRAP',
+        `task ${step.rank} of Slurm step ${step.jobId}.${step.stepId} waited ${kKeyWaitMs / 1000} s for ${shared.file}, which task 0 writes: is ${shared.dir} shared by the nodes? Set TSMPI_KEY_DIR to a directory they share`,
+      );
+    }
+    await delay(50);
+  }
+  return readKeyFile(shared.file);
 }
