@@ -139,8 +139,16 @@ async function startAgents(plan: JobPlan, address: string, server: RendezvousSer
   });
   const command = agentCommand();
   const env = remoteEnvironment(plan.options, plan.env);
-  for (const host of plan.remoteHosts) {
-    agents.push(new RemoteHost({ argv: remoteArgv(plan.launch, host, command), start: startMessage(plan, host, { control, address, env }) }));
+  try {
+    for (const host of plan.remoteHosts) {
+      agents.push(new RemoteHost({ argv: remoteArgv(plan.launch, host, command), start: startMessage(plan, host, { control, address, env }) }));
+    }
+  } catch (error) {
+    // An agent that cannot start (spawning ssh out of file descriptors): nothing watches the
+    // ranks and agents started so far yet, so they are stopped here.
+    new Supervisor(local).killAll();
+    for (const agent of agents) agent.kill();
+    throw error;
   }
 }
 
