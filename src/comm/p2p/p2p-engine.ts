@@ -75,15 +75,27 @@ const kZeroCopyReceiveBytes = 128;
  */
 export type Capture = (packets: Packet[]) => Packet[];
 
-interface Waiter extends Posted {
-  /** With a capture, has copied what it needs from the packets by the time it returns. */
+interface Prober extends Posted {
   resolve(m: Incoming): void;
   reject(e: unknown): void;
-  readonly captures?: boolean;
+}
+
+interface Waiter extends Prober {
+  /** True when a capture copied every packet out, so nothing holds the memory they arrived in. */
+  resolve(m: Incoming): boolean;
 }
 
 function captured(m: Incoming, capture: Capture): Incoming {
   return { src: m.src, tag: m.tag, packets: capture(m.packets), bytes: m.bytes, seq: m.seq };
+}
+
+/** True when none of `copies` is a view on the memory of `packets` (a capture may pass large ones on as they are). */
+function copiedOut(packets: readonly Packet[], copies: readonly Packet[]): boolean {
+  for (const p of packets) {
+    if (p.bytes.length === 0) continue;
+    for (const c of copies) if (c.bytes.buffer === p.bytes.buffer) return false;
+  }
+  return true;
 }
 
 export class P2PEngine {
@@ -91,7 +103,7 @@ export class P2PEngine {
   readonly size: number;
   readonly #transport: Transport | undefined;
   readonly #match = new MatchQueues<Incoming, Waiter>();
-  readonly #probers: Waiter[] = [];
+  readonly #probers: Prober[] = [];
   readonly #sendSeq: Uint32Array;
   readonly #recvSeq: Uint32Array;
   /** Received frames owned by ZeroMQ, and the copy made the first time one is sent on. */
@@ -251,10 +263,15 @@ export class P2PEngine {
         ctx,
         src,
         tag,
-        captures: capture !== undefined,
         resolve: (m) => {
           this.#end();
-          resolve(capture === undefined ? m : captured(m, capture));
+          if (capture === undefined) {
+            resolve(m);
+            return false;
+          }
+          const copied = captured(m, capture);
+          resolve(copied);
+          return copiedOut(m.packets, copied.packets);
         },
         reject: (e) => {
           this.#end();
@@ -271,7 +288,7 @@ export class P2PEngine {
       if (capture === undefined) return Promise.resolve(msg);
       const copied = captured(msg, capture);
       // It waited as unexpected in the memory it arrived in, which nothing else holds now.
-      if (msg.src !== this.rank) this.#transport?.recycle?.(msg.src, bytesOf(msg.packets));
+      if (msg.src !== this.rank && copiedOut(msg.packets, copied.packets)) this.#transport?.recycle?.(msg.src, bytesOf(msg.packets));
       return Promise.resolve(copied);
     }
     this.#begin();
@@ -408,8 +425,7 @@ export class P2PEngine {
     if (waiter !== undefined) {
       if (msg.rendezvous === undefined) {
         this.#consumed(msg);
-        waiter.resolve(msg);
-        return waiter.captures === true;
+        return waiter.resolve(msg);
       }
       this.#rendezvous.pull(msg, waiter.resolve, waiter.reject);
       return false;
@@ -433,10 +449,11 @@ export class P2PEngine {
     if (this.#failure) return;
     this.#failure = error;
     this.#acks.fail(error);
-    for (const w of [...this.#match.pending(), ...this.#probers.splice(0)]) {
+    for (const w of this.#match.pending()) {
       this.#match.cancel(w);
       w.reject(error);
     }
+    for (const p of this.#probers.splice(0)) p.reject(error);
     this.#rendezvous.fail(error);
   }
 
