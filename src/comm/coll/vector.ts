@@ -98,13 +98,7 @@ export async function allgatherv(host: CollHost, data: unknown, recvbuf?: unknow
   const own = fault.failed ? fault.packet : encode(typed, !ch.sendCopies);
   const receives = new CapturedReceives(host.scratch);
   const got = await kAllgatherv[selectAlgorithm('allgatherv', { size: ch.size }, host.algorithms)](receives.channel(ch), own);
-  try {
-    fault.absorb(got);
-    fault.throwIfFailed();
-    return joinPieces('allgatherv', got, typed!, out);
-  } finally {
-    receives.release(undefined);
-  }
+  return joinReceived('allgatherv', got, fault, typed!, out, receives);
 }
 
 /** counts[j] elements to rank j, in order; the result joins what every rank sent here, in rank order. */
@@ -118,10 +112,15 @@ export async function alltoallv(host: CollHost, data: unknown, counts: unknown, 
     new Array<Packet>(ch.size).fill(fault.packet);
   const receives = new CapturedReceives(host.scratch);
   const got = await kAlltoallv[selectAlgorithm('alltoallv', { size: ch.size }, host.algorithms)](receives.channel(ch), items);
+  return joinReceived('alltoallv', got, fault, typed!, out, receives);
+}
+
+/** What arrived joined into the result (raising where a rank failed), then the call's receive memory back to the pool. */
+function joinReceived(call: string, got: Packet[], fault: Fault, like: TypedArray, out: TypedArray | undefined, receives: CapturedReceives): Pieces {
   try {
     fault.absorb(got);
     fault.throwIfFailed();
-    return joinPieces('alltoallv', got, typed!, out);
+    return joinPieces(call, got, like, out);
   } finally {
     receives.release(undefined);
   }
