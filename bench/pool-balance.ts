@@ -5,10 +5,10 @@
 // writes them to bench/report/pool-balance.md.
 //   npm run build && npx tsx bench/pool-balance.ts [--reps 5] [--np 4,8]
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startReport } from './lib/report-file.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const launcher = path.join(root, 'dist/launcher/cli.js');
@@ -59,6 +59,7 @@ if (!existsSync(launcher)) {
   process.exit(1);
 }
 
+const report = await startReport('pool-balance', 'bench/pool-balance.ts');
 const balance: Array<Record<string, any>> = [];
 const lazy: Array<Record<string, any>> = [];
 for (const np of nps) {
@@ -71,10 +72,7 @@ for (const np of nps) {
 
 const serialOf = new Map(balance.filter((r) => r.serial.length > 0).map((r) => [r.case, median(r.serial)]));
 const lines: string[] = [];
-lines.push(
-  `Medians of ${reps} runs; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg()[0]!.toFixed(1)} at the end. Tasks sleep, so ranks beyond the CPU count still overlap.`,
-  '',
-);
+lines.push(`Medians of ${reps} run${reps === '1' ? '' : 's'}. Tasks sleep, so ranks beyond the CPU count still overlap.`, '');
 lines.push(
   '| case | np | serial (ms) | static split, np ranks (ms) | speedup | pool, np−1 workers, chunksize 1 (ms) | speedup | pool, default chunksize (ms) | speedup |',
 );
@@ -102,7 +100,4 @@ for (const r of lazy) {
 }
 const table = lines.join('\n');
 console.log(table);
-writeFileSync(
-  path.join(root, 'bench/report/pool-balance.md'),
-  `# Task pool: load balancing and lazy imap\n\n\`npx tsx bench/pool-balance.ts\` on ${new Date().toISOString()}\n\n${table}\n`,
-);
+console.error(`written: ${path.relative(root, report.write('Task pool: load balancing and lazy imap', table))}`);

@@ -5,12 +5,18 @@
 // off path. Also the rank-side cost alone, without transport or wake-ups (one process sending
 // to itself: bench/programs/self-messages.ts, copied into the baseline if it lacks it), and the
 // size of the trace file per message sent (its spans, flows and share of collective spans).
+// The ranks use the default transport (shared memory on one host); the baseline predates shared
+// memory, so it is compared with tracing off over ZeroMQ (TSMPI_TRANSPORT=zmq), measured too.
+// Prints the table and writes it to bench/report/trace-overhead.md.
 //   npm run build && npx tsx bench/trace-overhead.ts [--runs 5] [--baseline /tmp/tsmpi-base]
+// A baseline: `git archive e5fc8dc | tar -x -C /tmp/tsmpi-base`, then `npm ci` (or a link to this
+// checkout's node_modules) and `npm run build` there.
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startReport } from './lib/report-file.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -26,9 +32,16 @@ interface Mode {
   name: string;
   dir: string;
   trace: boolean;
+  env?: NodeJS.ProcessEnv;
 }
+const kZmq = 'tracing off, TSMPI_TRANSPORT=zmq';
 const modes: Mode[] = [
-  ...(baseline === '' ? [] : [{ name: 'before --trace (baseline)', dir: baseline, trace: false }]),
+  ...(baseline === ''
+    ? []
+    : [
+        { name: 'before --trace (baseline)', dir: baseline, trace: false },
+        { name: kZmq, dir: root, trace: false, env: { TSMPI_TRANSPORT: 'zmq' } },
+      ]),
   { name: 'tracing off', dir: root, trace: false },
   { name: 'tracing on', dir: root, trace: true },
 ];
@@ -68,7 +81,7 @@ async function once(mode: Mode, bench: (typeof benches)[number], pinned: boolean
     ? ['--import', 'tsx', bench.program, ...bench.args]
     : ['dist/launcher/cli.js', '-n', '2', ...(mode.trace ? ['--trace', traceFile] : []), bench.program, ...bench.args];
   // Without a launcher, the environment is how a rank is told to record.
-  const env = bench.self && mode.trace ? { TSMPI_TRACE: '1' } : {};
+  const env = { ...mode.env, ...(bench.self && mode.trace ? { TSMPI_TRACE: '1' } : {}) };
   const command = pinned ? ['taskset', '-c', '0', process.execPath, ...launcher] : [process.execPath, ...launcher];
   const out = await run(command[0], command.slice(1), mode.dir, env);
   const line = out.split('\n').find((l) => l.startsWith('BENCH '));
@@ -82,6 +95,7 @@ async function once(mode: Mode, bench: (typeof benches)[number], pinned: boolean
   return result;
 }
 
+const report = await startReport('trace-overhead', 'bench/trace-overhead.ts');
 const results: string[] = [];
 let i = 0;
 for (const pinned of [false, true]) {
@@ -101,13 +115,23 @@ for (const pinned of [false, true]) {
     const on = median(per.get('tracing on')!);
     // The minimum beside the median: on a shared machine it is the figure other load disturbs least.
     const cells = modes.map((m) => `${median(per.get(m.name)!).toFixed(1)} (${Math.min(...per.get(m.name)!).toFixed(1)})`);
-    const base = baseline === '' ? '' : ` | ${(off - median(per.get(modes[0].name)!)).toFixed(1)}`;
+    const base = baseline === '' ? '' : ` | ${(median(per.get(kZmq)!) - median(per.get(modes[0].name)!)).toFixed(1)}`;
     results.push(
       `| ${bench.name} | ${pinned ? 'taskset -c 0' : 'no'} | ${cells.join(' | ')} | ${(on - off).toFixed(1)}${base} | ${bytesPerMessage.length === 0 ? '—' : `${median(bytesPerMessage).toFixed(0)} B`} |`,
     );
   }
 }
 process.stderr.write('\n');
-const header = `| benchmark (-n 2, median (min) of ${runs} launches) | pinned | ${modes.map((m) => m.name).join(' | ')} | on − off (medians)${baseline === '' ? '' : ' | off − baseline (medians)'} | trace file per message sent |`;
-console.log([header, `|${' --- |'.repeat(header.split('|').length - 2)}`, ...results].join('\n'));
+const header = `| benchmark (-n 2, median (min) of ${runs} launches) | pinned | ${modes.map((m) => m.name).join(' | ')} | on − off (medians)${baseline === '' ? '' : ' | off over ZeroMQ − baseline (medians)'} | trace file per message sent |`;
+const table = [header, `|${' --- |'.repeat(header.split('|').length - 2)}`, ...results].join('\n');
+console.log(table);
+const intro = [
+  `Each benchmark at -n 2 through \`tsmpirun\` (the one-process row without it), ${runs} launch${runs === 1 ? '' : 'es'} per cell, the variants interleaved; a cell is the median over launches of each launch's median (µs), the minimum over launches in parentheses.`,
+  '',
+  baseline === ''
+    ? 'No baseline given (--baseline DIR): the code before --trace is not measured.'
+    : `Baseline (before --trace): the built checkout in \`${baseline}\`; it predates shared memory, so it is compared with tracing off over ZeroMQ (TSMPI_TRANSPORT=zmq). The other columns use the default transport (shared memory between the two ranks).`,
+  '',
+].join('\n');
+console.error(`written: ${path.relative(root, report.write('What --trace costs', `${intro}\n${table}`))}`);
 rmSync(tmp, { recursive: true, force: true });
