@@ -114,7 +114,11 @@ function overlaps(a: TypedArray, b: TypedArray): boolean {
  * `likeDone`, so then a recvbuf that overlaps it does not fit.
  */
 export function resultMemory(into: TypedArray | undefined, like: TypedArray, n: number, likeDone = false): TypedArray {
-  if (into !== undefined && sameType(into, like) && into.length >= n && (likeDone || !overlaps(into, like)))
-    return into.length === n ? into : into.subarray(0, n);
+  if (fitsResult(into, like, n, likeDone)) return into.length === n ? into : into.subarray(0, n);
   return allocLike(like, n);
+}
+
+/** Whether `into` can take a result of `n` elements of `like`'s type (see resultMemory). */
+export function fitsResult(into: TypedArray | undefined, like: TypedArray, n: number, likeDone = false): into is TypedArray {
+  return into !== undefined && sameType(into, like) && into.length >= n && (likeDone || !overlaps(into, like));
 }

@@ -15,6 +15,7 @@
 import type { SharedTurn } from '../host-memory.js';
 import type { TypedArray } from '../ops/elementwise.js';
 import type { Op } from '../ops/op.js';
+import { fitsResult } from './accumulator.js';
 import { agreeOnShape, allreduceRecursiveDoubling, allreduceRing } from './allreduce.js';
 import { barrierDissemination } from './barrier.js';
 import type { CollChannel } from './channel.js';
@@ -62,7 +63,7 @@ export async function reduceThroughHost(
   const View = (globalThis as unknown as Record<string, ViewCtor>)[array[Symbol.toStringTag]];
   const wanted = at === 'all' || at === rank;
   // Every byte of the result is written below: memory that need not be zeroed first.
-  const result = wanted && fits(into, array) ? into!.subarray(0, n) : undefined;
+  const result = wanted && fitsResult(into, array, n) ? into.subarray(0, n) : undefined;
   const output =
     result !== undefined
       ? new Uint8Array(result.buffer, result.byteOffset, result.byteLength)
@@ -87,10 +88,4 @@ export async function reduceThroughHost(
   await barrierDissemination(ch);
   if (!wanted) return undefined;
   return result ?? new View(output.buffer, 0, n);
-}
-
-/** True when `into` can take the reduction of `array`: its element type, long enough, not its memory. */
-function fits(into: TypedArray | undefined, array: TypedArray): boolean {
-  if (into === undefined || into[Symbol.toStringTag] !== array[Symbol.toStringTag] || into.length < array.length) return false;
-  return into.buffer !== array.buffer || into.byteOffset >= array.byteOffset + array.byteLength || array.byteOffset >= into.byteOffset + into.byteLength;
 }
